@@ -1,0 +1,243 @@
+"""Configuration: schema defaults, validation with clear messages, expansion of experiments into runs.
+
+Everything here runs before any rule, without NEST: a bad configuration is refused before any
+expensive work starts and before anything is written under ``results/``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration value breaks a rule; the message names the key, the value and the rule."""
+
+
+def load_schema(path: Path = SCHEMA_PATH) -> dict:
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def _params_schema(schema: dict) -> dict:
+    return schema["properties"]["params"]
+
+
+def param_defaults(schema: dict | None = None) -> dict:
+    """Default value of every entry of ``params``, as the schema states it."""
+    schema = schema or load_schema()
+    props = _params_schema(schema)["properties"]
+    return {name: copy.deepcopy(spec["default"]) for name, spec in props.items()}
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def _check_known_keys(mapping: dict, schema: dict, where: str) -> None:
+    """Reject unknown keys with a did-you-mean suggestion, recursing into fixed sub-objects."""
+    if not isinstance(mapping, dict):
+        return
+    props = schema.get("properties")
+    names = schema.get("propertyNames", {}).get("enum")
+    allowed = names if names is not None else (props if schema.get("additionalProperties") is False else None)
+    for key, value in mapping.items():
+        path = f"{where}.{key}" if where else str(key)
+        if allowed is not None and key not in allowed:
+            raise ConfigError(f"unknown key '{path}' (value {value!r}).{_did_you_mean(str(key), allowed)}")
+        if props and key in props:
+            _check_known_keys(value, props[key], path)
+
+
+def _json_path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "<config>"
+
+
+def _schema_error(error: jsonschema.ValidationError, prefix: str = "") -> ConfigError:
+    key = _json_path(error)
+    key = f"{prefix}.{key}" if prefix else key
+    rule = error.message
+    if error.validator == "oneOf":
+        rule = "must be " + " or ".join(
+            str(s.get("const", s.get("type"))) + (f" >= {s['minimum']}" if "minimum" in s else "")
+            for s in error.validator_value
+        )
+    return ConfigError(f"invalid value for '{key}': {error.instance!r} ({rule})")
+
+
+def _fill_defaults(instance: dict, schema: dict) -> None:
+    for name, spec in schema.get("properties", {}).items():
+        if "default" in spec and name not in instance:
+            instance[name] = copy.deepcopy(spec["default"])
+        if isinstance(instance.get(name), dict) and spec.get("type") == "object":
+            _fill_defaults(instance[name], spec)
+
+
+def validate_params(params: dict, where: str = "params", schema: dict | None = None) -> dict:
+    """Validate one run's complete parameter set (types, ranges and cross-field rules)."""
+    schema = schema or load_schema()
+    pschema = _params_schema(schema)
+    _check_known_keys(params, pschema, where)
+    errors = sorted(jsonschema.Draft202012Validator(pschema).iter_errors(params), key=lambda e: list(e.path))
+    if errors:
+        raise _schema_error(errors[0], where)
+    check_cross_field(params, where)
+    return params
+
+
+def _is_multiple(value: float, step: float) -> bool:
+    ratio = value / step
+    return math.isclose(ratio, round(ratio), rel_tol=0, abs_tol=1e-9)
+
+
+def population_sizes(params: dict) -> dict[str, int]:
+    """Node counts at the configured scale, rounded down as NEST's example does."""
+    s = params["scale"]
+    return {
+        "E": int(params["N_ex"] * s),
+        "I": int(params["N_in"] * s),
+        "astrocytes": int(params["N_astro"] * s),
+    }
+
+
+def check_cross_field(p: dict, where: str = "params") -> None:
+    """Rules that involve more than one key; each message names key, value and rule."""
+
+    def fail(key: str, rule: str) -> None:
+        raise ConfigError(f"invalid value for '{where}.{key}': {p[key]!r} ({rule})")
+
+    dt = p["dt"]
+    for key in ("d_e", "d_i"):
+        if p[key] < dt:
+            fail(key, f"a delay must be >= dt = {dt} ms")
+    for key in ("sim_time", "d_e", "d_i", "rec_interval", "chunk_ms"):
+        if not _is_multiple(p[key], dt):
+            fail(key, f"must be a multiple of dt = {dt} ms")
+    if p["n_vp"] % p["mpi_ranks"]:
+        fail("n_vp", f"virtual processes = mpi_ranks x threads: n_vp must be a multiple of mpi_ranks = {p['mpi_ranks']}")
+    sizes = population_sizes(p)
+    for key, pop in (("N_ex", "E"), ("N_in", "I"), ("N_astro", "astrocytes")):
+        if sizes[pop] < 1:
+            fail(key, f"{key} x scale = {p[key] * p['scale']:g} leaves no {pop} node")
+    p_scaled = p["p_primary"] / p["scale"]
+    if p_scaled > 1:
+        fail(
+            "p_primary",
+            f"p_primary / scale = {p_scaled:g} exceeds 1; in-degrees cannot be preserved at scale {p['scale']}: "
+            f"use scale >= {p['p_primary']:g} or lower p_primary",
+        )
+    n_targets = sizes["E"] + sizes["I"]
+    n_astro = sizes["astrocytes"]
+    if p["pool_size"] > n_astro:
+        fail("pool_size", f"must be <= the number of astrocytes, N_astro x scale = {n_astro}")
+    if p["pool_type"] == "block":
+        fits = n_targets * p["pool_size"] == n_astro or (p["pool_size"] == 1 and n_targets % n_astro == 0)
+        if not fits:
+            fail(
+                "pool_size",
+                "block pools need (N_ex + N_in) x pool_size == N_astro, or pool_size == 1 with N_ex + N_in a "
+                f"multiple of N_astro; here {n_targets} neurons and {n_astro} astrocytes (after scale)",
+            )
+        if p["mpi_ranks"] > 1:
+            fail(
+                "pool_type",
+                "NEST 3.10 assigns block pools by the rank-local index of each target, so block pools differ "
+                "between MPI splits; use mpi_ranks: 1 (threads give identical results) or pool_type: random",
+            )
+    n_neurons = n_targets
+    for key, limit, what in (("N_rec_spk", n_neurons, "neurons"), ("N_rec_mm", min(n_neurons, n_astro), "neurons or astrocytes")):
+        if p[key] != "all" and p[key] > limit:
+            fail(key, f"cannot sample more than the {limit} {what} of the network; use 'all' to record every node")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One simulation: an experiment, a readable name and its complete parameter set."""
+
+    experiment: str
+    name: str
+    params: dict = field(hash=False)
+    point: dict = field(hash=False)  # swept values and seed, for tables and figures
+
+    @property
+    def path(self) -> str:
+        return f"{self.experiment}/{self.name}"
+
+
+def _format_value(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _set_param(params: dict, key: str, value, where: str) -> None:
+    group, _, name = key.partition(".")
+    if name:
+        if group not in ("neuron_params", "astrocyte_params"):
+            raise ConfigError(f"unknown key '{where}': only neuron_params.X and astrocyte_params.X may be dotted")
+        params[group] = {**params[group], name: value}
+    else:
+        params[key] = value
+
+
+def expand_experiment(name: str, experiment: dict, base_params: dict, schema: dict) -> list[Run]:
+    """Every grid point × seed of an experiment, validated; run names are unique and readable."""
+    params = copy.deepcopy(base_params)
+    for key, value in experiment.get("params", {}).items():
+        if isinstance(value, dict) and isinstance(params.get(key), dict):
+            value = {**params[key], **value}
+        params[key] = value
+    where = f"experiments.{name}"
+    validate_params(params, f"{where}.params", schema)
+    grid = experiment.get("grid", {})
+    known = _params_schema(schema)["properties"]
+    for key in grid:
+        top = key.split(".")[0]
+        if top not in known:
+            raise ConfigError(f"unknown key '{where}.grid.{key}'.{_did_you_mean(top, known)}")
+        if key in ("rng_seed",):
+            raise ConfigError(f"invalid key '{where}.grid.{key}': replicate seeds go in '{where}.seeds'")
+    seeds = experiment.get("seeds") or [params["rng_seed"]]
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"invalid value for '{where}.seeds': {seeds!r} (seeds must be distinct)")
+    runs = []
+    for values in itertools.product(*grid.values()):
+        for seed in seeds:
+            run_params = copy.deepcopy(params)
+            point = {}
+            for key, value in zip(grid, values):
+                _set_param(run_params, key, value, f"{where}.grid.{key}")
+                point[key] = value
+            run_params["rng_seed"] = seed
+            point["rng_seed"] = seed
+            label = "__".join(f"{k.split('.')[-1]}-{_format_value(v)}" for k, v in point.items())
+            validate_params(run_params, f"{where} run {label}", schema)
+            runs.append(Run(name, label, run_params, point))
+    return runs
+
+
+def validate_config(config: dict, schema: dict | None = None) -> dict[str, list[Run]]:
+    """Validate a whole configuration in place (filling defaults); return the runs of each experiment."""
+    schema = schema or load_schema()
+    _check_known_keys(config, schema, "")
+    _fill_defaults(config, schema)
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path))
+    if errors:
+        raise _schema_error(errors[0])
+    for name, experiment in config["experiments"].items():
+        _check_known_keys(experiment, schema["properties"]["experiments"]["additionalProperties"], f"experiments.{name}")
+    for target in config["targets"]:
+        if target not in config["experiments"]:
+            raise ConfigError(
+                f"invalid value for 'targets': {target!r} (not an experiment).{_did_you_mean(target, config['experiments'])}"
+            )
+    validate_params(config["params"], "params", schema)
+    return {name: expand_experiment(name, exp, config["params"], schema) for name, exp in config["experiments"].items()}

@@ -1,0 +1,199 @@
+"""The neuron–astrocyte network of NEST's example ``astrocyte_brunel_bernoulli.py``.
+
+The order of kernel set-up, node creation, connection and recorder set-up is the example's, so
+that with the same parameters, ``rng_seed`` and virtual processes NEST builds the same network
+and produces the same spikes. Parameter names and units are the example's (see
+``config/README.md``).
+
+Each MPI rank writes its own recordings (see :mod:`astronet.recording`); nothing is gathered.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+
+from . import recording
+from .config import population_sizes
+
+NEURON_MODEL = "aeif_cond_alpha_astro"
+ASTROCYTE_MODEL = "astrocyte_lr_1994"
+A2N_MODEL = "sic_connection"
+
+
+def _nest():
+    os.environ.setdefault("PYNEST_QUIET", "1")  # one banner per rank floods MPI logs
+    import nest  # imported lazily: the rest of the package works without NEST
+
+    return nest
+
+
+def check_mpi(mpi_ranks: int) -> None:
+    """Refuse to run ranks with a NEST that cannot talk MPI (it would simulate N copies)."""
+    nest = _nest()
+    if mpi_ranks > 1 and not nest.build_info["have_mpi"]:
+        raise RuntimeError(
+            f"params.mpi_ranks = {mpi_ranks} needs NEST built with MPI, but the NEST at hand "
+            f"({nest.__path__[0]}) has have_mpi = False. Build one with tools/build_nest_mpi.sh "
+            "or set mpi_ranks: 1."
+        )
+    if nest.NumProcesses() != mpi_ranks:
+        raise RuntimeError(
+            f"params.mpi_ranks = {mpi_ranks} but NEST runs in {nest.NumProcesses()} MPI process(es); "
+            "launch the simulation through the workflow's simulate rule"
+        )
+
+
+class Network:
+    """Create, connect, record and simulate one neuron–astrocyte network.
+
+    ``params`` is a complete, validated parameter set (:func:`astronet.config.validate_params`).
+    """
+
+    def __init__(self, params: dict):
+        self.p = params
+        self.timers: dict[str, float] = {}
+        self.connections: dict[str, int] = {}
+        self.nest = _nest()
+
+    # --- kernel --------------------------------------------------------------------------
+    def setup_kernel(self) -> None:
+        nest, p = self.nest, self.p
+        nest.ResetKernel()
+        nest.verbosity = nest.VerbosityLevel.WARNING
+        nest.resolution = p["dt"]
+        nest.total_num_virtual_procs = p["n_vp"]
+        nest.rng_seed = p["rng_seed"]
+        nest.print_time = False
+        # The example samples recorded nodes with Python's random module.
+        random.seed(p["seed"])
+
+    # --- nodes ---------------------------------------------------------------------------
+    def neuron_params(self) -> dict:
+        return {**self.p["neuron_params"], "tau_syn_ex": self.p["tau_syn_ex"], "tau_syn_in": self.p["tau_syn_in"]}
+
+    def astrocyte_params(self) -> dict:
+        return {**self.p["astrocyte_params"], "IP3": self.p["IP3"]}
+
+    def create(self) -> None:
+        nest, p = self.nest, self.p
+        t0 = time.perf_counter()
+        sizes = population_sizes(p)
+        self.exc = nest.Create(NEURON_MODEL, sizes["E"], params=self.neuron_params())
+        self.inh = nest.Create(NEURON_MODEL, sizes["I"], params=self.neuron_params())
+        self.astro = nest.Create(ASTROCYTE_MODEL, sizes["astrocytes"], params=self.astrocyte_params())
+        self.noise = nest.Create("poisson_generator", params={"rate": p["poisson_rate"]})
+        self.neurons = self.exc + self.inh
+        self.timers["create"] = time.perf_counter() - t0
+
+    # --- connections ---------------------------------------------------------------------
+    def primary_conn_spec(self, n_sources: int, n_targets: int) -> dict:
+        """Neuron–neuron rule; the fixed rules draw the expected count of pairwise_bernoulli."""
+        rule = self.p["primary_rule"]
+        prob = self.p["p_primary"] / self.p["scale"]
+        if rule == "pairwise_bernoulli":
+            return {"rule": rule, "p": prob}
+        if rule == "fixed_indegree":
+            return {"rule": rule, "indegree": round(prob * n_sources)}
+        if rule == "fixed_outdegree":
+            return {"rule": rule, "outdegree": round(prob * n_targets)}
+        return {"rule": rule, "N": round(prob * n_sources * n_targets)}
+
+    def _synapse(self, weight: float, tau_psc: float, delay: float) -> dict:
+        return {"synapse_model": self.p["synapse_model"], "weight": weight, "tau_psc": tau_psc, "delay": delay}
+
+    def _count(self, model: str) -> int:
+        return self.nest.GetDefaults(model, "num_connections")
+
+    def connect(self) -> None:
+        nest, p = self.nest, self.p
+        t0 = time.perf_counter()
+        syn = p["synapse_model"]
+        nest.Connect(self.noise, self.neurons, syn_spec={"weight": p["w_e"]})
+        self.connections["poisson"] = self._count("static_synapse")
+
+        # Only excitatory connections are paired with astrocytes.
+        third_factor = {
+            "rule": "third_factor_bernoulli_with_pool",
+            "p": p["p_third_if_primary"],  # scales with p_primary already
+            "pool_size": p["pool_size"],
+            "pool_type": p["pool_type"],
+        }
+        syn_e = self._synapse(p["w_e"], p["tau_syn_ex"], p["d_e"])
+        nest.TripartiteConnect(
+            self.exc,
+            self.neurons,
+            self.astro,
+            conn_spec=self.primary_conn_spec(len(self.exc), len(self.neurons)),
+            third_factor_conn_spec=third_factor,
+            syn_specs={"primary": syn_e, "third_in": dict(syn_e), "third_out": {"synapse_model": A2N_MODEL, "weight": p["w_a2n"]}},
+        )
+        n_a2n = self._count(A2N_MODEL)
+        after_tripartite = self._count(syn)
+        nest.Connect(
+            self.inh,
+            self.neurons,
+            self.primary_conn_spec(len(self.inh), len(self.neurons)),
+            self._synapse(p["w_i"], p["tau_syn_in"], p["d_i"]),
+        )
+        # Every astrocyte->neuron connection has one neuron->astrocyte twin (same model as primary).
+        self.connections.update(
+            {
+                "E_to_neurons": after_tripartite - n_a2n,
+                "E_to_astrocytes": n_a2n,
+                "astrocytes_to_neurons": n_a2n,
+                "I_to_neurons": self._count(syn) - after_tripartite,
+            }
+        )
+        self.timers["connect"] = time.perf_counter() - t0
+
+    # --- recording and simulation --------------------------------------------------------
+    def record(self) -> None:
+        t0 = time.perf_counter()
+        self.recorders = recording.Recorders(self.nest, self.p, self.neurons, self.astro)
+        self.timers["connect_recorders"] = time.perf_counter() - t0
+
+    def simulate(self, writer: recording.RankWriter, progress=None) -> None:
+        """Simulate ``sim_time`` in chunks, flushing each rank's recordings to disk after each."""
+        nest, p = self.nest, self.p
+        t0 = time.perf_counter()
+        chunk_steps = round(p["chunk_ms"] / p["dt"])
+        total_steps = round(p["sim_time"] / p["dt"])
+        done = 0
+        # Simulate per chunk, not Prepare/Run: NEST only lets recorders be emptied outside Run.
+        while done < total_steps:
+            steps = min(chunk_steps, total_steps - done)
+            nest.Simulate(steps * p["dt"])
+            done += steps
+            self.recorders.flush(writer)
+            if progress:
+                progress(done * p["dt"], time.perf_counter() - t0)
+        self.timers["simulate"] = time.perf_counter() - t0
+
+    def node_ranges(self) -> dict[str, list[int]]:
+        """First and last node id of each population (NEST creates them contiguously)."""
+        pops = {"E": self.exc, "I": self.inh, "astrocytes": self.astro}
+        return {name: [pop[0].global_id, pop[-1].global_id] for name, pop in pops.items()}
+
+    def model_parameters(self) -> dict:
+        """Every parameter NEST simulated, defaults included, per model (NEST defaults change)."""
+        nest, p = self.nest, self.p
+        keep = lambda d: {k: v for k, v in d.items() if isinstance(v, (int, float, str, bool))}  # noqa: E731
+        models = {
+            NEURON_MODEL: {**keep(nest.GetDefaults(NEURON_MODEL)), **self.neuron_params()},
+            ASTROCYTE_MODEL: {**keep(nest.GetDefaults(ASTROCYTE_MODEL)), **self.astrocyte_params()},
+            "poisson_generator": {**keep(nest.GetDefaults("poisson_generator")), "rate": p["poisson_rate"]},
+        }
+        for role, weight, tau, delay in (("E", p["w_e"], p["tau_syn_ex"], p["d_e"]), ("I", p["w_i"], p["tau_syn_in"], p["d_i"])):
+            models[f"{p['synapse_model']} ({role})"] = {**keep(nest.GetDefaults(p["synapse_model"])), **self._synapse(weight, tau, delay)}
+        models[A2N_MODEL] = {**keep(nest.GetDefaults(A2N_MODEL)), "weight": p["w_a2n"]}
+        models["static_synapse (Poisson)"] = {**keep(nest.GetDefaults("static_synapse")), "weight": p["w_e"]}
+        for d in models.values():
+            for k in ("num_connections", "instantiations", "global_id", "thread", "vp", "local", "sizeof", "synapse_modelid", "model_id"):
+                d.pop(k, None)
+        return models
+
+    def kernel_timers(self) -> dict[str, float]:
+        ks = self.nest.GetKernelStatus()
+        return {k: ks[k] for k in ("time_construction_create", "time_construction_connect", "time_simulate", "time_communicate_prepare") if k in ks}

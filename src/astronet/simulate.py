@@ -1,0 +1,109 @@
+"""Simulate one run: ``python -m astronet.simulate PARAMETERS.json OUTPUT_DIR``.
+
+Launched once per MPI rank (``mpirun -n R`` / ``srun``) or as a single process with threads.
+Only rank 0 prints. Each rank writes its recordings and metadata under ``OUTPUT_DIR.partial/``;
+rank 0 renames it to ``OUTPUT_DIR`` when all ranks are done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from . import recording
+from .config import validate_params
+
+
+class Progress:
+    """Reports model time, real-time factor and ETA at most 20 times per run (rank 0 only)."""
+
+    def __init__(self, sim_time: float, enabled: bool, stream=sys.stdout, reports: int = 20):
+        self.sim_time = sim_time
+        self.enabled = enabled
+        self.stream = stream
+        self.step = sim_time / reports
+        self.next = self.step
+
+    def __call__(self, t_model: float, t_wall: float) -> None:
+        if not self.enabled or (t_model < self.next - 1e-9 and t_model < self.sim_time):
+            return
+        while self.next <= t_model + 1e-9:
+            self.next += self.step
+        rtf = t_wall / (t_model / 1000.0)
+        eta = (self.sim_time - t_model) / 1000.0 * rtf
+        print(
+            f"[simulate] {t_model:9.1f} / {self.sim_time:.1f} ms ({100 * t_model / self.sim_time:3.0f} %)  "
+            f"real-time factor {rtf:7.2f}  ETA {eta:7.1f} s",
+            file=self.stream,
+            flush=True,
+        )
+
+
+def peak_memory_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run(params: dict, out: Path) -> dict:
+    from .network import Network, check_mpi
+
+    t_start = time.perf_counter()
+    net = Network(params)
+    nest = net.nest
+    check_mpi(params["mpi_ranks"])
+    rank = nest.Rank()
+    say = (lambda *a: print(*a, flush=True)) if rank == 0 else (lambda *a: None)
+
+    if rank == 0:
+        recording.prepare_staging(out)
+    nest.SyncProcesses()
+    staging = recording.staging_dir(out)
+
+    net.setup_kernel()
+    say(f"[simulate] NEST {nest.__version__}, {nest.NumProcesses()} rank(s) x {nest.local_num_threads} thread(s)")
+    net.create()
+    net.connect()
+    net.record()
+    say(f"[simulate] built in {net.timers['create'] + net.timers['connect']:.1f} s: {net.connections}")
+    writer = recording.RankWriter(staging, rank)
+    net.simulate(writer, Progress(params["sim_time"], rank == 0))
+    wall = time.perf_counter() - t_start
+    metadata = {
+        "rank": rank,
+        "n_ranks": nest.NumProcesses(),
+        "threads": nest.local_num_threads,
+        "n_vp": nest.total_num_virtual_procs,
+        "nest_version": nest.__version__,
+        "build_info": nest.build_info,
+        "parameters": params,
+        "model_parameters": net.model_parameters(),
+        "populations": net.node_ranges(),
+        "recorded_nodes": net.recorders.recorded,
+        "connections_local": net.connections,
+        "timers_s": {**net.timers, "total": wall},
+        "nest_timers_s": net.kernel_timers(),
+        "real_time_factor": net.timers["simulate"] / (params["sim_time"] / 1000.0),
+        "peak_memory_mib": peak_memory_mib(),
+    }
+    writer.close(metadata)
+    nest.SyncProcesses()
+    if rank == 0:
+        recording.publish(out)
+    say(f"[simulate] done in {wall:.1f} s, peak memory {metadata['peak_memory_mib']:.0f} MiB (rank 0)")
+    return metadata
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parameters", type=Path, help="JSON file with the run's complete parameters")
+    parser.add_argument("output", type=Path, help="directory that will hold the per-rank recordings")
+    args = parser.parse_args(argv)
+    params = validate_params(json.loads(args.parameters.read_text()))
+    run(params, args.output)
+
+
+if __name__ == "__main__":
+    main()
