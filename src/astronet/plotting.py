@@ -1,0 +1,115 @@
+"""Figures of one run, drawn from the aggregated tables only (no simulation needed)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+COLORS = {"E": "tab:red", "I": "tab:blue", "IP3": "tab:blue", "Ca_astro": "tab:green", "I_SIC": "tab:purple"}
+
+
+def recorded_neurons(meta: dict) -> dict[str, np.ndarray]:
+    """Ids of the neurons whose spikes were recorded (the first N_rec_spk, E before I)."""
+    pops = meta["populations"]
+    first = pops["E"][0]
+    last = first + meta["recorded_nodes"]["spikes"] - 1
+    return {name: np.arange(lo, min(hi, last) + 1) for name, (lo, hi) in ((n, pops[n]) for n in ("E", "I"))}
+
+
+def rates_per_neuron(spikes: pd.DataFrame, ids: np.ndarray, t_start: float, t_stop: float) -> np.ndarray:
+    """Firing rate (spikes/s) of every neuron in ``ids``, silent neurons included."""
+    if len(ids) == 0:
+        return np.zeros(0)
+    t = spikes["time"].to_numpy()
+    senders = spikes["sender"].to_numpy()[(t > t_start) & (t <= t_stop)]
+    in_range = (senders >= ids[0]) & (senders <= ids[-1])
+    counts = np.bincount(senders[in_range] - ids[0], minlength=len(ids)) if in_range.any() else np.zeros(len(ids))
+    return counts / ((t_stop - t_start) / 1000.0)
+
+
+def mean_sd_over_time(df: pd.DataFrame, column: str, t_start: float) -> pd.DataFrame:
+    """Mean and s.d. across nodes at each sampled time, in time order."""
+    window = df[df["time"] > t_start]
+    stats = window.groupby("time", sort=True)[column].agg(["mean", "std", "count"])
+    stats["std"] = stats["std"].fillna(0.0)
+    return stats
+
+
+def _finish(fig, path, dpi):
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+
+
+def raster(spikes: pd.DataFrame, meta: dict, settings: dict, path) -> None:
+    """Raster of the first neurons with the population rate histogram below."""
+    p = meta["parameters"]
+    t0, t1 = settings["t_start"], p["sim_time"]
+    rec = recorded_neurons(meta)
+    n_rec = sum(len(v) for v in rec.values())
+    all_ids = np.concatenate(list(rec.values()))
+    shown = all_ids[: settings["raster_neurons"]]
+    window = spikes[(spikes["time"] > t0)]
+    fig, (ax_r, ax_h) = plt.subplots(2, 1, sharex=True, figsize=(8, 6), gridspec_kw={"height_ratios": [3, 1]})
+    for name, ids in rec.items():
+        sel = window[window["sender"].isin(np.intersect1d(ids, shown))]
+        ax_r.scatter(sel["time"], sel["sender"], s=4, color=COLORS[name], marker=".", linewidths=0, rasterized=True)
+    ax_r.set_ylabel("Neuron id")
+    ax_r.set_title(f"Spikes of {len(shown)} of {n_rec} recorded neurons (E red, I blue); N = {p['N_ex'] * p['scale']:.0f} E + {p['N_in'] * p['scale']:.0f} I")
+    bin_ms = settings["rate_bin_ms"]
+    edges = np.arange(t0, t1 + bin_ms, bin_ms)
+    counts, _ = np.histogram(window["time"], bins=edges)
+    rate = counts / max(n_rec, 1) / (bin_ms / 1000.0)
+    ax_h.bar(edges[:-1], rate, width=bin_ms, align="edge", color="0.3")
+    ax_h.set_ylabel("Rate (spikes/s)")
+    ax_h.set_xlabel("Time (ms)")
+    ax_h.set_title(f"Population rate, {bin_ms:g} ms bins, n = {n_rec} neurons", fontsize=9)
+    ax_h.set_xlim(t0, t1)
+    _finish(fig, path, settings["dpi"])
+
+
+def _band(ax, stats, color, label):
+    t = stats.index.to_numpy()
+    ax.fill_between(t, stats["mean"] - stats["std"], stats["mean"] + stats["std"], alpha=0.3, linewidth=0, color=color)
+    ax.plot(t, stats["mean"], lw=1.5, color=color, label=label)
+
+
+def dynamics(astro: pd.DataFrame, neurons: pd.DataFrame, meta: dict, settings: dict, path) -> None:
+    """IP3 and Ca_astro of astrocytes (twin axes) and I_SIC of neurons: mean ± s.d. over time."""
+    t0 = settings["t_start"]
+    fig, (ax_a, ax_n) = plt.subplots(2, 1, sharex=True, figsize=(8, 6))
+    n_astro = astro["sender"].nunique()
+    _band(ax_a, mean_sd_over_time(astro, "IP3", t0), COLORS["IP3"], "IP3")
+    ax_a.set_ylabel(r"IP$_3$ ($\mu$M)", color=COLORS["IP3"])
+    ax_a.tick_params(axis="y", labelcolor=COLORS["IP3"])
+    ax_c = ax_a.twinx()
+    _band(ax_c, mean_sd_over_time(astro, "Ca_astro", t0), COLORS["Ca_astro"], "Ca")
+    ax_c.set_ylabel(r"Ca$^{2+}$ ($\mu$M)", color=COLORS["Ca_astro"])
+    ax_c.tick_params(axis="y", labelcolor=COLORS["Ca_astro"])
+    ax_a.set_title(rf"IP$_3$ and Ca$^{{2+}}$ in astrocytes, mean $\pm$ s.d. (n = {n_astro})")
+    _band(ax_n, mean_sd_over_time(neurons, "I_SIC", t0), COLORS["I_SIC"], "SIC")
+    ax_n.set_ylabel("I_SIC (pA)")
+    ax_n.set_xlabel("Time (ms)")
+    ax_n.set_title(rf"Slow inward current in neurons, mean $\pm$ s.d. (n = {neurons['sender'].nunique()})")
+    ax_n.set_xlim(t0, meta["parameters"]["sim_time"])
+    _finish(fig, path, settings["dpi"])
+
+
+def rate_distribution(spikes: pd.DataFrame, meta: dict, settings: dict, path) -> None:
+    """Histogram of per-neuron firing rates of E and I, silent neurons included."""
+    t0, t1 = settings["t_start"], meta["parameters"]["sim_time"]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    rates = {name: rates_per_neuron(spikes, ids, t0, t1) for name, ids in recorded_neurons(meta).items()}
+    top = max((r.max() for r in rates.values() if len(r)), default=1.0)
+    bins = np.linspace(0, max(top, 1e-9), 41)
+    for name, r in rates.items():
+        if len(r):
+            ax.hist(r, bins=bins, histtype="step", lw=1.5, color=COLORS[name], density=True, label=f"{name}: n = {len(r)}, mean {r.mean():.2f} spikes/s")
+    ax.set_xlabel("Firing rate (spikes/s)")
+    ax.set_ylabel("Probability density (s)")
+    ax.set_title(f"Firing-rate distribution, {t0:g}–{t1:g} ms")
+    ax.legend(fontsize=8)
+    _finish(fig, path, settings["dpi"])

@@ -1,0 +1,94 @@
+"""Expected network size, peak memory and run time of a run, from its parameters alone.
+
+Used to size Slurm requests (``mem_mb``, ``runtime``) and to refuse, before anything starts, a run
+that cannot fit in memory. The per-item costs are measured on NEST 3.10 (see
+``benchmarks/memory_model.py``, which re-fits and checks them).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from .config import ConfigError, population_sizes
+
+# Measured costs on NEST 3.10 (x86_64, GCC 12), see benchmarks/memory_model.py.
+MEMORY_COST = {
+    "base_mib": 160.0,  # Python, NumPy, PyArrow and an empty NEST kernel, per rank
+    "per_thread_mib": 6.0,  # per-thread kernel buffers
+    "per_node_bytes": 2500.0,  # neuron or astrocyte incl. its slot in the connection infrastructure
+    "per_connection_bytes": {"tsodyks_synapse": 128.0, "tsodyks_synapse_hpc": 96.0, "sic_connection": 64.0, "static_synapse": 64.0},
+    "per_sample_bytes": 8.0 * 4,  # one recorded row held in memory until the chunk is flushed
+}
+# Work estimate for Slurm's runtime request: generous, a job killed for time is worse than a wait.
+RUNTIME_COST = {"per_connection_s": 2e-6, "per_neuron_second_s": 4e-3, "minimum_min": 10}
+
+
+def expected_connections(p: dict) -> dict[str, float]:
+    """Expected number of connections of each type (the fixed rules draw the same means)."""
+    sizes = population_sizes(p)
+    n_neurons = sizes["E"] + sizes["I"]
+    prob = p["p_primary"] / p["scale"]
+    e_to_neurons = prob * sizes["E"] * n_neurons
+    a2n = p["p_third_if_primary"] * e_to_neurons
+    return {
+        "poisson": float(n_neurons),
+        "E_to_neurons": e_to_neurons,
+        "E_to_astrocytes": a2n,
+        "astrocytes_to_neurons": a2n,
+        "I_to_neurons": prob * sizes["I"] * n_neurons,
+    }
+
+
+def recorded_rows_per_chunk(p: dict) -> float:
+    sizes = population_sizes(p)
+    n_neurons = sizes["E"] + sizes["I"]
+    n_mm = p["N_rec_mm"]
+    sampled = (n_neurons + sizes["astrocytes"]) if n_mm == "all" else 2 * n_mm
+    return sampled * p["chunk_ms"] / p["rec_interval"]
+
+
+def estimate_memory_mib(p: dict) -> int:
+    """Peak resident memory of the whole run, summed over ranks (MiB)."""
+    c = MEMORY_COST
+    conns = expected_connections(p)
+    syn = c["per_connection_bytes"]
+    conn_bytes = (
+        (conns["E_to_neurons"] + conns["E_to_astrocytes"] + conns["I_to_neurons"]) * syn[p["synapse_model"]]
+        + conns["astrocytes_to_neurons"] * syn["sic_connection"]
+        + conns["poisson"] * syn["static_synapse"]
+    )
+    nodes = sum(population_sizes(p).values())
+    variable = conn_bytes + nodes * c["per_node_bytes"] + recorded_rows_per_chunk(p) * c["per_sample_bytes"]
+    fixed = p["mpi_ranks"] * c["base_mib"] + p["n_vp"] * c["per_thread_mib"]
+    return math.ceil(fixed + variable / 2**20)
+
+
+def estimate_runtime_min(p: dict) -> int:
+    """Generous wall-time request for the simulate job (minutes)."""
+    c = RUNTIME_COST
+    n_conn = sum(expected_connections(p).values())
+    sizes = population_sizes(p)
+    work = n_conn * c["per_connection_s"] + (sizes["E"] + sizes["I"]) * p["sim_time"] / 1000.0 * c["per_neuron_second_s"]
+    per_vp = work / p["n_vp"]
+    return max(c["minimum_min"], math.ceil(3 * per_vp / 60))
+
+
+def available_memory_mib() -> int:
+    """Memory this machine can give a new process now (MiB), from /proc/meminfo."""
+    with open("/proc/meminfo") as fh:
+        info = {line.split(":")[0]: int(line.split()[1]) for line in fh}
+    return info.get("MemAvailable", info["MemTotal"]) // 1024
+
+
+def check_memory(run, limit_mib: int | None = None) -> None:
+    """Refuse a run whose estimated memory exceeds the limit (default: this machine's available memory)."""
+    p = run.params
+    need = estimate_memory_mib(p)
+    limit = limit_mib or int(os.environ.get("ASTRONET_MEMORY_LIMIT_MB", 0)) or available_memory_mib()
+    if need > limit:
+        raise ConfigError(
+            f"run {run.path}: estimated peak memory {need} MiB exceeds the {limit} MiB available "
+            f"(scale = {p['scale']}, N_rec_mm = {p['N_rec_mm']}, chunk_ms = {p['chunk_ms']}); lower 'scale', "
+            "record fewer nodes or use a shorter chunk_ms, or run on a larger machine / Slurm node"
+        )

@@ -1,0 +1,13 @@
+rule aggregate:
+    input:
+        "results/{experiment}/{run}/raw",
+    output:
+        spikes="results/{experiment}/{run}/spikes.parquet",
+        astrocytes="results/{experiment}/{run}/astrocytes.parquet",
+        neurons="results/{experiment}/{run}/neurons.parquet",
+        summary="results/{experiment}/{run}/summary.csv",
+        metadata="results/{experiment}/{run}/metadata.json",
+    log:
+        "results/{experiment}/{run}/logs/aggregate.log",
+    script:
+        "../scripts/aggregate.py"

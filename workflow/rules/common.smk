@@ -1,0 +1,66 @@
+import json
+import sys
+
+from astronet.config import ConfigError, validate_config
+from astronet.resources import estimate_memory_mib, estimate_runtime_min, check_memory
+
+
+# Validate the whole configuration (defaults filled in, --config overrides included) before any
+# rule runs; a bad value stops the workflow here with the key, the value and the rule.
+try:
+    RUNS = validate_config(config)
+    for _runs in RUNS.values():
+        for _run in _runs:
+            check_memory(_run)
+except ConfigError as err:
+    sys.exit(f"Invalid configuration: {err}")
+
+RUN_BY_PATH = {run.path: run for runs in RUNS.values() for run in runs}
+FIGURES = ["raster", "dynamics", "rate_distribution"]
+
+
+wildcard_constraints:
+    experiment=r"[^/]+",
+    run=r"[^/]+",
+
+
+def run_of(wildcards):
+    """The configured run that a job's {experiment}/{run} wildcards name."""
+    return RUN_BY_PATH[f"{wildcards.experiment}/{wildcards.run}"]
+
+
+def run_dir(run):
+    return f"results/{run.path}"
+
+
+def run_figures(run):
+    fmt = config["figures"]["format"]
+    return [f"{run_dir(run)}/figures/{name}.{fmt}" for name in FIGURES]
+
+
+def default_targets():
+    """Figures of every run of the experiments listed under `targets`."""
+    return [fig for exp in config["targets"] for run in RUNS[exp] for fig in run_figures(run)]
+
+
+def run_params(wildcards):
+    return run_of(wildcards).params
+
+
+def threads_per_rank(wildcards):
+    p = run_params(wildcards)
+    return p["n_vp"] // p["mpi_ranks"]
+
+
+def mpi_launcher(wildcards, resources):
+    """Prefix that starts the ranks: nothing for one rank, else Snakemake's `mpi` resource."""
+    ranks = run_params(wildcards)["mpi_ranks"]
+    return f"{resources.mpi} -n {ranks}" if ranks > 1 else ""
+
+
+def simulate_mem_mb(wildcards):
+    return estimate_memory_mib(run_params(wildcards))
+
+
+def simulate_runtime_min(wildcards):
+    return estimate_runtime_min(run_params(wildcards))

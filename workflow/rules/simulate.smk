@@ -1,0 +1,31 @@
+rule run_parameters:
+    output:
+        "results/{experiment}/{run}/parameters.json",
+    params:
+        values=run_params,
+    log:
+        "results/{experiment}/{run}/logs/run_parameters.log",
+    localrule: True
+    script:
+        "../scripts/write_parameters.py"
+
+
+rule simulate:
+    input:
+        "results/{experiment}/{run}/parameters.json",
+    output:
+        directory("results/{experiment}/{run}/raw"),
+    params:
+        launcher=mpi_launcher,
+        python=sys.executable,
+    log:
+        "results/{experiment}/{run}/logs/simulate.log",
+    threads: threads_per_rank
+    resources:
+        tasks=lambda wildcards: run_params(wildcards)["mpi_ranks"],
+        cpus_per_task=threads_per_rank,
+        mem_mb=simulate_mem_mb,
+        runtime=simulate_runtime_min,
+        mpi="mpiexec",
+    shell:
+        "{params.launcher} {params.python} -m astronet.simulate {input} {output} > {log} 2>&1"
