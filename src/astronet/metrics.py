@@ -27,17 +27,20 @@ Conventions used throughout
   this means that with ``n`` counting windows a Poisson process gives
   ``E[F] ≈ (n - 1)/n`` rather than 1.
 * Metrics that are undefined (no spikes, too few neurons, zero variance)
-  are ``NaN``; they never raise.
+  are ``NaN`` rather than errors; only invalid arguments raise (an empty or
+  reversed window, a non-positive bin width, duplicate node ids, unknown
+  settings keys).
 
 Synchrony (Jiang et al. 2025)
 -----------------------------
-Jiang H-J, Aßmann J, ..., van Albada SJ (2025), "Modeling neuron–astrocyte
-interactions in neural networks using distributed simulation", PLoS Comput
-Biol 21(9): e1013503 (PMC12494295).  The abstract was checked via the stored
-PMC page; the synchrony definitions were checked against the reference
-analysis code published with the NEST astrocyte benchmark models
-(functions ``calc_synchrony``/``get_corr``, found with the code search tool; the
-exact repository name was not resolvable there).  That code:
+Jiang et al. (2025), PLoS Comput Biol 21(9): e1013503.  The search tool held
+only the abstract (PMC12494295, whose abstract matches: a NEST framework for
+neuron–astrocyte networks in which astrocytes induce local synchronization),
+not the methods text.  The synchrony definitions were
+checked against the analysis code of the NEST astrocyte benchmark models that
+accompany that work (functions ``calc_synchrony`` and ``get_corr``, found with
+the code search tool; its repository name could not be resolved there).  That
+code:
 
 * keeps spikes in ``[start, end)``, draws ``N_analysis = 100`` neurons at
   random *among neurons that spiked* (``random.sample`` of the senders),
