@@ -59,6 +59,24 @@ def _check_known_keys(mapping: dict, schema: dict, where: str) -> None:
             _check_known_keys(value, props[key], path)
 
 
+def retype_cli_overrides(config: dict, overrides: dict) -> None:
+    """Give nested ``--config`` values their YAML types in ``config``.
+
+    Snakemake parses nested values of ``--config key={a: 1}`` with YAML's BaseLoader, so every leaf
+    arrives as a string; re-read each such leaf as YAML so it is validated like a config file value.
+    """
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            retype_cli_overrides(config[key], value)
+        elif isinstance(value, str) and config.get(key) == value:
+            try:
+                config[key] = yaml.safe_load(value)
+            except yaml.YAMLError:
+                pass
+        elif isinstance(value, list) and config.get(key) == value:
+            config[key] = [yaml.safe_load(v) if isinstance(v, str) else v for v in value]
+
+
 def _json_path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "<config>"
 

@@ -1,13 +1,14 @@
 import json
 import sys
 
-from astronet.config import ConfigError, validate_config
+from astronet.config import ConfigError, retype_cli_overrides, validate_config
 from astronet.resources import estimate_memory_mib, estimate_runtime_min, check_memory
 
 
 # Validate the whole configuration (defaults filled in, --config overrides included) before any
 # rule runs; a bad value stops the workflow here with the key, the value and the rule.
 try:
+    retype_cli_overrides(config, workflow.config_settings.config)
     RUNS = validate_config(config)
     for _runs in RUNS.values():
         for _run in _runs:

@@ -1,0 +1,102 @@
+"""The pipeline end to end through `snakemake` itself, on the small test configuration."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from astronet.resources import expected_connections
+
+REPO = Path(__file__).resolve().parents[1]
+RUN = "results/reference/rng_seed-143202461"
+
+
+def snakemake(workdir, *args, check=True):
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(REPO / "config" / "test.yaml"), "--cores", "2", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if check and proc.returncode:
+        raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    wd = tmp_path_factory.mktemp("workflow")
+    snakemake(wd)
+    return wd
+
+
+def test_tables_have_nest_columns_and_are_sorted(workdir):
+    run = workdir / RUN
+    columns = {
+        "spikes": ["sender", "time", "population"],
+        "astrocytes": ["sender", "time", "IP3", "Ca_astro"],
+        "neurons": ["sender", "time", "I_SIC"],
+    }
+    for name, cols in columns.items():
+        df = pd.read_parquet(run / f"{name}.parquet")
+        assert list(df.columns) == cols
+        assert len(df) > 0
+        key = df["time"].to_numpy() * 1e7 + df["sender"].to_numpy()
+        assert np.all(np.diff(key) >= 0), f"{name} is not sorted by time, sender"
+    spikes = pd.read_parquet(run / "spikes.parquet")
+    meta = json.loads((run / "metadata.json").read_text())
+    for pop in ("E", "I"):
+        lo, hi = meta["populations"][pop]
+        ids = spikes.loc[spikes["population"] == pop, "sender"]
+        assert ids.between(lo, hi).all()
+    astro = pd.read_parquet(run / "astrocytes.parquet")
+    assert astro["sender"].nunique() == 20  # N_rec_mm of config/test.yaml
+    assert astro["sender"].between(*meta["populations"]["astrocytes"]).all()
+
+
+def test_summary_and_metadata(workdir):
+    run = workdir / RUN
+    summary = pd.read_csv(run / "summary.csv").set_index("population")
+    spikes = pd.read_parquet(run / "spikes.parquet")
+    meta = json.loads((run / "metadata.json").read_text())
+    p = meta["parameters"]
+    n_e = meta["populations"]["E"][1] - meta["populations"]["E"][0] + 1
+    rate_e = (spikes["population"] == "E").sum() / n_e / (p["sim_time"] / 1000)
+    assert summary.loc["E", "mean_rate_hz"] == pytest.approx(rate_e)
+    assert 0.5 < rate_e < 100
+    # Provenance: versions, parameters incl. NEST defaults, seeds, connections, timers, memory.
+    assert meta["nest_version"] == "3.10.0" and "have_mpi" in meta["build_info"]
+    astro = meta["model_parameters"]["astrocyte_lr_1994"]
+    for key in ("SIC_th", "Kd_IP3_1", "tau_IP3", "rate_L", "delta_IP3"):
+        assert key in astro
+    assert astro["IP3"] == p["IP3"]
+    assert "tau_w" in meta["model_parameters"]["aeif_cond_alpha_astro"]
+    assert p["rng_seed"] == 143202461 and p["seed"] == 100
+    for key in ("create", "connect", "simulate"):
+        assert meta["timers_s"][key] > 0
+    assert meta["real_time_factor"] > 0 and meta["peak_memory_mib"]["max_per_rank"] > 50
+    expected = expected_connections(p)
+    for kind, count in meta["connections"].items():
+        assert count == pytest.approx(expected[kind], rel=0.05), kind
+    assert meta["connections"]["E_to_astrocytes"] == meta["connections"]["astrocytes_to_neurons"]
+
+
+def test_progress_in_log(workdir):
+    log = (workdir / RUN / "logs" / "simulate.log").read_text()
+    progress = re.findall(r"real-time factor\s+[\d.]+\s+ETA", log)
+    assert 1 <= len(progress) <= 20
+
+
+def test_figures_redrawn_without_resimulating(workdir):
+    figures = [workdir / RUN / "figures" / f"{n}.png" for n in ("raster", "dynamics", "rate_distribution")]
+    for fig in figures:
+        assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    raw_mtime = (workdir / RUN / "raw").stat().st_mtime_ns
+    proc = snakemake(workdir, "--config", "figures={raster_neurons: 50, rate_bin_ms: 2.0}")
+    jobs = set(re.findall(r"rule (\w+):", proc.stdout + proc.stderr))
+    assert "figures" in jobs
+    assert not jobs & {"simulate", "aggregate", "run_parameters"}
+    assert (workdir / RUN / "raw").stat().st_mtime_ns == raw_mtime
