@@ -9,5 +9,7 @@ rule aggregate:
         metadata="results/{experiment}/{run}/metadata.json",
     log:
         "results/{experiment}/{run}/logs/aggregate.log",
+    conda:
+        "../../envs/astronet.yaml"
     script:
         "../scripts/aggregate.py"

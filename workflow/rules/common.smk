@@ -2,6 +2,7 @@ import json
 import sys
 
 from astronet.config import ConfigError, retype_cli_overrides, validate_config
+from astronet.recording import write_json_atomic
 from astronet.resources import estimate_memory_mib, estimate_runtime_min, check_memory
 
 

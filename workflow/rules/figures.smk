@@ -27,5 +27,7 @@ rule figures:
         settings=config["figures"],
     log:
         "results/{experiment}/{run}/logs/figures.{fmt}.log",
+    conda:
+        "../../envs/astronet.yaml"
     script:
         "../scripts/figures.py"

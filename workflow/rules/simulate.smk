@@ -6,8 +6,8 @@ rule run_parameters:
     log:
         "results/{experiment}/{run}/logs/run_parameters.log",
     localrule: True
-    script:
-        "../scripts/write_parameters.py"
+    run:
+        write_json_atomic(output[0], params.values)
 
 
 rule simulate:
@@ -27,5 +27,7 @@ rule simulate:
         mem_mb=simulate_mem_mb,
         runtime=simulate_runtime_min,
         mpi="mpiexec",
+    conda:
+        "../../envs/astronet.yaml"
     shell:
         "{params.launcher} {params.python} -m astronet.simulate {input} {output} > {log} 2>&1"
