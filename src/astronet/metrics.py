@@ -86,22 +86,23 @@ __all__ = [
     "run_metrics",
 ]
 
-#: Defaults for :func:`run_metrics`'s ``settings`` (units in the key docs).
-DEFAULT_SETTINGS: dict = {
-    # width of the spike-count bins for synchrony [ms] (Jiang et al. 2025: 10 ms)
-    "bin_ms": 10.0,
-    # width of the counting windows for the Fano factor [ms]
-    "fano_bin_ms": 100.0,
-    # number of spiking neurons sampled per population for synchrony [-]
-    "sync_sample_size": 100,
-    # seed of the sampling RNG for synchrony [-]
-    "sync_seed": 0,
-    # Ca_astro threshold [µM]; default = NEST astrocyte_lr_1994's SIC_th,
-    # the calcium level above which an astrocyte emits a slow inward current
-    "ca_threshold": 0.19669,
-    # minimum number of spikes in the window for a neuron's ISI CV [-]
-    "cv_min_spikes": 3,
-}
+def _schema_defaults() -> dict:
+    """Defaults of the ``analysis`` section of the configuration schema, the one place they live.
+
+    ``t_start`` is the analysis window, an argument of :func:`run_metrics`, not a setting.
+    """
+    from .config import load_schema
+
+    props = load_schema()["properties"]["analysis"]["properties"]
+    return {name: spec["default"] for name, spec in props.items() if name != "t_start"}
+
+
+#: Defaults for :func:`run_metrics`'s ``settings``, read from the configuration schema
+#: (``workflow/schemas/config.schema.yaml``, section ``analysis``, units there):
+#: ``bin_ms`` [ms] (Jiang et al. 2025: 10 ms), ``fano_bin_ms`` [ms], ``sync_sample_size`` [-]
+#: (Jiang et al.: 100), ``sync_seed`` [-], ``ca_threshold`` [µM] (astrocyte_lr_1994's SIC_th,
+#: the calcium level above which an astrocyte emits a slow inward current), ``cv_min_spikes`` [-].
+DEFAULT_SETTINGS: dict = _schema_defaults()
 
 # Tolerance (in units of one bin) for moving spikes that sit just below a bin
 # edge into the next bin -- Elephant's BinnedSpikeTrain default.
@@ -230,7 +231,11 @@ def binned_spike_counts(
 
 
 def cv_isi(
-    spikes: pd.DataFrame | None, node_ids, t_start: float, t_stop: float, min_spikes: int = 3
+    spikes: pd.DataFrame | None,
+    node_ids,
+    t_start: float,
+    t_stop: float,
+    min_spikes: int = DEFAULT_SETTINGS["cv_min_spikes"],
 ) -> tuple[float, np.ndarray]:
     """Coefficient of variation of inter-spike intervals.
 
@@ -269,7 +274,11 @@ def cv_isi(
 
 
 def fano_factor(
-    spikes: pd.DataFrame | None, node_ids, t_start: float, t_stop: float, bin_ms: float = 100.0
+    spikes: pd.DataFrame | None,
+    node_ids,
+    t_start: float,
+    t_stop: float,
+    bin_ms: float = DEFAULT_SETTINGS["fano_bin_ms"],
 ) -> tuple[float, np.ndarray]:
     """Fano factor of spike counts in consecutive windows of ``bin_ms`` [ms].
 
@@ -351,9 +360,9 @@ def synchrony(
     node_ids,
     t_start: float,
     t_stop: float,
-    bin_ms: float = 10.0,
-    sample_size: int = 100,
-    seed: int = 0,
+    bin_ms: float = DEFAULT_SETTINGS["bin_ms"],
+    sample_size: int = DEFAULT_SETTINGS["sync_sample_size"],
+    seed: int = DEFAULT_SETTINGS["sync_seed"],
 ) -> SynchronyResult:
     """Local and global synchrony after Jiang et al. (2025), see module docstring.
 
@@ -418,7 +427,10 @@ def ca_first_crossing(
 
 
 def astrocyte_metrics(
-    astrocytes: pd.DataFrame | None, t_start: float, t_stop: float, ca_threshold: float = 0.19669
+    astrocytes: pd.DataFrame | None,
+    t_start: float,
+    t_stop: float,
+    ca_threshold: float = DEFAULT_SETTINGS["ca_threshold"],
 ) -> dict[str, float]:
     """Calcium/IP3 summary over all samples in ``[t_start, t_stop)``.
 
