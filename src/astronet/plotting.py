@@ -9,6 +9,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .metrics import per_neuron_rates  # noqa: E402
+
 COLORS = {"E": "tab:red", "I": "tab:blue", "IP3": "tab:blue", "Ca_astro": "tab:green", "I_SIC": "tab:purple"}
 
 
@@ -18,17 +20,6 @@ def recorded_neurons(meta: dict) -> dict[str, np.ndarray]:
     first = pops["E"][0]
     last = first + meta["recorded_nodes"]["spikes"] - 1
     return {name: np.arange(lo, min(hi, last) + 1) for name, (lo, hi) in ((n, pops[n]) for n in ("E", "I"))}
-
-
-def rates_per_neuron(spikes: pd.DataFrame, ids: np.ndarray, t_start: float, t_stop: float) -> np.ndarray:
-    """Firing rate (spikes/s) of every neuron in ``ids``, silent neurons included."""
-    if len(ids) == 0:
-        return np.zeros(0)
-    t = spikes["time"].to_numpy()
-    senders = spikes["sender"].to_numpy()[(t > t_start) & (t <= t_stop)]
-    in_range = (senders >= ids[0]) & (senders <= ids[-1])
-    counts = np.bincount(senders[in_range] - ids[0], minlength=len(ids)) if in_range.any() else np.zeros(len(ids))
-    return counts / ((t_stop - t_start) / 1000.0)
 
 
 def mean_sd_over_time(df: pd.DataFrame, column: str, t_start: float) -> pd.DataFrame:
@@ -102,7 +93,7 @@ def rate_distribution(spikes: pd.DataFrame, meta: dict, settings: dict, path) ->
     """Histogram of per-neuron firing rates of E and I, silent neurons included."""
     t0, t1 = settings["t_start"], meta["parameters"]["sim_time"]
     fig, ax = plt.subplots(figsize=(6, 4))
-    rates = {name: rates_per_neuron(spikes, ids, t0, t1) for name, ids in recorded_neurons(meta).items()}
+    rates = {name: per_neuron_rates(spikes, ids, t0, t1) for name, ids in recorded_neurons(meta).items()}
     top = max((r.max() for r in rates.values() if len(r)), default=1.0)
     bins = np.linspace(0, max(top, 1e-9), 41)
     for name, r in rates.items():
