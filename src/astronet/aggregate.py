@@ -151,3 +151,14 @@ def aggregate(raw: Path, out_dir: Path) -> dict:
     os.replace(tmp, out_dir / "summary.csv")
     write_json_atomic(out_dir / "metadata.json", meta)
     return meta
+
+
+def aggregate_connections(raw: Path, out: Path) -> None:
+    """Merge the per-rank connection tables (params.record_connections) into one sorted table."""
+    raw = Path(raw)
+    metas = read_rank_metadata(raw)
+    if "connections" not in metas[0]["files"]:
+        raise RecordingError(f"run {raw.parent}: no connections were recorded; set params.record_connections: true")
+    table = _read_table(raw, "connections", metas)
+    table = table.sort_by([("source", "ascending"), ("target", "ascending"), ("synapse_model", "ascending")])
+    write_parquet_atomic(table, out)

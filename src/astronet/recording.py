@@ -25,6 +25,8 @@ TABLES = {
     "astrocytes": {"sender": pa.int64(), "time": pa.float64(), "IP3": pa.float64(), "Ca_astro": pa.float64()},
     "neurons": {"sender": pa.int64(), "time": pa.float64(), "I_SIC": pa.float64()},
 }
+# Written only with params.record_connections: the network itself, for checks across runs.
+CONNECTIONS = {"source": pa.int64(), "target": pa.int64(), "synapse_model": pa.string()}
 
 
 def rank_file(kind: str, rank: int) -> str:
@@ -85,16 +87,28 @@ class RankWriter:
             for kind in TABLES
         }
         self.schemas = schemas
+        self.extra_files: dict[str, str] = {}
 
     def write(self, kind: str, columns: dict) -> None:
         arrays = [pa.array(np.asarray(columns[name]), type=t) for name, t in TABLES[kind].items()]
         self.writers[kind].write_table(pa.Table.from_arrays(arrays, schema=self.schemas[kind]))
         self.rows[kind] += len(arrays[0])
 
+    def write_connections(self, nest) -> None:
+        """All connections whose target lives on this rank (NEST stores them there)."""
+        conns = nest.GetConnections()
+        data = conns.get(["source", "target", "synapse_model"]) if len(conns) else {k: [] for k in CONNECTIONS}
+        columns = [pa.array(np.atleast_1d(data[name]), type=t) for name, t in CONNECTIONS.items()]
+        name = rank_file("connections", self.rank)
+        pq.write_table(pa.Table.from_arrays(columns, schema=pa.schema(list(CONNECTIONS.items()))), self.staging / name, compression="zstd")
+        self.rows["connections"] = len(columns[0])
+        self.extra_files["connections"] = name
+
     def close(self, metadata: dict) -> None:
         for w in self.writers.values():
             w.close()
-        metadata = {**metadata, "rows": self.rows, "files": {k: rank_file(k, self.rank) for k in TABLES}}
+        files = {**{k: rank_file(k, self.rank) for k in TABLES}, **self.extra_files}
+        metadata = {**metadata, "rows": self.rows, "files": files}
         write_json_atomic(self.staging / metadata_file(self.rank), metadata)
 
 

@@ -69,6 +69,8 @@ def run(params: dict, out: Path) -> dict:
     net.record()
     say(f"[simulate] built in {net.timers['create'] + net.timers['connect']:.1f} s: {net.connections}")
     writer = recording.RankWriter(staging, rank)
+    if params["record_connections"]:
+        writer.write_connections(nest)
     net.simulate(writer, Progress(params["sim_time"], rank == 0))
     wall = time.perf_counter() - t_start
     metadata = {

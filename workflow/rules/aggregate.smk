@@ -13,3 +13,16 @@ rule aggregate:
         "../../envs/astronet.yaml"
     script:
         "../scripts/aggregate.py"
+
+
+rule aggregate_connections:
+    input:
+        "results/{experiment}/{run}/raw",
+    output:
+        "results/{experiment}/{run}/connections.parquet",
+    log:
+        "results/{experiment}/{run}/logs/aggregate_connections.log",
+    conda:
+        "../../envs/astronet.yaml"
+    script:
+        "../scripts/aggregate_connections.py"
