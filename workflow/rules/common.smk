@@ -40,9 +40,23 @@ def run_figures(run):
     return [f"{run_dir(run)}/figures/{name}.{fmt}" for name in FIGURES]
 
 
+def sweep_figures(experiment):
+    """Sweep figures of an experiment (SWEEP_FIGURES comes from analysis.smk)."""
+    fmt = config["figures"]["format"]
+    return [f"results/{experiment}/figures/{group}.{fmt}" for group in SWEEP_FIGURES]
+
+
+def experiment_targets(experiment):
+    """Everything of one experiment: its summary tables and sweep figures, and per run the
+    figures and the provenance page."""
+    tables = [f"results/{experiment}/{name}" for name in ("summary.parquet", "summary.csv", "summary.html", "runs.parquet", "runs.csv")]
+    per_run = [f for run in RUNS[experiment] for f in [*run_figures(run), f"{run_dir(run)}/provenance.html"]]
+    return tables + sweep_figures(experiment) + per_run
+
+
 def default_targets():
-    """Figures of every run of the experiments listed under `targets`."""
-    return [fig for exp in config["targets"] for run in RUNS[exp] for fig in run_figures(run)]
+    """Every target of the experiments listed under `targets` (see experiment_targets)."""
+    return [f for exp in config["targets"] for f in experiment_targets(exp)]
 
 
 def run_params(wildcards):

@@ -1,0 +1,266 @@
+"""Experiment level: run names of a grid, per-run metric records, tables with 95 % CIs, sweep figures."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from astronet import sweeps
+from astronet.config import ConfigError, validate_config
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------------------------
+# confidence intervals and tables
+# --------------------------------------------------------------------------------------------
+
+
+def test_ci95_known_numbers():
+    # 1..5: mean 3, s = sqrt(2.5), t_{0.975, 4} = 2.7764451052; half-width = t s / sqrt(5)
+    mean, half, n = sweeps.ci95_halfwidth([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert (mean, n) == (3.0, 5)
+    assert half == pytest.approx(2.7764451052 * math.sqrt(2.5) / math.sqrt(5), rel=1e-9)
+    assert half == pytest.approx(1.963243, abs=1e-6)
+    # two values 0 and 2: s = sqrt(2), t_{0.975, 1} = 12.7062047362
+    assert sweeps.ci95_halfwidth([0.0, 2.0])[1] == pytest.approx(12.7062047362, rel=1e-9)
+    # NaN (undefined metric) is left out and not counted; one value has no CI; none has no mean
+    mean, half, n = sweeps.ci95_halfwidth([np.nan, 4.0, 6.0, 5.0])
+    assert (mean, n) == (5.0, 3) and half == pytest.approx(4.3026527297 * 1.0 / math.sqrt(3), rel=1e-9)
+    mean, half, n = sweeps.ci95_halfwidth([7.0, np.nan])
+    assert mean == 7.0 and math.isnan(half) and n == 1
+    mean, half, n = sweeps.ci95_halfwidth([np.nan])
+    assert math.isnan(mean) and math.isnan(half) and n == 0
+    # identical values: zero width
+    assert sweeps.ci95_halfwidth([2.0, 2.0, 2.0])[1] == 0.0
+
+
+def _record(point: dict, metrics: dict, experiment="exp") -> dict:
+    name = "__".join(f"{k}-{v}" for k, v in point.items())
+    full = {m: None for m in sweeps.METRIC_NAMES}
+    full.update(metrics)
+    return {
+        "experiment": experiment,
+        "run": name,
+        "point": point,
+        "metrics": full,
+        "cost": {"simulate_s": 1.0, "total_s": 2.0, "real_time_factor": 10.0, "peak_memory_mib": 100.0},
+    }
+
+
+def test_runs_and_summary_tables(tmp_path):
+    records = []
+    rates = {"block": [1.0, 2.0, 3.0], "random": [10.0, 10.0, 13.0]}
+    for pool_type in ("random", "block"):  # grid order, not alphabetical
+        for seed, rate in zip((7, 8, 9), rates[pool_type]):
+            sic = None if pool_type == "block" and seed == 9 else 5.0
+            records.append(_record({"rng_seed": seed, "pool_type": pool_type}, {"rate_E": rate, "sic_mean": sic}))
+    out = {f"{t}_{f}": tmp_path / f"{t}.{f}" for t in ("runs", "summary") for f in ("parquet", "csv")}
+    runs, summary = sweeps.write_tables(records, ["pool_type"], out)
+    assert list(runs.columns[:4]) == ["experiment", "run", "pool_type", "rng_seed"]
+    metric_cols = [c for c in runs.columns if c in sweeps.METRIC_NAMES]
+    assert metric_cols == list(sweeps.METRIC_NAMES)  # run_metrics' order
+    assert len(runs) == 6 and runs["rate_E"].tolist() == [10.0, 10.0, 13.0, 1.0, 2.0, 3.0]
+    assert summary["pool_type"].tolist() == ["random", "block"]
+    assert summary["n_seeds"].tolist() == [3, 3]
+    row = summary.set_index("pool_type").loc["block"]
+    assert row["rate_E_mean"] == 2.0
+    assert row["rate_E_ci95"] == pytest.approx(4.3026527297 / math.sqrt(3), rel=1e-9)  # s = 1
+    assert row["rate_E_n"] == 3
+    assert row["sic_mean_n"] == 2 and row["sic_mean_ci95"] == 0.0
+    assert math.isnan(row["cv_isi_E_mean"]) and row["cv_isi_E_n"] == 0
+    assert summary.set_index("pool_type").loc["random", "rate_E_mean"] == 11.0
+    assert row["simulate_s_mean"] == 1.0
+    # both formats hold the same table
+    for name, df in (("runs", runs), ("summary", summary)):
+        pd.testing.assert_frame_equal(pd.read_parquet(out[f"{name}_parquet"]), df)
+        assert len(pd.read_csv(out[f"{name}_csv"])) == len(df)
+    html = sweeps.summary_html(summary, ["pool_type"], "title")
+    assert "2 ± 2.5" in html and "(2)" in html  # sic_mean of block defined in 2 of 3 seeds
+
+
+def test_summary_of_two_keys_and_of_no_grid():
+    records = [
+        _record({"w_a2n": w, "pool_size": ps, "rng_seed": s}, {"rate_E": w * ps + s})
+        for w in (0.5, 1.0)
+        for ps in (1, 10)
+        for s in (1, 2)
+    ]
+    summary = sweeps.summary_table(sweeps.runs_table(records, ["w_a2n", "pool_size"]), ["w_a2n", "pool_size"])
+    assert summary[["w_a2n", "pool_size"]].values.tolist() == [[0.5, 1], [0.5, 10], [1.0, 1], [1.0, 10]]
+    assert summary["rate_E_mean"].tolist() == [2.0, 6.5, 2.5, 11.5]
+    single = sweeps.summary_table(sweeps.runs_table(records[:2]), [])
+    assert len(single) == 1 and single["n_seeds"].iloc[0] == 2 and single["rate_E_mean"].iloc[0] == 2.0
+
+
+# --------------------------------------------------------------------------------------------
+# configuration: grids, run names, analysis settings, built-in experiments
+# --------------------------------------------------------------------------------------------
+
+
+def _config(**experiments) -> dict:
+    cfg = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    cfg["experiments"].update(experiments)
+    return cfg
+
+
+def test_grid_expansion_names_and_points():
+    cfg = _config(
+        sweep={
+            "description": "two keys",
+            "grid": {"w_a2n": [0.1, 1.0], "astrocyte_params.SIC_th": [0.2]},
+            "seeds": [3, 4],
+        }
+    )
+    runs = validate_config(cfg)["sweep"]
+    assert [r.name for r in runs] == [
+        "w_a2n-0.1__SIC_th-0.2__rng_seed-3",
+        "w_a2n-0.1__SIC_th-0.2__rng_seed-4",
+        "w_a2n-1__SIC_th-0.2__rng_seed-3",
+        "w_a2n-1__SIC_th-0.2__rng_seed-4",
+    ]
+    assert runs[2].point == {"w_a2n": 1.0, "astrocyte_params.SIC_th": 0.2, "rng_seed": 3}
+    assert runs[2].params["astrocyte_params"]["SIC_th"] == 0.2 and runs[2].params["rng_seed"] == 3
+
+
+def test_analysis_settings_defaults_overrides_and_window():
+    cfg = _config(late={"description": "d", "analysis": {"t_start": 150.0, "bin_ms": 5.0}})
+    cfg["analysis"] = {"sync_sample_size": 50}
+    runs = validate_config(cfg)
+    s = sweeps.analysis_settings(cfg, "late")
+    assert s["t_start"] == 150.0 and s["bin_ms"] == 5.0 and s["sync_sample_size"] == 50
+    assert s["ca_threshold"] == 0.19669 and s["fano_bin_ms"] == 100.0 and s["cv_min_spikes"] == 3
+    ref = sweeps.analysis_settings(cfg, "reference")
+    assert ref["t_start"] == 0.0 and ref["bin_ms"] == 10.0
+    # the metric defaults of the package are the schema's
+    from astronet.metrics import DEFAULT_SETTINGS
+
+    assert {k: v for k, v in ref.items() if k != "t_start"} == {**DEFAULT_SETTINGS, "sync_sample_size": 50}
+    sweeps.check_analysis(s, runs["late"][0].params, "experiments.late.analysis")  # 150 < 200 ms
+    with pytest.raises(ConfigError, match=r"experiments\.late\.analysis\.t_start.*\[197, 200\)"):
+        sweeps.check_analysis({**s, "t_start": 197.0}, runs["late"][0].params, "experiments.late.analysis")
+
+
+def test_unknown_analysis_key_in_experiment_is_refused():
+    cfg = _config(bad={"description": "d", "analysis": {"bin_size": 5.0}})
+    with pytest.raises(ConfigError, match="bin_size"):
+        validate_config(cfg)
+
+
+def test_builtin_experiments_are_valid_and_replicated():
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    runs = validate_config(copy.deepcopy(cfg))
+    assert {"reference", "coupling", "pool_size", "pool_type", "primary_rule"} <= set(runs)
+    grids = {
+        "coupling": ("w_a2n", None),
+        "pool_size": ("pool_size", [1, 10, 100, 1000]),
+        "pool_type": ("pool_type", ["random", "block"]),
+        "primary_rule": ("primary_rule", ["pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "fixed_total_number"]),
+    }
+    for name, (key, values) in grids.items():
+        exp = cfg["experiments"][name]
+        assert list(exp["grid"]) == [key]
+        if values:
+            assert exp["grid"][key] == values
+        assert len(exp["seeds"]) >= 3
+        assert len(runs[name]) == len(exp["grid"][key]) * len(exp["seeds"])
+        settings = sweeps.analysis_settings(cfg, name)
+        for run in runs[name]:
+            sweeps.check_analysis(settings, run.params, name)
+            assert run.params["N_ex"] + run.params["N_in"] <= 1000  # laptop-sized
+    assert cfg["targets"] == ["reference"]
+
+
+# --------------------------------------------------------------------------------------------
+# per-run record and provenance
+# --------------------------------------------------------------------------------------------
+
+
+def _meta(n_rec_spk=6):
+    return {
+        "populations": {"E": [1, 4], "I": [5, 6], "astrocytes": [7, 9]},
+        "recorded_nodes": {"spikes": n_rec_spk, "neurons": 2, "astrocytes": 2},
+        "parameters": {"sim_time": 1000.0, "w_a2n": 0.05},
+        "timers_s": {"simulate": 3.0, "total": 4.0},
+        "real_time_factor": 3.0,
+        "peak_memory_mib": {"max_per_rank": 200.0},
+        "n_vp": 2,
+        "n_ranks": 1,
+        "nest_version": "3.10.0",
+        "build_info": {"have_mpi": False, "built": "today"},
+        "connections": {"E_to_neurons": 12},
+        "model_parameters": {"astrocyte_lr_1994": {"SIC_th": 0.19669}},
+    }
+
+
+def _tables():
+    spikes = pd.DataFrame({"sender": [1, 1, 2, 5, 6, 6], "time": [100.0, 600.0, 150.0, 200.0, 50.0, 900.0]})
+    astro = pd.DataFrame({"sender": [7, 7, 8, 8], "time": [1.0, 2.0, 1.0, 2.0], "IP3": [0.4] * 4, "Ca_astro": [0.1, 0.3, 0.1, 0.1]})
+    neurons = pd.DataFrame({"sender": [1, 1], "time": [1.0, 2.0], "I_SIC": [0.0, 2.0]})
+    return spikes, astro, neurons
+
+
+def test_run_record_counts_silent_and_only_recorded_neurons():
+    settings = {**sweeps.analysis_settings({"experiments": {"e": {}}}, "e"), "t_start": 0.0}
+    spikes, astro, neurons = _tables()
+    rec = sweeps.run_metrics_record(spikes, astro, neurons, _meta(), settings, "e", "r", {"rng_seed": 1})
+    m = rec["metrics"]
+    assert m["rate_E"] == pytest.approx(3 / 4)  # 3 spikes, 4 neurons (3 and 4 silent), 1 s
+    assert m["rate_I"] == pytest.approx(3 / 2)
+    assert m["ca_fraction_above"] == 0.5 and m["ca_first_crossing_ms"] == 2.0 and m["sic_peak"] == 2.0
+    assert m["cv_isi_E"] is None  # no neuron with 3 spikes: undefined -> null in JSON
+    assert rec["n_recorded"] == {"spikes_E": 4, "spikes_I": 2, "astrocytes": 2, "neurons_I_SIC": 1}
+    assert rec["window_ms"] == [0.0, 1000.0] and rec["cost"]["real_time_factor"] == 3.0
+    json.dumps(rec, allow_nan=False)  # valid JSON
+    # spikes recorded from the first 3 neurons only: the I population has none recorded
+    rec3 = sweeps.run_metrics_record(spikes, astro, neurons, _meta(n_rec_spk=3), settings, "e", "r", {})
+    assert rec3["n_recorded"]["spikes_E"] == 3 and rec3["n_recorded"]["spikes_I"] == 0
+    assert rec3["metrics"]["rate_E"] == pytest.approx(3 / 3) and rec3["metrics"]["rate_I"] is None
+    page = sweeps.provenance_html(_meta(), rec)
+    for text in ("3.10.0", "SIC_th", "E_to_neurons", "real_time_factor", "rate_E", "w_a2n"):
+        assert text in page
+
+
+# --------------------------------------------------------------------------------------------
+# sweep figures
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"w_a2n": [0.05, 1.0, 8.0]},
+        {"pool_size": [1, 10, 100, 1000]},
+        {"primary_rule": ["pairwise_bernoulli", "fixed_indegree"]},
+        {"w_a2n": [0.5, 1.0], "pool_type": ["random", "block"]},
+        {},
+    ],
+    ids=["numeric", "log", "categorical", "two-keys", "no-grid"],
+)
+def test_sweep_figures_are_drawn(tmp_path, grid):
+    rng = np.random.default_rng(0)
+    keys = list(grid)
+    points = [dict(zip(keys, vals)) for vals in (np.array(np.meshgrid(*grid.values(), indexing="ij"), dtype=object).reshape(len(keys), -1).T if keys else [()])]
+    records = [
+        _record({**p, "rng_seed": s}, {m: float(rng.normal(1.0, 0.1)) for m in sweeps.METRIC_NAMES if not m.startswith("ca_first")})
+        for p in points
+        for s in (1, 2, 3)
+    ]
+    runs = sweeps.runs_table(records, keys)
+    summary = sweeps.summary_table(runs, keys)
+    for group in sweeps.FIGURES:
+        path = tmp_path / f"{group}.png"
+        sweeps.sweep_figure(group, summary, runs, grid, "exp", {"dpi": 40}, path)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_metric_has_a_panel():
+    shown = {col for panels in sweeps.FIGURES.values() for p in panels for col, _ in p.series}
+    assert shown == set(sweeps.METRIC_NAMES) - {"rate_all", "cv_isi_all", "fano_all"}

@@ -1,0 +1,14 @@
+"""Tables of one experiment: one row per run (runs.*) and mean / 95 % CI / n per grid point (summary.*)."""
+
+import sys
+from pathlib import Path
+
+from astronet.sweeps import load_records, summary_html, write_tables
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
+out, params = snakemake.output, snakemake.params  # noqa: F821
+grid_keys = list(params.grid_keys)
+runs, summary = write_tables(load_records(snakemake.input), grid_keys, out)  # noqa: F821
+experiment = snakemake.wildcards.experiment  # noqa: F821
+Path(out.summary_html).write_text(summary_html(summary, grid_keys, f"Experiment {experiment}: mean ± 95 % CI across seeds"))
+print(f"{len(runs)} runs, {len(summary)} grid points")

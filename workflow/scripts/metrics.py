@@ -1,0 +1,26 @@
+"""Compute the metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json."""
+
+import json
+import sys
+
+import pandas as pd
+
+from astronet.recording import write_json_atomic
+from astronet.sweeps import run_metrics_record
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
+inp, params = snakemake.input, snakemake.params  # noqa: F821
+meta = json.loads(open(inp.metadata).read())
+record = run_metrics_record(
+    pd.read_parquet(inp.spikes),
+    pd.read_parquet(inp.astrocytes),
+    pd.read_parquet(inp.neurons),
+    meta,
+    dict(params.settings),
+    experiment=snakemake.wildcards.experiment,  # noqa: F821
+    run=snakemake.wildcards.run,  # noqa: F821
+    point=dict(params.point),
+)
+write_json_atomic(snakemake.output[0], record)  # noqa: F821
+for name, value in record["metrics"].items():
+    print(f"{name:30s} {value}")

@@ -1,0 +1,13 @@
+"""Sweep figures of one experiment: each metric against the swept parameter, mean ± 95 % CI across seeds."""
+
+import sys
+
+import pandas as pd
+
+from astronet.sweeps import FIGURES, sweep_figure
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
+inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
+summary, runs = pd.read_parquet(inp.summary), pd.read_parquet(inp.runs)
+for group in FIGURES:
+    sweep_figure(group, summary, runs, dict(params.grid), snakemake.wildcards.experiment, params.settings, out[group])  # noqa: F821
