@@ -8,7 +8,6 @@ that cannot fit in memory. The per-item costs are measured on NEST 3.10 (see
 from __future__ import annotations
 
 import math
-import os
 
 from .config import ConfigError, population_sizes
 
@@ -82,13 +81,22 @@ def available_memory_mib() -> int:
 
 
 def check_memory(run, limit_mib: int | None = None) -> None:
-    """Refuse a run whose estimated memory exceeds the limit (default: this machine's available memory)."""
+    """Refuse a run whose estimated peak memory exceeds the limit.
+
+    ``limit_mib`` is the configuration's ``resources.max_mem_mb`` (MiB); ``None`` means what this
+    machine has available now.
+    """
     p = run.params
     need = estimate_memory_mib(p)
-    limit = limit_mib or int(os.environ.get("ASTRONET_MEMORY_LIMIT_MB", 0)) or available_memory_mib()
+    if limit_mib is None:
+        limit, source = available_memory_mib(), "this machine has available (MemAvailable)"
+    else:
+        limit, source = limit_mib, "resources.max_mem_mb allows"
     if need > limit:
         raise ConfigError(
-            f"run {run.path}: estimated peak memory {need} MiB exceeds the {limit} MiB available "
-            f"(scale = {p['scale']}, N_rec_mm = {p['N_rec_mm']}, chunk_ms = {p['chunk_ms']}); lower 'scale', "
-            "record fewer nodes or use a shorter chunk_ms, or run on a larger machine / Slurm node"
+            f"run {run.path}: estimated peak memory {need} MiB exceeds the {limit} MiB {source} "
+            f"(scale = {p['scale']}, synapse_model = {p['synapse_model']}, N_rec_mm = {p['N_rec_mm']}, "
+            f"chunk_ms = {p['chunk_ms']}). Lower params.scale (memory grows about linearly with it), use "
+            "synapse_model: tsodyks_synapse_hpc, record fewer nodes (N_rec_mm) or use a shorter chunk_ms; "
+            "or run on a larger machine and, for Slurm, set resources.max_mem_mb to the memory of its nodes"
         )

@@ -11,9 +11,11 @@ from astronet.resources import estimate_memory_mib, estimate_runtime_min, check_
 try:
     retype_cli_overrides(config, workflow.config_settings.config)
     RUNS = validate_config(config)
-    for _runs in RUNS.values():
-        for _run in _runs:
-            check_memory(_run)
+    # Memory is checked where the workflow is started, not again inside each (cluster) job.
+    if workflow.is_main_process:
+        for _runs in RUNS.values():
+            for _run in _runs:
+                check_memory(_run, config["resources"]["max_mem_mb"])
 except ConfigError as err:
     sys.exit(f"Invalid configuration: {err}")
 
