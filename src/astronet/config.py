@@ -10,6 +10,7 @@ import copy
 import difflib
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,20 @@ def _check_known_keys(mapping: dict, schema: dict, where: str) -> None:
             raise ConfigError(f"unknown key '{path}' (value {value!r}).{_did_you_mean(str(key), allowed)}")
         if props and key in props:
             _check_known_keys(value, props[key], path)
+        elif isinstance(schema.get("additionalProperties"), dict):  # e.g. experiments.<name>
+            _check_known_keys(value, schema["additionalProperties"], path)
+
+
+def _check_finite(value, where: str) -> None:
+    """Reject NaN and infinities anywhere (YAML's .nan/.inf, JSON's NaN): no range rule catches them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"invalid value for '{where}': {value!r} (must be a finite number)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_finite(item, f"{where}.{i}")
 
 
 def retype_cli_overrides(config: dict, overrides: dict) -> None:
@@ -84,13 +99,31 @@ def _json_path(error: jsonschema.ValidationError) -> str:
 def _schema_error(error: jsonschema.ValidationError, prefix: str = "") -> ConfigError:
     key = _json_path(error)
     key = f"{prefix}.{key}" if prefix else key
+    return ConfigError(f"invalid value for '{key}': {error.instance!r} ({_rule(error)})")
+
+
+def _rule(error: jsonschema.ValidationError) -> str:
+    """The broken schema rule, in words."""
     rule = error.message
+    if error.validator == "type" and isinstance(error.instance, str) and _looks_numeric(error.instance):
+        rule += (
+            "; a quoted number, or an exponent without a dot such as 1e3, is read by YAML as a string: "
+            "write it unquoted with a dot, e.g. 1000.0 or 1.0e+3"
+        )
     if error.validator == "oneOf":
         rule = "must be " + " or ".join(
             str(s.get("const", s.get("type"))) + (f" >= {s['minimum']}" if "minimum" in s else "")
             for s in error.validator_value
         )
-    return ConfigError(f"invalid value for '{key}': {error.instance!r} ({rule})")
+    return rule
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _fill_defaults(instance: dict, schema: dict) -> None:
@@ -106,6 +139,7 @@ def validate_params(params: dict, where: str = "params", schema: dict | None = N
     schema = schema or load_schema()
     pschema = _params_schema(schema)
     _check_known_keys(params, pschema, where)
+    _check_finite(params, where)
     errors = sorted(jsonschema.Draft202012Validator(pschema).iter_errors(params), key=lambda e: list(e.path))
     if errors:
         raise _schema_error(errors[0], where)
@@ -114,8 +148,20 @@ def validate_params(params: dict, where: str = "params", schema: dict | None = N
 
 
 def _is_multiple(value: float, step: float) -> bool:
+    """``value`` is a positive whole multiple of ``step`` (1 x, 2 x, ...; 0 x is not)."""
     ratio = value / step
-    return math.isclose(ratio, round(ratio), rel_tol=0, abs_tol=1e-9)
+    return round(ratio) >= 1 and math.isclose(ratio, round(ratio), rel_tol=0, abs_tol=1e-9)
+
+
+# NEST's time base: with its default tics_per_ms = 1000, the resolution must be a multiple of 1 µs.
+NEST_TIC_MS = 0.001
+# NEST's *_hpc synapses store the thread-local index of the target in 16 bits (measured limit: 65535
+# nodes on a thread, the Poisson generator included).
+HPC_MAX_NODES_PER_VP = 65535
+# NEST 3.10 defaults of the aeif_cond_alpha_astro parameters that its cross-parameter checks use.
+AEIF_DEFAULTS = {"V_reset": -60.0, "V_peak": 0.0, "V_th": -50.4, "Delta_T": 2.0}
+# aeif models refuse (V_peak - V_th) / Delta_T >= log(DBL_MAX / 1e20): exp() would overflow.
+AEIF_MAX_EXP_ARG = math.log(1.7976931348623157e308 / 1e20)
 
 
 def population_sizes(params: dict) -> dict[str, int]:
@@ -135,6 +181,8 @@ def check_cross_field(p: dict, where: str = "params") -> None:
         raise ConfigError(f"invalid value for '{where}.{key}': {p[key]!r} ({rule})")
 
     dt = p["dt"]
+    if not _is_multiple(dt, NEST_TIC_MS):
+        fail("dt", f"NEST's resolution must be a multiple of its tic, {NEST_TIC_MS} ms")
     for key in ("d_e", "d_i"):
         if p[key] < dt:
             fail(key, f"a delay must be >= dt = {dt} ms")
@@ -172,10 +220,37 @@ def check_cross_field(p: dict, where: str = "params") -> None:
                 "NEST 3.10 assigns block pools by the rank-local index of each target, so block pools differ "
                 "between MPI splits; use mpi_ranks: 1 (threads give identical results) or pool_type: random",
             )
+    if p["synapse_model"].endswith("_hpc"):
+        # Node ids on each thread are 16 bit; the Poisson generator has one instance per thread.
+        per_vp = math.ceil(sum(sizes.values()) / p["n_vp"]) + 1
+        if per_vp > HPC_MAX_NODES_PER_VP:
+            fail(
+                "synapse_model",
+                f"NEST's HPC synapses address at most {HPC_MAX_NODES_PER_VP} nodes per virtual process; here "
+                f"{per_vp} (all nodes after scale / n_vp, + 1 generator): use n_vp >= "
+                f"{math.ceil(sum(sizes.values()) / (HPC_MAX_NODES_PER_VP - 1))} or synapse_model: tsodyks_synapse",
+            )
+    _check_neuron_params(p, where)
     n_neurons = n_targets
     for key, limit, what in (("N_rec_spk", n_neurons, "neurons"), ("N_rec_mm", min(n_neurons, n_astro), "neurons or astrocytes")):
         if p[key] != "all" and p[key] > limit:
             fail(key, f"cannot sample more than the {limit} {what} of the network; use 'all' to record every node")
+
+
+def _check_neuron_params(p: dict, where: str) -> None:
+    """aeif_cond_alpha_astro's own cross-parameter rules, so NEST never has to refuse them."""
+    v = {**AEIF_DEFAULTS, **{k: p["neuron_params"][k] for k in AEIF_DEFAULTS if k in p["neuron_params"]}}
+
+    def fail(key: str, rule: str) -> None:
+        value = p["neuron_params"].get(key, f"{v[key]} (NEST default)")
+        raise ConfigError(f"invalid value for '{where}.neuron_params.{key}': {value!r} ({rule})")
+
+    if v["V_reset"] >= v["V_peak"]:
+        fail("V_reset", f"NEST requires V_reset < V_peak = {v['V_peak']} mV")
+    if v["V_peak"] < v["V_th"]:
+        fail("V_peak", f"NEST requires V_peak >= V_th = {v['V_th']} mV")
+    if v["Delta_T"] > 0 and (v["V_peak"] - v["V_th"]) / v["Delta_T"] >= AEIF_MAX_EXP_ARG:
+        fail("V_peak", f"(V_peak - V_th) / Delta_T must be < {AEIF_MAX_EXP_ARG:.1f}, else NEST's exponential overflows")
 
 
 @dataclass(frozen=True)
@@ -206,6 +281,11 @@ def _set_param(params: dict, key: str, value, where: str) -> None:
         params[key] = value
 
 
+# Experiment and run names become directory names and Snakemake wildcards.
+RUN_NAME = re.compile(r"[A-Za-z0-9_.+-]+")
+EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
 def expand_experiment(name: str, experiment: dict, base_params: dict, schema: dict) -> list[Run]:
     """Every grid point × seed of an experiment, validated; run names are unique and readable."""
     params = copy.deepcopy(base_params)
@@ -217,12 +297,31 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
     validate_params(params, f"{where}.params", schema)
     grid = experiment.get("grid", {})
     known = _params_schema(schema)["properties"]
-    for key in grid:
-        top = key.split(".")[0]
+    for key, values in grid.items():
+        top, _, sub = key.partition(".")
         if top not in known:
             raise ConfigError(f"unknown key '{where}.grid.{key}'.{_did_you_mean(top, known)}")
+        if sub and top in ("neuron_params", "astrocyte_params"):
+            names = known[top]["propertyNames"]["enum"]
+            if sub not in names:
+                raise ConfigError(f"unknown key '{where}.grid.{key}'.{_did_you_mean(key, [f'{top}.{n}' for n in names])}")
         if key in ("rng_seed",):
             raise ConfigError(f"invalid key '{where}.grid.{key}': replicate seeds go in '{where}.seeds'")
+        for value in values:
+            if isinstance(value, (dict, list)) or value is None:
+                raise ConfigError(
+                    f"invalid value for '{where}.grid.{key}': {value!r} (grid values must be numbers, strings or "
+                    "booleans; sweep a nested parameter as neuron_params.NAME or astrocyte_params.NAME)"
+                )
+        spec = known[top]
+        if sub:
+            spec = spec.get("properties", {}).get(sub, spec.get("additionalProperties", {}))
+        for value in values:
+            errors = list(jsonschema.Draft202012Validator(spec).iter_errors(value))
+            if errors:
+                raise ConfigError(f"invalid value for '{where}.grid.{key}': {value!r} ({_rule(errors[0])})")
+        if len(set(map(repr, values))) != len(values):
+            raise ConfigError(f"invalid value for '{where}.grid.{key}': {values!r} (grid values must be distinct)")
     seeds = experiment.get("seeds") or [params["rng_seed"]]
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"invalid value for '{where}.seeds': {seeds!r} (seeds must be distinct)")
@@ -238,6 +337,16 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
             point["rng_seed"] = seed
             label = "__".join(f"{k.split('.')[-1]}-{_format_value(v)}" for k, v in point.items())
             validate_params(run_params, f"{where} run {label}", schema)
+            if not RUN_NAME.fullmatch(label):
+                raise ConfigError(
+                    f"invalid value for '{where}.grid': run name {label!r} (string grid values may only use letters, "
+                    "digits, '.', '_' and '-', as they name the run's directory)"
+                )
+            if any(run.name == label for run in runs):
+                raise ConfigError(
+                    f"invalid value for '{where}.grid': two runs would share the name {label!r} (grid values must "
+                    "differ in their first 6 significant digits)"
+                )
             runs.append(Run(name, label, run_params, point))
     return runs
 
@@ -246,12 +355,17 @@ def validate_config(config: dict, schema: dict | None = None) -> dict[str, list[
     """Validate a whole configuration in place (filling defaults); return the runs of each experiment."""
     schema = schema or load_schema()
     _check_known_keys(config, schema, "")
+    _check_finite(config, "")
     _fill_defaults(config, schema)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:
         raise _schema_error(errors[0])
-    for name, experiment in config["experiments"].items():
-        _check_known_keys(experiment, schema["properties"]["experiments"]["additionalProperties"], f"experiments.{name}")
+    for name in config["experiments"]:
+        if not EXPERIMENT_NAME.fullmatch(str(name)):
+            raise ConfigError(
+                f"invalid experiment name 'experiments.{name}' (letters, digits, '.', '_' and '-', starting with a "
+                "letter or digit: it names a directory under results/)"
+            )
     for target in config["targets"]:
         if target not in config["experiments"]:
             raise ConfigError(

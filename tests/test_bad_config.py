@@ -1,0 +1,419 @@
+"""Every bad configuration tried, and what it must produce.
+
+``CASES`` is the list: each case is a change to config/test.yaml, written as the YAML a user would
+put in a config file, and the fragments the refusal must contain (the key, the value and the
+rule). Every case is checked the way the workflow checks it (astronet.config.validate_config and
+the memory check of workflow/rules/common.smk). One case per category (``file=True``) also goes
+through the real `snakemake` command as a config file, and a representative subset (``cli``) as a
+`--config` override: non-zero exit, the message, no `results/` directory, no NEST banner.
+
+Nested keys on the command line: Snakemake 9 only accepts top-level names in `--config` (a dotted
+name such as `params.sim_time=5` is refused by Snakemake itself), so a nested value is given as a
+YAML mapping that Snakemake merges into the configuration key by key:
+
+    snakemake --config 'params={sim_time: 500.0, scale: 0.5}' 'experiments={reference: {seeds: [1, 2]}}'
+
+Snakemake hands the leaves over as strings; the workflow re-reads them as YAML, so they are
+validated exactly like config-file values (see astronet.config.retype_cli_overrides).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import update_config
+
+from astronet.config import ConfigError, check_cross_field, param_defaults, retype_cli_overrides, validate_config
+from astronet.resources import available_memory_mib, check_memory, estimate_memory_mib
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_CONFIG = REPO / "config" / "test.yaml"
+NEST_BANNER = "N E S T"
+
+
+@dataclass
+class Case:
+    id: str
+    yaml: str  # merged over config/test.yaml (alone=True: the whole configuration)
+    expect: tuple[str, ...]  # fragments of the message: key, value, rule
+    file: bool = False  # also through `snakemake --configfile`
+    cli: tuple = ()  # also through `snakemake --config ARG`: ARG, or (ARG, fragments) if they differ
+    alone: bool = False
+
+
+CASES = [
+    # --- types --------------------------------------------------------------------------------
+    Case("string-for-number", "params: {sim_time: '100'}", ("'params.sim_time'", "'100'", "is not of type 'number'", "read by YAML as a string"), file=True,
+         cli=(("params={sim_time: abc}", ("'params.sim_time'", "'abc'", "is not of type 'number'")),)),
+    Case("yaml11-exponent", "params: {sim_time: 1e3}", ("'params.sim_time'", "'1e3'", "not of type 'number'", "1.0e+3")),
+    Case("float-for-integer", "params: {n_vp: 2.5}", ("'params.n_vp'", "2.5", "is not of type 'integer'")),
+    Case("bool-for-integer", "params: {n_vp: true}", ("'params.n_vp'", "True", "is not of type 'integer'")),
+    Case("string-for-integer", "params: {pool_size: ten}", ("'params.pool_size'", "'ten'", "not of type 'integer'")),
+    Case("count-or-all", "params: {N_rec_mm: some}", ("'params.N_rec_mm'", "'some'", "must be integer >= 0 or all")),
+    Case("section-not-mapping", "params: 5", ("'params'", "5", "is not of type 'object'"), cli=("params=5",)),
+    Case("nested-not-mapping", "params: {neuron_params: 3}", ("'params.neuron_params'", "3", "not of type 'object'")),
+    Case("nested-string", "params: {neuron_params: {C_m: big}}", ("'params.neuron_params.C_m'", "'big'", "not of type 'number'")),
+    Case("targets-not-list", "targets: reference", ("'targets'", "'reference'", "is not of type 'array'")),
+    Case("figures-type", "figures: {dpi: high}", ("'figures.dpi'", "'high'", "not of type 'integer'")),
+    Case("resources-type", "resources: {max_mem_mb: lots}", ("'resources.max_mem_mb'", "'lots'", "must be integer >= 1 or null")),
+    # --- ranges: positive sizes, rates and times; probabilities in [0, 1]; finite numbers ------
+    Case("zero-dt", "params: {dt: 0}", ("'params.dt'", "0", "less than or equal to the minimum of 0")),
+    Case("negative-sim-time", "params: {sim_time: -1.0}", ("'params.sim_time'", "-1.0", "less than or equal to the minimum of 0"),
+         cli=("params={sim_time: -1.0}",)),
+    Case("zero-scale", "params: {scale: 0}", ("'params.scale'", "0", "minimum of 0")),
+    Case("zero-population", "params: {N_ex: 0}", ("'params.N_ex'", "0", "less than the minimum of 1")),
+    Case("negative-astrocytes", "params: {N_astro: -5}", ("'params.N_astro'", "-5", "less than the minimum of 1")),
+    Case("zero-rate", "params: {poisson_rate: 0.0}", ("'params.poisson_rate'", "0.0", "minimum of 0")),
+    Case("zero-time-constant", "params: {tau_syn_ex: 0.0}", ("'params.tau_syn_ex'", "0.0", "minimum of 0")),
+    Case("zero-chunk", "params: {chunk_ms: 0.0}", ("'params.chunk_ms'", "0.0", "minimum of 0")),
+    Case("negative-rec-interval", "params: {rec_interval: -1.0}", ("'params.rec_interval'", "-1.0", "minimum of 0")),
+    Case("zero-ranks", "params: {mpi_ranks: 0}", ("'params.mpi_ranks'", "0", "less than the minimum of 1")),
+    Case("zero-vp", "params: {n_vp: 0}", ("'params.n_vp'", "0", "less than the minimum of 1")),
+    Case("rng-seed-zero", "params: {rng_seed: 0}", ("'params.rng_seed'", "0", "less than the minimum of 1")),
+    Case("rng-seed-too-large", "params: {rng_seed: 4294967296}", ("'params.rng_seed'", "4294967296", "greater than the maximum of 4294967295")),
+    Case("negative-seed", "params: {seed: -1}", ("'params.seed'", "-1", "less than the minimum of 0")),
+    Case("negative-excitatory-weight", "params: {w_e: -1.0}", ("'params.w_e'", "-1.0", "less than the minimum of 0")),
+    Case("positive-inhibitory-weight", "params: {w_i: 1.0}", ("'params.w_i'", "1.0", "greater than the maximum of 0")),
+    Case("probability-above-1", "params: {p_primary: 1.5}", ("'params.p_primary'", "1.5", "greater than the maximum of 1"), file=True),
+    Case("probability-below-0", "params: {p_third_if_primary: -0.1}", ("'params.p_third_if_primary'", "-0.1", "less than the minimum of 0")),
+    Case("nan", "params: {sim_time: .nan}", ("'params.sim_time'", "nan", "must be a finite number"), file=True),
+    Case("infinity", "params: {p_primary: .inf}", ("'params.p_primary'", "inf", "must be a finite number")),
+    Case("nan-nested", "params: {neuron_params: {C_m: .nan}}", ("'params.neuron_params.C_m'", "nan", "finite")),
+    Case("figures-range", "figures: {dpi: 10}", ("'figures.dpi'", "10", "less than the minimum of 30")),
+    Case("analysis-range", "analysis: {bin_ms: 0.0}", ("'analysis.bin_ms'", "0.0", "minimum of 0")),
+    Case("zero-memory-limit", "resources: {max_mem_mb: 0}", ("'resources.max_mem_mb'", "0", "integer >= 1 or null")),
+    # --- NEST's own parameter ranges (cross-checked against NEST below) ------------------------
+    Case("neuron-capacitance", "params: {neuron_params: {C_m: 0.0}}", ("'params.neuron_params.C_m'", "0.0", "minimum of 0"), file=True,
+         cli=("params={neuron_params: {C_m: 0.0}}",)),
+    Case("neuron-refractory", "params: {neuron_params: {t_ref: -0.5}}", ("'params.neuron_params.t_ref'", "-0.5", "minimum of 0")),
+    Case("neuron-tau-w", "params: {neuron_params: {tau_w: 0.0}}", ("'params.neuron_params.tau_w'", "0.0", "minimum of 0")),
+    Case("astro-fraction", "params: {astrocyte_params: {h_IP3R: 1.5}}", ("'params.astrocyte_params.h_IP3R'", "1.5", "maximum of 1")),
+    Case("astro-time-constant", "params: {astrocyte_params: {tau_IP3: 0.0}}", ("'params.astrocyte_params.tau_IP3'", "0.0", "minimum of 0")),
+    Case("V_reset-above-V_peak", "params: {neuron_params: {V_reset: 5.0}}", ("'params.neuron_params.V_reset'", "5.0", "V_reset < V_peak")),
+    Case("V_peak-below-V_th", "params: {neuron_params: {V_peak: -55.0}}", ("'params.neuron_params.V_peak'", "-55.0", "V_peak >= V_th")),
+    Case("exp-overflow", "params: {neuron_params: {V_peak: 2000.0, Delta_T: 2.0}}", ("'params.neuron_params.V_peak'", "2000.0", "overflows")),
+    # --- delays >= dt and multiples of dt; times multiples of dt; NEST's tic ---------------------
+    Case("delay-below-dt", "params: {d_e: 0.05}", ("'params.d_e'", "0.05", "a delay must be >= dt = 0.1 ms"), file=True),
+    Case("delay-off-grid", "params: {d_i: 1.05}", ("'params.d_i'", "1.05", "must be a multiple of dt = 0.1 ms")),
+    Case("sim-time-off-grid", "params: {sim_time: 100.05}", ("'params.sim_time'", "100.05", "must be a multiple of dt = 0.1 ms"),
+         cli=("params={sim_time: 100.05}",)),
+    Case("rec-interval-off-grid", "params: {rec_interval: 0.25}", ("'params.rec_interval'", "0.25", "must be a multiple of dt")),
+    Case("rec-interval-below-dt", "params: {rec_interval: 1.0e-12}", ("'params.rec_interval'", "1e-12", "must be a multiple of dt")),
+    Case("chunk-off-grid", "params: {chunk_ms: 0.15}", ("'params.chunk_ms'", "0.15", "must be a multiple of dt")),
+    Case("dt-below-tic", "params: {dt: 0.0005, d_e: 2.0, d_i: 1.0}", ("'params.dt'", "0.0005", "multiple of its tic, 0.001 ms")),
+    Case("dt-off-tic", "params: {dt: 0.0015}", ("'params.dt'", "0.0015", "multiple of its tic")),
+    # --- allowed values --------------------------------------------------------------------------
+    Case("pool-type", "params: {pool_type: blocky}", ("'params.pool_type'", "'blocky'", "is not one of ['random', 'block']"), file=True),
+    Case("connection-rule", "params: {primary_rule: all_to_all}", ("'params.primary_rule'", "'all_to_all'", "is not one of")),
+    Case("synapse-model", "params: {synapse_model: static_synapse}", ("'params.synapse_model'", "'static_synapse'", "is not one of")),
+    Case("figure-format", "figures: {format: tiff}", ("'figures.format'", "'tiff'", "is not one of ['png', 'pdf', 'svg']")),
+    # --- unknown keys, with did-you-mean -----------------------------------------------------------
+    Case("unknown-top-level", "figurs: {dpi: 100}", ("unknown key 'figurs'", "Did you mean 'figures'?"), file=True),
+    Case("unknown-param", "params: {sim_tim: 100.0}", ("unknown key 'params.sim_tim'", "100.0", "Did you mean 'sim_time'?")),
+    Case("unknown-neuron-param", "params: {neuron_params: {C_M: 200.0}}", ("unknown key 'params.neuron_params.C_M'", "Did you mean 'C_m'?")),
+    Case("unknown-astrocyte-param", "params: {astrocyte_params: {SIC_thr: 0.2}}", ("unknown key 'params.astrocyte_params.SIC_thr'", "Did you mean 'SIC_th'?")),
+    Case("unknown-experiment-key", "experiments: {reference: {descripton: x}}", ("unknown key 'experiments.reference.descripton'", "Did you mean 'description'?"),
+         cli=("experiments={reference: {descripton: x}}",)),
+    Case("unknown-experiment-param", "experiments: {reference: {params: {pool_sise: 5}}}", ("unknown key 'experiments.reference.params.pool_sise'", "Did you mean 'pool_size'?")),
+    Case("unknown-grid-key", "experiments: {reference: {grid: {scal: [0.5]}}}", ("unknown key 'experiments.reference.grid.scal'", "Did you mean 'scale'?")),
+    Case("unknown-grid-nested-key", "experiments: {reference: {grid: {neuron_params.C_x: [200.0]}}}", ("unknown key 'experiments.reference.grid.neuron_params.C_x'", "Did you mean 'neuron_params.C_m'?")),
+    Case("grid-dotted-non-nested", "experiments: {reference: {grid: {scale.x: [1.0]}}}", ("unknown key 'experiments.reference.grid.scale.x'", "may be dotted")),
+    Case("unknown-figures-key", "figures: {raster_neuron: 10}", ("unknown key 'figures.raster_neuron'", "Did you mean 'raster_neurons'?")),
+    Case("unknown-analysis-key", "analysis: {bin_mss: 5.0}", ("unknown key 'analysis.bin_mss'", "Did you mean 'bin_ms'?")),
+    Case("unknown-resources-key", "resources: {max_mem: 100}", ("unknown key 'resources.max_mem'", "Did you mean 'max_mem_mb'?")),
+    # --- cross-field rules -------------------------------------------------------------------------
+    Case("pool-larger-than-astrocytes", "params: {pool_size: 2000}", ("'params.pool_size'", "2000", "must be <= the number of astrocytes, N_astro x scale = 1000"),
+         file=True),
+    Case("block-pool-sizes", "params: {pool_type: block, pool_size: 10}", ("'params.pool_size'", "10", "block pools need (N_ex + N_in) x pool_size == N_astro")),
+    Case("block-pool-mpi", "params: {pool_type: block, pool_size: 1, mpi_ranks: 2}", ("'params.pool_type'", "'block'", "block pools differ between MPI splits")),
+    Case("vp-not-multiple-of-ranks", "params: {n_vp: 3, mpi_ranks: 2}", ("'params.n_vp'", "3", "virtual processes = mpi_ranks x threads", "multiple of mpi_ranks = 2"),
+         cli=("params={n_vp: 3, mpi_ranks: 2}",)),
+    Case("spike-sample-too-large", "params: {N_rec_spk: 1001}", ("'params.N_rec_spk'", "1001", "cannot sample more than the 1000 neurons")),
+    Case("mm-sample-too-large", "params: {N_rec_mm: 1001}", ("'params.N_rec_mm'", "1001", "cannot sample more than the 1000 neurons or astrocytes")),
+    Case("scale-makes-p-above-1", "params: {scale: 0.05}", ("'params.p_primary'", "0.1", "p_primary / scale = 2 exceeds 1")),
+    Case("scale-leaves-no-nodes", "params: {scale: 0.002}", ("'params.N_in'", "200", "N_in x scale = 0.4 leaves no I node")),
+    Case("hpc-node-limit", "params: {scale: 100.0}", ("'params.synapse_model'", "'tsodyks_synapse_hpc'", "at most 65535 nodes per virtual process", "here 100001", "use n_vp >= 4")),
+    Case("experiment-params-cross-field", "experiments: {reference: {params: {pool_size: 5000}}}", ("'experiments.reference.params.pool_size'", "5000", "number of astrocytes")),
+    Case("grid-point-cross-field", "experiments: {reference: {grid: {pool_size: [5, 5000]}}}", ("pool_size-5000", "pool_size'", "5000", "number of astrocytes")),
+    # --- experiments: grids, seeds, targets, names --------------------------------------------------
+    Case("empty-grid-values", "experiments: {reference: {grid: {scale: []}}}", ("'experiments.reference.grid.scale'", "[]", "should be non-empty"),
+         file=True),
+    Case("grid-not-list", "experiments: {reference: {grid: {scale: 0.5}}}", ("'experiments.reference.grid.scale'", "0.5", "not of type 'array'")),
+    Case("grid-value-type", "experiments: {reference: {grid: {scale: [a]}}}", ("'experiments.reference.grid.scale'", "'a'", "not of type 'number'")),
+    Case("grid-value-range", "experiments: {reference: {grid: {p_primary: [0.1, 2.0]}}}", ("'experiments.reference.grid.p_primary'", "2.0", "maximum of 1")),
+    Case("grid-value-nested", "experiments: {reference: {grid: {neuron_params: [{C_m: 1.0}]}}}", ("'experiments.reference.grid.neuron_params'", "grid values must be numbers")),
+    Case("grid-duplicate-values", "experiments: {reference: {grid: {scale: [0.5, 0.5]}}}", ("'experiments.reference.grid.scale'", "[0.5, 0.5]", "grid values must be distinct")),
+    Case("grid-same-run-name", "experiments: {reference: {grid: {scale: [0.5, 0.5000001]}}}", ("'experiments.reference.grid'", "share the name 'scale-0.5__rng_seed-143202461'")),
+    Case("grid-rng-seed", "experiments: {reference: {grid: {rng_seed: [1, 2]}}}", ("'experiments.reference.grid.rng_seed'", "replicate seeds go in 'experiments.reference.seeds'")),
+    Case("duplicate-seeds", "experiments: {reference: {seeds: [7, 7]}}", ("'experiments.reference.seeds'", "[7, 7]", "seeds must be distinct"),
+         cli=("experiments={reference: {seeds: [7, 7]}}",)),
+    Case("empty-seeds", "experiments: {reference: {seeds: []}}", ("'experiments.reference.seeds'", "[]", "should be non-empty")),
+    Case("seed-zero", "experiments: {reference: {seeds: [0]}}", ("'experiments.reference.seeds.0'", "0", "less than the minimum of 1")),
+    Case("unknown-target", "targets: [referense]", ("'targets'", "'referense'", "not an experiment", "Did you mean 'reference'?"), file=True,
+         cli=("targets=[referense]",)),
+    Case("experiment-not-mapping", "experiments: {reference: 5}", ("'experiments.reference'", "5", "not of type 'object'")),
+    Case("experiment-name", "experiments: {a/b: {description: x}}", ("invalid experiment name 'experiments.a/b'", "names a directory")),
+    Case("no-experiments", "params: {sim_time: 100.0}", ("'experiments' is a required property",), alone=True, file=True),
+    Case("empty-experiments", "experiments: {}", ("'experiments'", "{}", "should be non-empty"), alone=True),
+    # --- resources ---------------------------------------------------------------------------------
+    Case("memory-limit", "resources: {max_mem_mb: 100}", ("estimated peak memory", "exceeds the 100 MiB resources.max_mem_mb allows", "Lower params.scale",
+         "resources.max_mem_mb"), file=True, cli=("resources={max_mem_mb: 100}",)),
+]
+# A scale whose estimated memory no machine has (checked below): refused against MemAvailable.
+HUGE = Case("memory-machine", "params: {scale: 100000.0, synapse_model: tsodyks_synapse}",
+            ("estimated peak memory", "MiB this machine has available (MemAvailable)", "scale = 100000.0", "Lower params.scale"),
+            file=True, cli=("params={scale: 100000.0, synapse_model: tsodyks_synapse}",))
+CASES.append(HUGE)
+# Refused by Snakemake itself before the workflow is read (command line only).
+SNAKEMAKE_REFUSALS = [
+    ("dotted-config-key", ("--config", "params.sim_time=5"), ("Config entry must start with a valid identifier",)),
+    ("bad-yaml-file", ("--configfile", "{tmp}/broken.yaml"), ("Config file is not valid JSON or YAML",)),
+]
+
+
+def load(case: Case) -> dict:
+    """The configuration `snakemake --configfile config/test.yaml bad.yaml` builds."""
+    change = yaml.safe_load(case.yaml)
+    if case.alone:
+        return change
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    update_config(config, change)
+    return config
+
+
+def validate_like_workflow(config: dict) -> None:
+    """What workflow/rules/common.smk does at load time."""
+    runs = validate_config(config)
+    for exp_runs in runs.values():
+        for run in exp_runs:
+            check_memory(run, config["resources"]["max_mem_mb"])
+
+
+def test_case_ids_are_unique():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_bad_value_is_refused_with_key_value_and_rule(case):
+    with pytest.raises(ConfigError) as err:
+        validate_like_workflow(load(case))
+    message = str(err.value)
+    for fragment in case.expect:
+        assert fragment in message, f"{fragment!r} not in: {message}"
+
+
+def test_test_config_itself_is_valid():
+    validate_like_workflow(yaml.safe_load(TEST_CONFIG.read_text()))
+
+
+def test_huge_scale_exceeds_this_machine():
+    """The memory-machine case refuses for the right reason: its estimate exceeds MemAvailable."""
+    config = load(HUGE)
+    runs = validate_config(config)
+    need = estimate_memory_mib(runs["reference"][0].params)
+    assert need > available_memory_mib()
+    with pytest.raises(ConfigError, match=rf"estimated peak memory {need} MiB exceeds the \d+ MiB this machine"):
+        check_memory(runs["reference"][0], None)
+    # A Slurm node that has the memory: the same run passes with resources.max_mem_mb.
+    check_memory(runs["reference"][0], need)
+
+
+def test_cli_overrides_get_yaml_types():
+    """Nested --config leaves arrive as strings and are re-read as YAML before validation."""
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    overrides = {"params": {"sim_time": "500.0", "N_rec_spk": "all", "neuron_params": {"C_m": "200"}}, "experiments": {"reference": {"seeds": ["1", "2"]}}}
+    update_config(config, copy.deepcopy(overrides))
+    retype_cli_overrides(config, overrides)
+    runs = validate_config(config)
+    assert [r.params["sim_time"] for r in runs["reference"]] == [500.0, 500.0]
+    assert runs["reference"][0].params["neuron_params"] == {"C_m": 200}
+    assert [r.params["rng_seed"] for r in runs["reference"]] == [1, 2]
+
+
+def test_validation_does_not_import_nest():
+    """What the Snakefile runs at load time (config, resources, recording) never starts NEST."""
+    code = (
+        "import sys, yaml\n"
+        "import astronet.config, astronet.recording, astronet.resources\n"
+        f"cfg = yaml.safe_load(open({str(TEST_CONFIG)!r}))\n"
+        "runs = astronet.config.validate_config(cfg)\n"
+        "astronet.resources.check_memory(runs['reference'][0], 10**9)\n"
+        "assert 'nest' not in sys.modules, 'nest was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- through the real `snakemake` command ---------------------------------------------------------
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "1", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=300)
+
+
+def assert_refused_before_anything(workdir: Path, proc: subprocess.CompletedProcess, expect) -> None:
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    for fragment in expect:
+        assert fragment in output, f"{fragment!r} not in:\n{output[-3000:]}"
+    assert not (workdir / "results").exists(), "something was written under results/"
+    assert NEST_BANNER not in output, "NEST was started"
+    assert "localrule" not in output and "rule simulate" not in output, "a job was started"
+
+
+CLI_FILE_CASES = [c for c in CASES if c.file]
+CLI_OVERRIDES = [(c, *((arg, c.expect) if isinstance(arg, str) else arg)) for c in CASES for arg in c.cli]
+
+
+@pytest.mark.parametrize("case", CLI_FILE_CASES, ids=lambda c: c.id)
+def test_snakemake_refuses_bad_config_file(case, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(case.yaml + "\n")
+    files = [str(bad)] if case.alone else [str(TEST_CONFIG), str(bad)]
+    proc = snakemake(tmp_path, "--configfile", *files)
+    assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", *case.expect))
+
+
+@pytest.mark.parametrize("case,arg,expect", CLI_OVERRIDES, ids=[f"{c.id}[{a}]" for c, a, _ in CLI_OVERRIDES])
+def test_snakemake_refuses_bad_config_override(case, arg, expect, tmp_path):
+    proc = snakemake(tmp_path, "--configfile", str(TEST_CONFIG), "--config", arg)
+    assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", *expect))
+
+
+@pytest.mark.parametrize("name,args,expect", SNAKEMAKE_REFUSALS, ids=[r[0] for r in SNAKEMAKE_REFUSALS])
+def test_snakemake_itself_refuses(name, args, expect, tmp_path):
+    (tmp_path / "broken.yaml").write_text("params: {sim_time: 100.0\n")
+    proc = snakemake(tmp_path, "--configfile", str(TEST_CONFIG), *(a.format(tmp=tmp_path) for a in args))
+    assert_refused_before_anything(tmp_path, proc, expect)
+
+
+def test_good_nested_override_is_accepted(tmp_path):
+    """The documented nested syntax works: a dry run with nested overrides plans the run."""
+    proc = snakemake(tmp_path, "--configfile", str(TEST_CONFIG), "--dry-run", "--config",
+                     "params={sim_time: 100.0, neuron_params: {C_m: 250.0}}", "experiments={reference: {seeds: [3, 4]}}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "rng_seed-3" in proc.stdout and "rng_seed-4" in proc.stdout
+    assert not (tmp_path / "results").exists()
+
+
+# --- the rules that mirror NEST agree with NEST itself ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nest():
+    from astronet.network import _nest
+
+    nest = _nest()
+    nest.verbosity = nest.VerbosityLevel.FATAL
+    return nest
+
+
+def _nest_accepts(nest, fn) -> bool:
+    nest.ResetKernel()
+    try:
+        fn()
+    except Exception as err:  # NESTErrors.* are created at run time
+        if type(err).__module__ == "builtins" and not isinstance(err, (ValueError, RuntimeError)):
+            raise
+        return False
+    return True
+
+
+def _ours_accept(**changes) -> bool:
+    params = param_defaults()
+    params.update({"N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 5})
+    params.update(changes)
+    try:
+        validate_config({"params": params, "experiments": {"x": {"description": ""}}, "targets": ["x"]})
+    except ConfigError:
+        return False
+    return True
+
+
+def _bound_values(spec: dict) -> list[float]:
+    values = []
+    for key in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        if key in spec:
+            b = spec[key]
+            values += [b - 0.5, b, b + 0.5]
+    return values
+
+
+def test_model_parameter_ranges_match_nest(nest):
+    from astronet.config import load_schema
+
+    params = load_schema()["properties"]["params"]["properties"]
+    for group, model in (("neuron_params", "aeif_cond_alpha_astro"), ("astrocyte_params", "astrocyte_lr_1994")):
+        specs = params[group]["properties"]
+        assert specs, group
+        for name in params[group]["propertyNames"]["enum"]:
+            for value in _bound_values(specs.get(name, {})) or [-1.0, 0.0, 1.0]:
+                theirs = _nest_accepts(nest, lambda: nest.Create(model, 1, params={name: value}))
+                ours = _ours_accept(**{group: {name: value}})
+                assert ours == theirs, f"{group}.{name} = {value}: NEST accepts {theirs}, we accept {ours}"
+
+
+@pytest.mark.parametrize("changes", [{"V_reset": -40.0}, {"V_reset": 0.0}, {"V_peak": -50.4}, {"V_peak": -50.5}, {"V_peak": 1000.0},
+                                     {"V_peak": 1300.0}, {"V_peak": 1400.0, "Delta_T": 0.0}, {"Delta_T": 0.01, "V_peak": -44.0}])
+def test_neuron_cross_rules_match_nest(nest, changes):
+    theirs = _nest_accepts(nest, lambda: nest.Create("aeif_cond_alpha_astro", 1, params=changes))
+    assert _ours_accept(neuron_params=changes) == theirs
+
+
+@pytest.mark.parametrize("n_targets,n_astro,pool_size", [(4, 8, 2), (4, 4, 1), (8, 4, 1), (8, 4, 2), (4, 6, 1), (4, 12, 3), (4, 12, 2), (6, 4, 1), (3, 6, 2)])
+def test_block_pool_rule_matches_nest(nest, n_targets, n_astro, pool_size):
+    def connect():
+        src = nest.Create("aeif_cond_alpha_astro", 2)
+        tgt = nest.Create("aeif_cond_alpha_astro", n_targets)
+        astro = nest.Create("astrocyte_lr_1994", n_astro)
+        nest.TripartiteConnect(src, tgt, astro, conn_spec={"rule": "pairwise_bernoulli", "p": 1.0},
+                               third_factor_conn_spec={"rule": "third_factor_bernoulli_with_pool", "p": 1.0, "pool_size": pool_size, "pool_type": "block"},
+                               syn_specs={"third_out": {"synapse_model": "sic_connection"}})
+
+    params = {**param_defaults(), "N_ex": n_targets - 1, "N_in": 1, "N_astro": n_astro, "pool_size": pool_size, "pool_type": "block", "N_rec_mm": 1}
+    try:
+        check_cross_field(params)
+        ours = True
+    except ConfigError as err:
+        ours = "block pools need" not in str(err)
+    assert ours == _nest_accepts(nest, connect)
+
+
+@pytest.mark.parametrize("n_cells", [65534, 65535])
+def test_hpc_node_limit_matches_nest(nest, n_cells):
+    """One virtual process: the cells plus the Poisson generator must fit the 16-bit thread-local ids."""
+
+    def connect():
+        nest.Create("poisson_generator")
+        cells = nest.Create("iaf_psc_alpha", n_cells)
+        nest.Connect(cells[:2], cells[-1:], "all_to_all", {"synapse_model": "tsodyks_synapse_hpc"})
+
+    params = {**param_defaults(), "n_vp": 1, "N_ex": n_cells - 2, "N_in": 1, "N_astro": 1, "pool_size": 1, "N_rec_mm": 1}
+    try:
+        check_cross_field(params)
+        ours = True
+    except ConfigError:
+        ours = False
+    assert ours == _nest_accepts(nest, connect)
+
+
+@pytest.mark.parametrize("dt", [0.001, 0.0015, 0.0005, 0.1, 0.3])
+def test_tic_rule_matches_nest(nest, dt):
+    def set_resolution():
+        nest.resolution = dt
+
+    params = {**param_defaults(), "dt": dt, "sim_time": 300.0, "d_e": 3.0, "d_i": 3.0, "rec_interval": 3.0, "chunk_ms": 3.0}
+    try:
+        check_cross_field(params)
+        ours = True
+    except ConfigError as err:
+        ours = "tic" not in str(err)
+    assert ours == _nest_accepts(nest, set_resolution)
