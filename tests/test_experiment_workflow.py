@@ -1,0 +1,96 @@
+"""An experiment end to end through `snakemake`: 2 grid points x 2 seeds of a tiny network, its
+summary tables and sweep figures, what reruns when a setting changes, and the report."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+CONFIG = {
+    "params": {"sim_time": 200.0, "n_vp": 1, "N_ex": 160, "N_in": 40, "N_astro": 200, "N_rec_mm": 5},
+    "experiments": {
+        "mini": {
+            "description": "two coupling strengths, two seeds",
+            "grid": {"w_a2n": [0.05, 1.0]},
+            "seeds": [1, 2],
+            "analysis": {"t_start": 20.0},
+        }
+    },
+}
+RUNS = ["w_a2n-0.05__rng_seed-1", "w_a2n-0.05__rng_seed-2", "w_a2n-1__rng_seed-1", "w_a2n-1__rng_seed-2"]
+
+
+def snakemake(workdir, *args):
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(REPO / "config" / "test.yaml"), str(workdir / "mini.yaml"), "--cores", "2", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if proc.returncode:
+        raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc.stdout + proc.stderr
+
+
+def planned_jobs(output: str) -> set[str]:
+    return set(re.findall(r"^\s*(?:local)?rule (\w+):", output, flags=re.M))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    wd = tmp_path_factory.mktemp("experiment")
+    (wd / "mini.yaml").write_text(yaml.safe_dump(CONFIG))
+    snakemake(wd, "mini")  # the experiment's own target rule
+    return wd
+
+
+def test_summary_tables_have_a_row_per_run_and_per_point(workdir):
+    exp = workdir / "results" / "mini"
+    runs = pd.read_csv(exp / "runs.csv")
+    assert sorted(runs["run"]) == RUNS
+    assert runs[["w_a2n", "rng_seed"]].values.tolist() == [[0.05, 1], [0.05, 2], [1.0, 1], [1.0, 2]]
+    assert runs["rate_E"].gt(0).all() and runs["sync_local_all"].notna().all()
+    summary = pd.read_parquet(exp / "summary.parquet")
+    assert summary["w_a2n"].tolist() == [0.05, 1.0] and summary["n_seeds"].tolist() == [2, 2]
+    first = runs[runs["w_a2n"] == 0.05]["rate_E"]
+    assert summary["rate_E_mean"].iloc[0] == pytest.approx(first.mean())
+    assert summary["rate_E_n"].tolist() == [2, 2] and summary["rate_E_ci95"].notna().all()
+    assert len(pd.read_csv(exp / "summary.csv")) == 2 and (exp / "summary.html").exists()
+
+
+def test_sweep_figures_and_per_run_outputs_exist(workdir):
+    exp = workdir / "results" / "mini"
+    for group in ("activity", "synchrony", "astrocytes"):
+        assert (exp / "figures" / f"{group}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for run in RUNS:
+        assert (exp / run / "metrics.json").exists() and (exp / run / "provenance.html").exists()
+        assert (exp / run / "figures" / "raster.png").exists()
+
+
+def test_nothing_to_do_for_the_same_experiment_selected_by_targets(workdir):
+    out = snakemake(workdir, "--dry-run", "--config", "targets=[mini]")
+    assert "Nothing to be done" in out
+
+
+def test_figure_setting_reruns_only_figures(workdir):
+    out = snakemake(workdir, "--dry-run", "mini", "--config", "figures={dpi: 60}")
+    assert planned_jobs(out) == {"figures", "sweep_figures", "mini"}
+
+
+def test_analysis_setting_reruns_metrics_not_simulations(workdir):
+    out = snakemake(workdir, "--dry-run", "mini", "--config", "analysis={bin_ms: 5.0}")
+    jobs = planned_jobs(out)
+    assert {"metrics", "experiment_summary", "sweep_figures"} <= jobs
+    assert not jobs & {"simulate", "aggregate", "run_parameters", "figures"}
+
+
+def test_report_is_self_contained_with_captions(workdir):
+    snakemake(workdir, "mini", "--report", "report.html")
+    html = (workdir / "report.html").read_text()
+    for text in ("activity.png", "synchrony.png", "provenance.html", "summary.html", "Student", "Golomb"):
+        assert text in html, text
