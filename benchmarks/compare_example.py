@@ -1,0 +1,192 @@
+#!/usr/bin/env python
+"""NEST's own example and the workflow, side by side on the same network, seed and virtual processes.
+
+    .venv/bin/python benchmarks/compare_example.py                      # full scale, 1000 ms, n_vp 2
+    .venv/bin/python benchmarks/compare_example.py --n-vp 4 --repeat 2
+
+Runs, each as a child process measured from the outside (wall time; peak RSS of the largest
+process, exact; peak RSS summed over the process tree, sampled):
+
+* ``python -m astronet.example``: ``astrocyte_brunel_bernoulli.py`` from the NEST sdist, only
+  sim_time, n_vp and the data export changed;
+* ``snakemake --cores N`` on the reference configuration with the same sim_time, n_vp and seeds, in
+  a fresh working directory: simulate + aggregate + figures, everything a user runs.
+
+and prints the wall-time and peak-memory ratios, whether the spikes (and the multimeter samples) of
+the neurons the example records are identical, and the workflow's overhead: its wall time minus
+NEST's own create + connect + recorder + simulate time, in percent of that kernel time.
+
+Before each run it waits for a quiet machine (1-min load < 0.7, up to 10 min) and it repeats a run
+during which other processes used more than ``--max-foreign`` cores on average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from astronet import bench
+
+REPO = Path(__file__).resolve().parents[1]
+RUN = "results/reference/rng_seed-143202461"
+
+
+def write_config(path: Path, sim_time: float, n_vp: int) -> None:
+    """The reference configuration, with the example's sim_time, n_vp and seeds stated explicitly."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["params"].update({"sim_time": float(sim_time), "n_vp": int(n_vp), "seed": 100, "rng_seed": 143202461, "scale": 1.0})
+    config["targets"] = ["reference"]
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def quiet_measure(label, cmd, args, **kw) -> bench.Measurement:
+    """Measure after waiting for a quiet machine; repeat if neighbours were busy during the run."""
+    for attempt in range(1, args.max_attempts + 1):
+        if not args.no_wait:
+            bench.wait_for_quiet(args.max_load, args.wait_s)
+        if "prepare" in kw:
+            kw["prepare"]()
+        m = bench.measure(cmd, **{k: v for k, v in kw.items() if k != "prepare"})
+        if m.returncode:
+            sys.exit(f"[bench] {label} failed with exit code {m.returncode}: {' '.join(m.cmd)}")
+        print(
+            f"[bench] {label}: {m.wall_s:.2f} s, peak RSS {m.peak_rss_mib:.0f} MiB (tree {m.peak_tree_rss_mib:.0f} MiB), "
+            f"other processes {m.foreign_cores:.2f} cores, load {m.load_before[0]:.2f} -> {m.load_after[0]:.2f}",
+            flush=True,
+        )
+        if m.foreign_cores <= args.max_foreign or args.no_wait:
+            return m
+        print(f"[bench] {label}: the machine was busy (other processes {m.foreign_cores:.2f} cores > {args.max_foreign}); repeating")
+    return m
+
+
+def run_once(args, tmp: Path, index: int) -> dict:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    npz = tmp / f"example-{index}.npz"
+    example = quiet_measure(
+        "example",
+        [sys.executable, "-m", "astronet.example", "--sim-time", str(args.sim_time), "--n-vp", str(args.n_vp), str(npz)],
+        args,
+        env=env,
+        stdout=open(tmp / f"example-{index}.log", "w"),
+        stderr=open(tmp / f"example-{index}.err", "w"),
+    )
+    ex_timers = json.loads(Path(f"{npz}.json").read_text())
+
+    wd = tmp / f"workflow-{index}"
+
+    def fresh_workdir():
+        shutil.rmtree(wd, ignore_errors=True)
+        wd.mkdir()
+        write_config(wd / "bench.yaml", args.sim_time, args.n_vp)
+
+    cmd = [
+        str(Path(sys.executable).with_name("snakemake")),
+        "--snakefile", str(REPO / "Snakefile"), "--directory", str(wd), "--configfile", str(wd / "bench.yaml"),
+        "--cores", str(args.cores), *args.snakemake_args,
+    ]  # fmt: skip
+    workflow = quiet_measure(
+        "workflow", cmd, args, env=env, prepare=fresh_workdir, stdout=open(tmp / f"workflow-{index}.log", "w"), stderr=open(tmp / f"workflow-{index}.err", "w")
+    )
+    run = wd / RUN
+    meta = json.loads((run / "metadata.json").read_text())
+    same = bench.compare_with_example(npz, run)
+    kernel = bench.workflow_kernel_s(meta)
+    ex_kernel = bench.example_kernel_s(ex_timers)
+    ovh_s, ovh_pct = bench.overhead(workflow.wall_s, kernel)
+    jobs = bench.snakemake_job_times(wd)
+    return {
+        "example": {**example.to_dict(), "timers_s": ex_timers, "kernel_s": ex_kernel},
+        "workflow": {**workflow.to_dict(), "timers_s": meta["timers_s"], "kernel_s": kernel, "peak_memory_mib_simulate": meta["peak_memory_mib"]},
+        "jobs": {rule: [start, end] for rule, (start, end) in jobs.items()},
+        "identity": same,
+        "wall_ratio": bench.ratio(workflow.wall_s, example.wall_s),
+        "peak_rss_ratio": bench.ratio(workflow.peak_rss_mib, example.peak_rss_mib),
+        "peak_tree_rss_ratio": bench.ratio(workflow.peak_tree_rss_mib, example.peak_tree_rss_mib),
+        "overhead_s": ovh_s,
+        "overhead_pct": ovh_pct,
+    }
+
+
+def report(r: dict, args) -> str:
+    ex, wf, t = r["example"], r["workflow"], r["workflow"]["timers_s"]
+    et = ex["timers_s"]
+    jobs = r["jobs"]
+    lines = [
+        f"NEST example vs workflow: full scale, sim_time {args.sim_time:g} ms, n_vp {args.n_vp}, snakemake --cores {args.cores}",
+        f"load (1/5/15 min) before example {ex['load_before']}, before workflow {wf['load_before']}; "
+        f"other processes used {ex['foreign_cores']:.2f} / {wf['foreign_cores']:.2f} cores on average",
+        "",
+        f"{'':34s}{'example':>12s}{'workflow':>12s}{'ratio':>9s}",
+        f"{'wall time (s)':34s}{ex['wall_s']:12.2f}{wf['wall_s']:12.2f}{r['wall_ratio']:9.3f}",
+        f"{'peak RSS, largest process (MiB)':34s}{ex['peak_rss_mib']:12.0f}{wf['peak_rss_mib']:12.0f}{r['peak_rss_ratio']:9.3f}",
+        f"{'peak RSS, all processes (MiB)':34s}{ex['peak_tree_rss_mib']:12.0f}{wf['peak_tree_rss_mib']:12.0f}{r['peak_tree_rss_ratio']:9.3f}",
+        f"{'NEST create (s)':34s}{et['time_construction_create']:12.2f}{t['create']:12.2f}",
+        f"{'NEST connect incl. recorders (s)':34s}{et['time_construction_connect']:12.2f}{t['connect'] + t['connect_recorders']:12.2f}",
+        f"{'NEST simulate (s)':34s}{et['time_simulate']:12.2f}{t['simulate']:12.2f}",
+        f"{'NEST kernel total (s)':34s}{ex['kernel_s']:12.2f}{wf['kernel_s']:12.2f}{wf['kernel_s'] / ex['kernel_s']:9.3f}",
+        f"{'everything else (s)':34s}{ex['wall_s'] - ex['kernel_s']:12.2f}{r['overhead_s']:12.2f}",
+        "",
+        f"spikes of the example's {r['identity']['example_spikes']} recorded spikes identical: {r['identity']['spikes_identical']}; "
+        f"I_SIC samples identical: {r['identity']['sic_identical']}; IP3/Ca_astro samples identical: {r['identity']['astrocytes_identical']}",
+        f"workflow overhead = wall - NEST kernel = {r['overhead_s']:.2f} s = {r['overhead_pct']:.2f} % of the kernel time "
+        f"(of which recorder flushes {t['flush_recordings']:.2f} s)",
+    ]
+    if jobs:
+        t0 = min(s for s, _ in jobs.values())
+        parts = ", ".join(f"{rule} {e - s:.2f} s" for rule, (s, e) in sorted(jobs.items(), key=lambda kv: kv[1][0]))
+        lines.append(f"workflow jobs (Snakemake's records): {parts}; first job started {t0 - wf['start_epoch']:.2f} s after launch")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sim-time", type=float, default=1000.0, help="model time (ms), default 1000")
+    parser.add_argument("--n-vp", type=int, default=2, choices=(1, 2, 4), help="virtual processes, default 2")
+    parser.add_argument("--cores", type=int, default=os.cpu_count(), help="snakemake --cores (default: all)")
+    parser.add_argument("--repeat", type=int, default=1, help="measure this many times, report each and the median ratios")
+    parser.add_argument("--max-load", type=float, default=0.7, help="wait until the 1-min load is below this")
+    parser.add_argument("--wait-s", type=float, default=600.0, help="wait at most this long for a quiet machine")
+    parser.add_argument("--max-foreign", type=float, default=0.1, help="repeat a run if other processes used more cores")
+    parser.add_argument("--max-attempts", type=int, default=3)
+    parser.add_argument("--no-wait", action="store_true", help="measure at once, whatever the load (development)")
+    parser.add_argument("--keep", type=Path, help="keep the working directories here")
+    parser.add_argument("--json", type=Path, help="also write all measurements to this file")
+    parser.add_argument("snakemake_args", nargs="*", help="extra arguments for snakemake (after --)")
+    args = parser.parse_args(argv)
+
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="astronet-bench-", dir=args.keep))
+    results = []
+    try:
+        for i in range(args.repeat):
+            r = run_once(args, tmp, i)
+            results.append(r)
+            print()
+            print(report(r, args))
+            print(flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if len(results) > 1:
+        med = lambda k: sorted(x[k] for x in results)[len(results) // 2]  # noqa: E731
+        print(
+            f"median of {len(results)}: wall-time ratio {med('wall_ratio'):.3f}, peak RSS ratio {med('peak_rss_ratio'):.3f} "
+            f"(all processes {med('peak_tree_rss_ratio'):.3f}), overhead {med('overhead_pct'):.2f} %"
+        )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "runs": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
