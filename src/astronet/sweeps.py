@@ -216,7 +216,8 @@ def experiment_caption(name: str, experiment: dict, runs: list, settings: dict) 
     seeds = experiment.get("seeds") or sorted({r.params["rng_seed"] for r in runs})
     p = runs[0].params
     sizes = population_sizes(p)
-    parts = [f"Experiment ``{name}``: {experiment.get('description', '').strip()}"]
+    description = experiment.get("description", "").strip().rstrip(".")
+    parts = [f"Experiment ``{name}``: {description}."]
     if grid:
         swept = "; ".join(f"``{k}`` [{param_unit(k, schema) or '-'}] = {', '.join(_fmt(v) for v in vals)}" for k, vals in grid.items())
         parts.append(f"Swept: {swept} ({len(runs) // len(seeds)} grid points).")
@@ -224,12 +225,27 @@ def experiment_caption(name: str, experiment: dict, runs: list, settings: dict) 
         parts.append("No swept parameter: one point.")
     overrides = experiment.get("params", {})
     if overrides:
-        parts.append("Fixed for this experiment: " + ", ".join(f"``{k}`` = {_fmt(v)}" for k, v in overrides.items()) + ".")
+        fixed = []
+        for k, v in overrides.items():
+            unit = param_unit(k, schema) if not isinstance(v, dict) else ""
+            fixed.append(f"``{k}`` = {_fmt(v)}" + (f" [{unit}]" if unit else ""))
+        parts.append("Set for this experiment: " + ", ".join(fixed) + ".")
+    shown = {
+        "pool_size": f"pool_size {p['pool_size']}",
+        "pool_type": f"pool_type {p['pool_type']}",
+        "primary_rule": f"primary_rule {p['primary_rule']}",
+        "p_primary": f"p_primary {p['p_primary']:g}",
+        "w_a2n": f"w_a2n {p['w_a2n']:g}",
+        "poisson_rate": f"Poisson drive {p['poisson_rate']:g} spikes/s",
+    }
+    n_spk = sizes["E"] + sizes["I"] if p["N_rec_spk"] == "all" else p["N_rec_spk"]
+    n_mm = "all" if p["N_rec_mm"] == "all" else p["N_rec_mm"]
     parts.append(
         f"Network: {sizes['E']} E + {sizes['I']} I neurons, {sizes['astrocytes']} astrocytes "
         f"(scale {p['scale']:g}), {p['sim_time']:g} ms of model time at dt = {p['dt']:g} ms, "
-        f"pool_size {p['pool_size']}, pool_type {p['pool_type']}, primary_rule {p['primary_rule']}, "
-        f"w_a2n {p['w_a2n']:g}, Poisson drive {p['poisson_rate']:g} spikes/s."
+        + ", ".join(v for k, v in shown.items() if k not in grid)
+        + f"; spikes recorded from {n_spk} neurons, I_SIC / Ca_astro / IP3 sampled from {n_mm} neurons and "
+        f"astrocytes every {p['rec_interval']:g} ms."
     )
     parts.append(
         f"n = {len(seeds)} seeds (NEST rng_seed {', '.join(str(s) for s in seeds)}) per point; points are the mean "
@@ -336,6 +352,7 @@ class Panel:
     title: str
     unit: str
     series: tuple[tuple[str, str], ...]  # (metric column, legend label)
+    ylim: tuple[float, float] | None = None
 
 
 FIGURES: dict[str, tuple[Panel, ...]] = {
@@ -351,7 +368,7 @@ FIGURES: dict[str, tuple[Panel, ...]] = {
     "astrocytes": (
         Panel("Ca_astro", "µM", (("ca_mean", "mean"), ("ca_peak", "peak"))),
         Panel("IP3", "µM", (("ip3_mean", "mean"), ("ip3_peak", "peak"))),
-        Panel("Astrocytes whose Ca crosses the threshold", "fraction", (("ca_fraction_above", "fraction"),)),
+        Panel("Astrocytes whose Ca crosses the threshold", "fraction", (("ca_fraction_above", "fraction"),), (-0.05, 1.05)),
         Panel("First Ca threshold crossing", "ms", (("ca_first_crossing_ms", "earliest"), ("ca_first_crossing_median_ms", "median"))),
         Panel("Slow inward current I_SIC", "pA", (("sic_mean", "mean"), ("sic_peak", "peak"))),
     ),
@@ -425,6 +442,8 @@ def sweep_figure(
             ax.text(0.5, 0.5, "undefined in every run", transform=ax.transAxes, ha="center", va="center", color="0.4")
             if numeric:
                 ax.set_xlim(min(order) / 1.5 if log_x else min(order), max(order) * 1.5 if log_x else max(order))
+        if panel.ylim:
+            ax.set_ylim(*panel.ylim)
         ax.set_title(panel.title, fontsize=10)
         ax.set_ylabel(panel.unit if panel.unit != "-" else "(dimensionless)")
         if log_x:
