@@ -264,3 +264,15 @@ def test_sweep_figures_are_drawn(tmp_path, grid):
 def test_every_metric_has_a_panel():
     shown = {col for panels in sweeps.FIGURES.values() for p in panels for col, _ in p.series}
     assert shown == set(sweeps.METRIC_NAMES) - {"rate_all", "cv_isi_all", "fano_all"}
+
+
+def test_experiment_analysis_names_the_key_that_breaks_the_window():
+    cfg = _config(late={"description": "d", "analysis": {"t_start": 195.0}})
+    cfg["analysis"] = {"t_start": 199.0}
+    runs = validate_config(cfg)
+    with pytest.raises(ConfigError, match=r"'analysis\.t_start': 199"):
+        sweeps.experiment_analysis(cfg, "reference", runs["reference"])
+    with pytest.raises(ConfigError, match=r"'experiments\.late\.analysis\.t_start': 195"):
+        sweeps.experiment_analysis(cfg, "late", runs["late"])
+    cfg["analysis"] = {"t_start": 50.0}
+    assert sweeps.experiment_analysis(cfg, "reference", runs["reference"])["t_start"] == 50.0

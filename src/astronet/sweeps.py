@@ -51,6 +51,16 @@ def check_analysis(settings: dict, params: dict, where: str) -> None:
         )
 
 
+def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
+    """An experiment's analysis settings, checked against each of its runs (ConfigError if invalid)."""
+    settings = analysis_settings(config, experiment)
+    overrides = config["experiments"][experiment].get("analysis", {})
+    where = f"experiments.{experiment}.analysis" if "t_start" in overrides or "bin_ms" in overrides else "analysis"
+    for run in runs:
+        check_analysis(settings, run.params, where)
+    return settings
+
+
 def recorded_populations(meta: dict) -> dict[str, np.ndarray]:
     """Node ids of the neurons whose spikes were recorded, per population (E, I)."""
     from .plotting import recorded_neurons

@@ -1,15 +1,14 @@
 # Metrics of every run, tables and sweep figures across the runs of an experiment, run provenance.
 # The logic lives in astronet.sweeps; the rules only wire files.
 from astronet.sweeps import FIGURES as SWEEP_FIGURES
-from astronet.sweeps import analysis_settings, check_analysis, experiment_caption
+from astronet.sweeps import experiment_analysis, experiment_caption
 
 # Analysis settings of each experiment (top-level `analysis`, then the experiment's overrides),
 # checked against every run before any rule runs.
 try:
-    ANALYSIS = {exp: analysis_settings(config, exp) for exp in RUNS}
-    for _exp, _runs in RUNS.items():
-        for _run in _runs:
-            check_analysis(ANALYSIS[_exp], _run.params, f"experiments.{_exp}.analysis")
+    ANALYSIS = {
+        exp: experiment_analysis(config, exp, runs) for exp, runs in RUNS.items()
+    }
 except ConfigError as err:
     sys.exit(f"Invalid configuration: {err}")
 
