@@ -2,7 +2,8 @@
 
 Every rank file is checked against the metadata its rank wrote (rank count, file presence, row
 counts, readability); anything missing, truncated or corrupt stops the aggregation with a message
-naming the run and the file, so a partial table is never produced.
+naming the run and the file, so a partial table is never produced. The outputs appear together:
+they are written into a staging directory, then moved in place with metadata.json last.
 
 The work is (close to) linear in the number of rows: NEST hands each thread's multimeter samples
 over in (time, sender) order, so the rows of a run form a few sorted runs (chunks x threads x
@@ -18,6 +19,8 @@ import csv
 import json
 import math
 import os
+import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -37,42 +40,97 @@ def _fail(raw: Path, file: str, why: str) -> None:
     raise RecordingError(f"run {raw.parent}: {raw / file}: {why}; rerun the simulation of this run")
 
 
+# Keys every rank writes into its metadata file (see astronet.simulate.run and RankWriter.close).
+METADATA_KEYS = (
+    "rank", "n_ranks", "threads", "n_vp", "nest_version", "build_info", "parameters", "model_parameters",
+    "populations", "recorded_nodes", "connections_local", "timers_s", "nest_timers_s", "real_time_factor",
+    "peak_memory_mib", "rows", "files",
+)
+RANK_FILE = re.compile(r".+-rank(\d+)\.(parquet|json)")
+
+
+def _load_metadata(raw: Path, rank: int, n_ranks: int | None) -> dict:
+    name = metadata_file(rank)
+    try:
+        meta = json.loads((raw / name).read_text())
+    except FileNotFoundError:
+        _fail(raw, name, f"missing (rank 0 says the run had {n_ranks} ranks)" if n_ranks else "missing")
+    except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        _fail(raw, name, f"corrupt metadata ({err})")
+    if not isinstance(meta, dict):
+        _fail(raw, name, "corrupt metadata (not a JSON object)")
+    missing = [key for key in METADATA_KEYS if key not in meta]
+    if missing:
+        _fail(raw, name, f"incomplete metadata, without {', '.join(missing)}")
+    if meta["rank"] != rank:
+        _fail(raw, name, f"says it is rank {meta['rank']!r}")
+    if not isinstance(meta["n_ranks"], int) or meta["n_ranks"] < 1:
+        _fail(raw, name, f"corrupt metadata (n_ranks = {meta['n_ranks']!r})")
+    if n_ranks is not None and meta["n_ranks"] != n_ranks:
+        _fail(raw, name, f"says the run had {meta['n_ranks']} ranks, rank 0 says {n_ranks}")
+    files, rows = meta["files"], meta["rows"]
+    for kind in TABLES:
+        if not isinstance(files, dict) or not isinstance(rows, dict) or kind not in files or kind not in rows:
+            _fail(raw, name, f"incomplete metadata, no file or row count of the {kind} table")
+    return meta
+
+
 def read_rank_metadata(raw: Path) -> list[dict]:
+    """Every rank's metadata, checked: present, readable, complete and consistent between ranks."""
     raw = Path(raw)
-    first = raw / metadata_file(0)
-    if not first.exists():
-        _fail(raw, metadata_file(0), "missing")
-    metas = []
-    n_ranks = None
-    for rank in range(10**6):
-        path = raw / metadata_file(rank)
-        if n_ranks is not None and rank >= n_ranks:
-            break
-        try:
-            meta = json.loads(path.read_text())
-        except FileNotFoundError:
-            _fail(raw, path.name, f"missing (the run had {n_ranks} ranks)")
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            _fail(raw, path.name, f"corrupt metadata ({err})")
-        n_ranks = meta["n_ranks"] if n_ranks is None else n_ranks
-        metas.append(meta)
+    if not raw.is_dir():
+        raise RecordingError(f"run {raw.parent}: {raw}: missing recordings directory; rerun the simulation of this run")
+    metas = [_load_metadata(raw, 0, None)]
+    n_ranks = metas[0]["n_ranks"]
+    metas += [_load_metadata(raw, rank, n_ranks) for rank in range(1, n_ranks)]
+    for meta in metas[1:]:
+        if meta["parameters"] != metas[0]["parameters"]:
+            _fail(raw, metadata_file(meta["rank"]), "parameters differ from rank 0's: files of different runs are mixed")
+    # Files of ranks the run did not have are left-overs of another run, not part of this one.
+    for path in sorted(raw.iterdir()):
+        match = RANK_FILE.fullmatch(path.name)
+        if match and int(match.group(1)) >= n_ranks:
+            _fail(raw, path.name, f"unexpected: the run had {n_ranks} rank(s)")
     return metas
 
 
 def _read_table(raw: Path, kind: str, metas: list[dict]) -> pa.Table:
+    """One table of every rank, each file checked against what its rank wrote."""
     parts = []
     for meta in metas:
         name = meta["files"][kind]
         try:
-            table = pq.read_table(raw / name)
+            # Page checksums (written by RankWriter) catch flipped bytes that would decode to wrong values.
+            table = pq.read_table(raw / name, page_checksum_verification=True)
         except FileNotFoundError:
             _fail(raw, name, "missing")
-        except (pa.ArrowException, OSError) as err:
-            _fail(raw, name, f"unreadable, truncated or corrupt ({err})")
+        except (pa.ArrowException, OSError, ValueError, EOFError) as err:
+            _fail(raw, name, f"unreadable, truncated or corrupt ({type(err).__name__}: {err})")
         if table.num_rows != meta["rows"][kind]:
             _fail(raw, name, f"has {table.num_rows} rows, rank {meta['rank']} wrote {meta['rows'][kind]}")
+        if kind in TABLES:
+            _check_values(raw, name, kind, table, meta)
         parts.append(table)
     return pa.concat_tables(parts)
+
+
+def _check_values(raw: Path, name: str, kind: str, table: pa.Table, meta: dict) -> None:
+    """Columns, node ids and times that the run can have produced."""
+    expected = pa.schema(list(TABLES[kind].items()))
+    if not table.schema.remove_metadata().equals(expected):
+        _fail(raw, name, f"has columns {table.schema.names} of types {table.schema.types}, expected {expected.names}")
+    if not table.num_rows:
+        return
+    pops = meta["populations"]
+    lo, hi = pops["astrocytes"] if kind == "astrocytes" else (pops["E"][0], pops["I"][1])
+    senders = pc.min_max(table.column("sender")).as_py()
+    if senders["min"] < lo or senders["max"] > hi:
+        _fail(raw, name, f"sender ids {senders['min']}..{senders['max']} outside the recorded population's {lo}..{hi}")
+    times = table.column("time")
+    t_end = meta["parameters"]["sim_time"]
+    t = pc.min_max(times).as_py()
+    if pc.any(pc.is_nan(times)).as_py() or t["min"] < 0 or t["max"] > t_end + 1e-9:
+        _fail(raw, name, f"times {t['min']}..{t['max']} ms outside the simulated 0..{t_end} ms")
 
 
 def is_sorted(time: np.ndarray, sender: np.ndarray) -> bool:
@@ -214,13 +272,42 @@ def aggregate(raw: Path, out_dir: Path) -> dict:
     spikes = tables["spikes"]
     tables["spikes"] = spikes.append_column("population", population_of(spikes.column("sender").to_numpy(), meta["populations"]))
     summary = summary_table(tables["spikes"], tables["astrocytes"], tables["neurons"], meta)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=len(tables)) as pool:
-        for f in [pool.submit(write_parquet_atomic, table, out_dir / f"{kind}.parquet") for kind, table in tables.items()]:
-            f.result()
-    write_summary_csv(summary, out_dir / "summary.csv")
-    write_json_atomic(out_dir / "metadata.json", meta)
+    _publish_outputs(out_dir, tables, summary, meta)
     return meta
+
+
+STAGING_PREFIX = ".aggregate.tmp"
+
+
+def _publish_outputs(out_dir: Path, tables: dict[str, pa.Table], summary: list[dict], meta: dict) -> None:
+    """Write every output into a staging directory, then move them in place, metadata.json last.
+
+    A failure while writing leaves no output and no temporary file; metadata.json exists only once
+    every other output is in place, also when an earlier complete set is being replaced.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob(f"{STAGING_PREFIX}*"):  # left behind by a killed aggregation
+        shutil.rmtree(old, ignore_errors=True)
+    staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
+    staging.mkdir()
+    try:
+        with ThreadPoolExecutor(max_workers=len(tables)) as pool:
+            for f in [pool.submit(pq.write_table, table, staging / f"{kind}.parquet", compression="zstd") for kind, table in tables.items()]:
+                f.result()
+        write_summary_csv(summary, staging / "summary.csv")
+        write_json_atomic(staging / "metadata.json", meta)
+        (out_dir / "metadata.json").unlink(missing_ok=True)
+        moved = []
+        try:
+            for name in [*(f"{kind}.parquet" for kind in tables), "summary.csv", "metadata.json"]:
+                os.replace(staging / name, out_dir / name)
+                moved.append(name)
+        except BaseException:
+            for name in moved:  # no partial set of outputs
+                (out_dir / name).unlink(missing_ok=True)
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def aggregate_connections(raw: Path, out: Path) -> None:

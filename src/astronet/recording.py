@@ -83,7 +83,9 @@ class RankWriter:
         schemas = {kind: pa.schema(list(cols.items())) for kind, cols in TABLES.items()}
         # Every table is opened up front so that a rank with no events still writes a valid file.
         self.writers = {
-            kind: pq.ParquetWriter(self.staging / rank_file(kind, rank), schemas[kind], compression="zstd")
+            kind: pq.ParquetWriter(
+                self.staging / rank_file(kind, rank), schemas[kind], compression="zstd", write_page_checksum=True
+            )
             for kind in TABLES
         }
         self.schemas = schemas
