@@ -11,7 +11,8 @@ rule run_parameters:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "printf '%s\\n' {params.json:q} > {output} 2> {log}"
+        # Written next to the output and renamed: a killed job never leaves a truncated file.
+        "printf '%s\\n' {params.json:q} > {output}.tmp 2> {log} && mv {output}.tmp {output}"
 
 
 rule simulate:
