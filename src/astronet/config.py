@@ -191,6 +191,18 @@ def check_cross_field(p: dict, where: str = "params") -> None:
             fail(key, f"must be a multiple of dt = {dt} ms")
     if p["n_vp"] % p["mpi_ranks"]:
         fail("n_vp", f"virtual processes = mpi_ranks x threads: n_vp must be a multiple of mpi_ranks = {p['mpi_ranks']}")
+    threads = p["n_vp"] // p["mpi_ranks"]
+    if p["mpi_ranks"] > 1 and threads > 1 and not p["allow_hybrid_split"]:
+        # NEST delivers the spikes of a time step in the order (sending rank, sending thread): virtual
+        # process order only when ranks or threads are 1 (EventDeliveryManager::deliver_events_).
+        fail(
+            "mpi_ranks",
+            f"{p['mpi_ranks']} ranks x {threads} threads: with more than one rank and more than one thread per "
+            "rank, NEST adds up the synaptic input of each time step in another order than with mpi_ranks = 1 or "
+            f"mpi_ranks = n_vp, so the results would differ in the last bits from the other splits of n_vp = "
+            f"{p['n_vp']} (and can diverge later); use mpi_ranks: 1 or mpi_ranks: {p['n_vp']}, which give "
+            "identical results, or set allow_hybrid_split: true to accept this",
+        )
     sizes = population_sizes(p)
     for key, pop in (("N_ex", "E"), ("N_in", "I"), ("N_astro", "astrocytes")):
         if sizes[pop] < 1:
@@ -215,10 +227,14 @@ def check_cross_field(p: dict, where: str = "params") -> None:
                 f"multiple of N_astro; here {n_targets} neurons and {n_astro} astrocytes (after scale)",
             )
         if p["mpi_ranks"] > 1:
+            # ThirdBernoulliWithPoolBuilder (nestkernel/conn_builder.cpp) numbers the targets by their index
+            # among the targets of the rank, not of the whole population (tests/test_mpi.py shows it).
             fail(
                 "pool_type",
-                "NEST 3.10 assigns block pools by the rank-local index of each target, so block pools differ "
-                "between MPI splits; use mpi_ranks: 1 (threads give identical results) or pool_type: random",
+                f"with mpi_ranks = {p['mpi_ranks']}, block pools differ between MPI splits: NEST 3.10 gives each "
+                "target the block of astrocytes of its index among the targets on its own MPI rank, not in the "
+                "whole population; use mpi_ranks: 1 (any number of threads builds the correct block pools) or "
+                "pool_type: random",
             )
     if p["synapse_model"].endswith("_hpc"):
         # Node ids on each thread are 16 bit; the Poisson generator has one instance per thread.
@@ -287,7 +303,11 @@ EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def expand_experiment(name: str, experiment: dict, base_params: dict, schema: dict) -> list[Run]:
-    """Every grid point × seed of an experiment, validated; run names are unique and readable."""
+    """Every grid point × seed of an experiment, validated; run names are unique and readable.
+
+    The grid points are every combination of the grid's values, or with ``zip: true`` the lists read
+    in step (run i takes the i-th value of every list), e.g. for weak scaling.
+    """
     params = copy.deepcopy(base_params)
     for key, value in experiment.get("params", {}).items():
         if isinstance(value, dict) and isinstance(params.get(key), dict):
@@ -296,6 +316,7 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
     where = f"experiments.{name}"
     validate_params(params, f"{where}.params", schema)
     grid = experiment.get("grid", {})
+    zipped = experiment.get("zip", False)
     known = _params_schema(schema)["properties"]
     for key, values in grid.items():
         top, _, sub = key.partition(".")
@@ -320,13 +341,25 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
             errors = list(jsonschema.Draft202012Validator(spec).iter_errors(value))
             if errors:
                 raise ConfigError(f"invalid value for '{where}.grid.{key}': {value!r} ({_rule(errors[0])})")
-        if len(set(map(repr, values))) != len(values):
+        if not zipped and len(set(map(repr, values))) != len(values):
             raise ConfigError(f"invalid value for '{where}.grid.{key}': {values!r} (grid values must be distinct)")
+    if zipped:
+        lengths = {key: len(values) for key, values in grid.items()}
+        if len(set(lengths.values())) > 1:
+            raise ConfigError(
+                f"invalid value for '{where}.grid': lists of lengths {lengths} (with zip: true the i-th values of "
+                "all lists form run i, so every list needs the same length)"
+            )
+        points = list(zip(*grid.values()))
+        if len(set(map(repr, points))) != len(points):
+            raise ConfigError(f"invalid value for '{where}.grid': {grid!r} (with zip: true, the runs' values must be distinct)")
+    else:
+        points = list(itertools.product(*grid.values()))
     seeds = experiment.get("seeds") or [params["rng_seed"]]
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"invalid value for '{where}.seeds': {seeds!r} (seeds must be distinct)")
     runs = []
-    for values in itertools.product(*grid.values()):
+    for values in points:
         for seed in seeds:
             run_params = copy.deepcopy(params)
             point = {}
