@@ -29,15 +29,23 @@ def _nest():
     return nest
 
 
-def check_mpi(mpi_ranks: int) -> None:
-    """Refuse to run ranks with a NEST that cannot talk MPI (it would simulate N copies)."""
+def check_nest_has_mpi(mpi_ranks: int) -> None:
+    """Refuse ranks with a NEST that cannot talk MPI (it would simulate N copies, or, started by an
+    MPI launcher, exit at import with a message of its own: so check in a process of its own first)."""
     nest = _nest()
     if mpi_ranks > 1 and not nest.build_info["have_mpi"]:
         raise RuntimeError(
             f"params.mpi_ranks = {mpi_ranks} needs NEST built with MPI, but the NEST at hand "
-            f"({nest.__path__[0]}) has have_mpi = False. Build one with tools/build_nest_mpi.sh "
-            "or set mpi_ranks: 1."
+            f"({nest.__path__[0]}) has have_mpi = False. Build one with tools/build_nest_mpi.sh and "
+            'use it with eval "$(tools/nest_mpi_env.sh)", use the conda environment envs/astronet.yaml '
+            "or a NEST module of your site, or set mpi_ranks: 1."
         )
+
+
+def check_mpi(mpi_ranks: int) -> None:
+    """NEST has MPI if ranks are asked for, and runs in as many processes as asked for."""
+    nest = _nest()
+    check_nest_has_mpi(mpi_ranks)
     if nest.NumProcesses() != mpi_ranks:
         raise RuntimeError(
             f"params.mpi_ranks = {mpi_ranks} but NEST runs in {nest.NumProcesses()} MPI process(es); "

@@ -101,9 +101,25 @@ def run(params: dict, out: Path) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parameters", type=Path, help="JSON file with the run's complete parameters")
-    parser.add_argument("output", type=Path, help="directory that will hold the per-rank recordings")
+    parser.add_argument("output", type=Path, nargs="?", help="directory that will hold the per-rank recordings")
+    parser.add_argument(
+        "--check-mpi",
+        action="store_true",
+        help="only check, in this single process, that NEST has MPI if the run asks for ranks "
+        "(before an MPI launcher starts them: NEST without MPI exits at import under a launcher)",
+    )
     args = parser.parse_args(argv)
     params = validate_params(json.loads(args.parameters.read_text()))
+    if args.check_mpi:
+        from .network import check_nest_has_mpi
+
+        try:
+            check_nest_has_mpi(params["mpi_ranks"])
+        except RuntimeError as err:
+            sys.exit(f"[simulate] {err}")
+        return
+    if args.output is None:
+        parser.error("the output directory is required")
     run(params, args.output)
 
 

@@ -1,4 +1,6 @@
 import json
+import os
+import shlex
 import sys
 
 from astronet.config import ConfigError, retype_cli_overrides, validate_config
@@ -70,10 +72,27 @@ def threads_per_rank(wildcards):
     return p["n_vp"] // p["mpi_ranks"]
 
 
-def mpi_launcher(wildcards, resources):
-    """Prefix that starts the ranks: nothing for one rank, else Snakemake's `mpi` resource."""
+def single_rank_input(wildcards):
+    """Input of the simulate rule: the run's parameters if it has one MPI rank, else a file no rule makes."""
     ranks = run_params(wildcards)["mpi_ranks"]
-    return f"{resources.mpi} -n {ranks}" if ranks > 1 else ""
+    return f"{run_dir(run_of(wildcards))}/parameters.json" if ranks == 1 else "<runs with mpi_ranks > 1: rule simulate_mpi>"
+
+
+def mpi_input(wildcards):
+    """Input of the simulate_mpi rule: the run's parameters if it has several MPI ranks, else a file no rule makes."""
+    ranks = run_params(wildcards)["mpi_ranks"]
+    return f"{run_dir(run_of(wildcards))}/parameters.json" if ranks > 1 else "<runs with mpi_ranks = 1: rule simulate>"
+
+
+def mpi_launcher(wildcards, resources):
+    """Command that starts the ranks of an MPI run: Snakemake's `mpi` resource and -n ranks.
+
+    srun also gets --cpus-per-task: since Slurm 22.05 it no longer takes it from the job.
+    """
+    launcher = f"{resources.mpi} -n {run_params(wildcards)['mpi_ranks']}"
+    if os.path.basename(shlex.split(resources.mpi)[0]) == "srun":
+        launcher += f" --cpus-per-task={threads_per_rank(wildcards)}"
+    return launcher
 
 
 def simulate_mem_mb(wildcards):

@@ -15,9 +15,34 @@ rule run_parameters:
         "printf '%s\\n' {params.json:q} > {output}.tmp 2> {log} && mv {output}.tmp {output}"
 
 
+# Two rules make a run's raw/ directory, and for each run exactly one applies (the other one's input
+# cannot be made): `simulate` for one MPI rank, a threaded job; `simulate_mpi` for mpi_ranks > 1, an
+# MPI job in Snakemake's sense, whose `mpi` resource (mpiexec; srun in profiles/slurm) starts the
+# ranks. snakemake-executor-plugin-slurm refuses MPI jobs of one task, hence the split.
 rule simulate:
     input:
-        "results/{experiment}/{run}/parameters.json",
+        single_rank_input,
+    output:
+        directory("results/{experiment}/{run}/raw"),
+    params:
+        python=sys.executable,
+    log:
+        "results/{experiment}/{run}/logs/simulate.log",
+    threads: threads_per_rank
+    resources:
+        tasks=1,
+        cpus_per_task=threads_per_rank,
+        mem_mb=simulate_mem_mb,
+        runtime=simulate_runtime_min,
+    conda:
+        "../../envs/astronet.yaml"
+    shell:
+        "{params.python} -m astronet.simulate {input} {output} > {log} 2>&1"
+
+
+rule simulate_mpi:
+    input:
+        mpi_input,
     output:
         directory("results/{experiment}/{run}/raw"),
     params:
@@ -25,7 +50,8 @@ rule simulate:
         python=sys.executable,
     log:
         "results/{experiment}/{run}/logs/simulate.log",
-    threads: threads_per_rank
+    # Cores the run occupies on this machine (all ranks); Slurm gets tasks x cpus_per_task.
+    threads: lambda wildcards: run_params(wildcards)["n_vp"]
     resources:
         tasks=lambda wildcards: run_params(wildcards)["mpi_ranks"],
         cpus_per_task=threads_per_rank,
@@ -35,4 +61,5 @@ rule simulate:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "{params.launcher} {params.python} -m astronet.simulate {input} {output} > {log} 2>&1"
+        "{params.python} -m astronet.simulate --check-mpi {input} > {log} 2>&1 && "
+        "{params.launcher} {params.python} -m astronet.simulate {input} {output} >> {log} 2>&1"
