@@ -16,6 +16,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/scaling.smk"
 
 
 rule all:

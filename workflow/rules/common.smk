@@ -50,12 +50,20 @@ def sweep_figures(experiment):
     return [f"results/{experiment}/figures/{group}.{fmt}" for group in SWEEP_FIGURES]
 
 
+def scaling_targets(experiment):
+    """Table and figure of a scaling experiment (rule scaling in scaling.smk); none for others."""
+    if not config["experiments"][experiment].get("scaling"):
+        return []
+    fmt = config["figures"]["format"]
+    return [f"results/{experiment}/scaling.csv", f"results/{experiment}/figures/scaling.{fmt}"]
+
+
 def experiment_targets(experiment):
-    """Everything of one experiment: its summary tables and sweep figures, and per run the
-    figures and the provenance page."""
+    """Everything of one experiment: its summary tables and sweep figures, its scaling table and
+    figure if it is a scaling experiment, and per run the figures and the provenance page."""
     tables = [f"results/{experiment}/{name}" for name in ("summary.parquet", "summary.csv", "summary.html", "runs.parquet", "runs.csv")]
     per_run = [f for run in RUNS[experiment] for f in [*run_figures(run), f"{run_dir(run)}/provenance.html"]]
-    return tables + sweep_figures(experiment) + per_run
+    return tables + sweep_figures(experiment) + scaling_targets(experiment) + per_run
 
 
 def default_targets():
