@@ -1,0 +1,108 @@
+"""Helpers of the MPI and Slurm tests: the MPI build of NEST found as users find it, direct runs, comparisons."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from astronet.aggregate import aggregate, aggregate_connections
+from astronet.config import param_defaults, validate_params
+
+REPO = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TABLES = ("spikes", "astrocytes", "neurons")
+
+
+def missing(reason: str):
+    """A prerequisite is missing: locally the test is skipped, in CI (CI=true) it fails."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: the test set-up, `make test`, must provide it)")
+    pytest.skip(reason)
+
+
+def mpi_env() -> dict:
+    """os.environ plus what `eval "$(tools/nest_mpi_env.sh)"` exports: the users' way to the MPI build."""
+    proc = subprocess.run([str(REPO / "tools" / "nest_mpi_env.sh")], capture_output=True, text=True)
+    if proc.returncode:
+        missing(f"no MPI build of NEST: {proc.stderr.strip()}")
+    script = f"{proc.stdout}\nexec {shlex.quote(sys.executable)} -c 'import json, os; print(json.dumps(dict(os.environ)))'"
+    env = json.loads(subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout)
+    env["PYNEST_QUIET"] = "1"
+    return env
+
+
+def mpiexec_env(env: dict | None = None) -> dict:
+    """Environment for Open MPI's mpiexec on a small machine, as root too (see tools/nest_mpi_env.sh)."""
+    env = dict(os.environ if env is None else env)
+    if os.geteuid() == 0:
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+    return env
+
+
+def wheel_env() -> dict:
+    """The default environment: the PyPI wheel of NEST (no MPI build on PYTHONPATH)."""
+    env = mpiexec_env()
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def run_params(**overrides) -> dict:
+    p = copy.deepcopy(param_defaults())
+    for key, value in overrides.items():
+        p[key] = {**p[key], **value} if isinstance(value, dict) and isinstance(p.get(key), dict) else value
+    return p
+
+
+def simulate(workdir: Path, params: dict, env: dict, validate: bool = True, timeout: float = 600) -> Path:
+    """Run astronet.simulate like the workflow's simulate rules (mpiexec -n R for R > 1 ranks), then
+    aggregate; ``validate=False`` calls astronet.simulate.run directly, past the configuration checks."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "parameters.json").write_text(json.dumps(params))
+    if validate:
+        validate_params(copy.deepcopy(params))
+        cmd = [sys.executable, "-m", "astronet.simulate", "parameters.json", "raw"]
+    else:
+        code = "import json, pathlib, astronet.simulate as s; s.run(json.load(open('parameters.json')), pathlib.Path('raw'))"
+        cmd = [sys.executable, "-c", code]
+    if params["mpi_ranks"] > 1:
+        cmd = ["mpiexec", "-n", str(params["mpi_ranks"]), *cmd]
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
+    (workdir / "simulate.log").write_text(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    aggregate(workdir / "raw", workdir)
+    if params["record_connections"]:
+        aggregate_connections(workdir / "raw", workdir / "connections.parquet")
+    return workdir
+
+
+def read(run: Path, kind: str) -> pd.DataFrame:
+    return pd.read_parquet(run / f"{kind}.parquet")
+
+
+def connections(run: Path) -> pd.DataFrame:
+    """Every connection as (source, target, synapse_model), sorted: multapses kept, order of creation not."""
+    df = read(run, "connections")
+    return df.sort_values(["source", "target", "synapse_model"], kind="stable").reset_index(drop=True)
+
+
+def assert_identical(a: Path, b: Path, what=("connections", *TABLES)) -> None:
+    """The aggregated tables of two runs are identical, bit for bit."""
+    for kind in what:
+        x, y = (connections(r) if kind == "connections" else read(r, kind) for r in (a, b))
+        assert len(x) == len(y), f"{kind}: {len(x)} rows in {a.name}, {len(y)} in {b.name}"
+        pd.testing.assert_frame_equal(x, y, check_exact=True, obj=f"{kind} of {a.name} vs {b.name}")
+
+
+def snakemake(workdir: Path, *args, env: dict, configfiles=(), timeout: float = 900) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(REPO / "config" / "test.yaml"), *map(str, configfiles), *args]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, env={**env, "PYTHONWARNINGS": "ignore"}, timeout=timeout)
