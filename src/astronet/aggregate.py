@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .lean import to_numpy
 from .recording import TABLES, metadata_file, write_json_atomic
 
 
@@ -101,7 +102,9 @@ def _read_table(raw: Path, kind: str, metas: list[dict]) -> pa.Table:
         name = meta["files"][kind]
         try:
             # Page checksums (written by RankWriter) catch flipped bytes that would decode to wrong values.
-            table = pq.read_table(raw / name, page_checksum_verification=True)
+            # ParquetFile, not read_table: no pyarrow.dataset import.
+            with pq.ParquetFile(raw / name, page_checksum_verification=True) as parquet:
+                table = parquet.read()
         except FileNotFoundError:
             _fail(raw, name, "missing")
         except (pa.ArrowException, OSError, ValueError, EOFError) as err:
@@ -167,7 +170,7 @@ def sort_order(time: np.ndarray, sender: np.ndarray, dt: float) -> np.ndarray | 
 def _sorted(table: pa.Table, dt: float) -> pa.Table:
     if table.num_rows < 2:
         return table
-    order = sort_order(table.column("time").to_numpy(), table.column("sender").to_numpy(), dt)
+    order = sort_order(to_numpy(table.column("time")), to_numpy(table.column("sender")), dt)
     return table if order is None else table.take(order)
 
 
@@ -223,7 +226,7 @@ def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: di
     n_rec_spk = meta["recorded_nodes"]["spikes"]
     population = spikes.column("population").combine_chunks() if spikes.num_rows else None
     names = population.dictionary.to_pylist() if population is not None else []
-    counts = np.bincount(population.indices.to_numpy(), minlength=len(names)) if population is not None else []
+    counts = np.bincount(to_numpy(population.indices), minlength=len(names)) if population is not None else []
     pop_counts = dict(zip(names, (int(c) for c in counts)))
     sic = _mean(neurons, "I_SIC")
     rows = []
@@ -270,7 +273,7 @@ def aggregate(raw: Path, out_dir: Path) -> dict:
         futures = {kind: pool.submit(lambda k: _sorted(_read_table(raw, k, metas), dt), kind) for kind in TABLES}
         tables = {kind: f.result() for kind, f in futures.items()}
     spikes = tables["spikes"]
-    tables["spikes"] = spikes.append_column("population", population_of(spikes.column("sender").to_numpy(), meta["populations"]))
+    tables["spikes"] = spikes.append_column("population", population_of(to_numpy(spikes.column("sender")), meta["populations"]))
     summary = summary_table(tables["spikes"], tables["astrocytes"], tables["neurons"], meta)
     _publish_outputs(out_dir, tables, summary, meta)
     return meta

@@ -63,10 +63,12 @@ so results do not depend on the order in which populations are evaluated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where it is used: figures need only NumPy (spike tables
+    import pandas as pd  # may be DataFrames or mappings of column name to array)
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -135,8 +137,8 @@ def _select_spikes(spikes: pd.DataFrame | None, ids: np.ndarray, t_start: float,
     """
     if spikes is None or len(spikes) == 0 or ids.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=float)
-    senders = spikes["sender"].to_numpy(dtype=np.int64)
-    times = spikes["time"].to_numpy(dtype=float)
+    senders = np.asarray(spikes["sender"], dtype=np.int64)
+    times = np.asarray(spikes["time"], dtype=float)
     in_window = (times >= t_start) & (times < t_stop)
     senders, times = senders[in_window], times[in_window]
     order = np.argsort(ids, kind="stable")
@@ -414,6 +416,8 @@ def ca_first_crossing(
     astrocyte already above threshold at its first sample gets that
     sample's time.
     """
+    import pandas as pd
+
     t_start, t_stop = _check_window(t_start, t_stop)
     sub = _window_rows(astrocytes, t_start, t_stop, ["sender", "time", "Ca_astro"])
     if sub is None:

@@ -1,17 +1,24 @@
-"""Figures of one run, drawn from the aggregated tables only (no simulation needed)."""
+"""Figures of one run, drawn from the aggregated tables only (no simulation needed).
+
+Tables are passed as mappings of column name to array (``read_columns`` reads them from Parquet with
+PyArrow); pandas is neither needed nor imported. Figures are made with matplotlib's object API and the Agg canvas
+directly, without pyplot and its backend machinery, and are saved in one draw (the figure is laid
+out with the tight layout engine instead of ``bbox_inches="tight"``, which draws everything twice).
+"""
 
 from __future__ import annotations
 
-import matplotlib
+from typing import Mapping
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
-from .metrics import per_neuron_rates  # noqa: E402
+from .lean import read_columns  # noqa: F401  (re-exported for the figure script)
+from .metrics import per_neuron_rates
 
 COLORS = {"E": "tab:red", "I": "tab:blue", "IP3": "tab:blue", "Ca_astro": "tab:green", "I_SIC": "tab:purple"}
+
+Columns = Mapping[str, np.ndarray]
 
 
 def recorded_neurons(meta: dict) -> dict[str, np.ndarray]:
@@ -22,20 +29,35 @@ def recorded_neurons(meta: dict) -> dict[str, np.ndarray]:
     return {name: np.arange(lo, min(hi, last) + 1) for name, (lo, hi) in ((n, pops[n]) for n in ("E", "I"))}
 
 
-def mean_sd_over_time(df: pd.DataFrame, column: str, t_start: float) -> pd.DataFrame:
-    """Mean and s.d. across nodes at each sampled time, in time order."""
-    window = df[df["time"] > t_start]
-    stats = window.groupby("time", sort=True)[column].agg(["mean", "std", "count"])
-    stats["std"] = stats["std"].fillna(0.0)
-    return stats
+def mean_sd_over_time(table: Columns, column: str, t_start: float) -> dict[str, np.ndarray]:
+    """Mean, s.d. (ddof 1; 0 for a single node) and count across nodes at each sampled time after
+    ``t_start``, in time order: ``{"time", "mean", "std", "count"}``."""
+    t = np.asarray(table["time"])
+    keep = t > t_start
+    t, v = t[keep], np.asarray(table[column], dtype=float)[keep]
+    if len(t) > 1 and np.all(t[1:] >= t[:-1]):  # aggregated tables are sorted by time: O(n)
+        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        times = t[starts]
+        group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(t)]))
+    else:
+        times, group = np.unique(t, return_inverse=True)
+    count = np.bincount(group, minlength=len(times))
+    mean = np.bincount(group, weights=v, minlength=len(times)) / np.maximum(count, 1)
+    ss = np.bincount(group, weights=(v - mean[group]) ** 2, minlength=len(times))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        std = np.where(count > 1, np.sqrt(ss / (count - 1)), 0.0)
+    return {"time": times, "mean": mean, "std": std, "count": count}
 
 
-def _finish(fig, path, dpi):
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
+def _figure(**kwargs) -> Figure:
+    return Figure(layout="tight", **kwargs)
 
 
-def raster(spikes: pd.DataFrame, meta: dict, settings: dict, path) -> None:
+def _finish(fig: Figure, path, dpi) -> None:
+    fig.savefig(path, dpi=dpi)
+
+
+def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
     """Raster of the first neurons with the population rate histogram below."""
     p = meta["parameters"]
     t0, t1 = settings["t_start"], p["sim_time"]
@@ -43,16 +65,19 @@ def raster(spikes: pd.DataFrame, meta: dict, settings: dict, path) -> None:
     n_rec = sum(len(v) for v in rec.values())
     all_ids = np.concatenate(list(rec.values()))
     shown = all_ids[: settings["raster_neurons"]]
-    window = spikes[(spikes["time"] > t0)]
-    fig, (ax_r, ax_h) = plt.subplots(2, 1, sharex=True, figsize=(8, 6), gridspec_kw={"height_ratios": [3, 1]})
+    times = np.asarray(spikes["time"])
+    window = times > t0
+    w_times, w_senders = times[window], np.asarray(spikes["sender"])[window]
+    fig = _figure(figsize=(8, 6))
+    ax_r, ax_h = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     for name, ids in rec.items():
-        sel = window[window["sender"].isin(np.intersect1d(ids, shown))]
-        ax_r.scatter(sel["time"], sel["sender"], s=4, color=COLORS[name], marker=".", linewidths=0, rasterized=True)
+        sel = np.isin(w_senders, np.intersect1d(ids, shown))
+        ax_r.scatter(w_times[sel], w_senders[sel], s=4, color=COLORS[name], marker=".", linewidths=0, rasterized=True)
     ax_r.set_ylabel("Neuron id")
     ax_r.set_title(f"Spikes of {len(shown)} of {n_rec} recorded neurons (E red, I blue); N = {p['N_ex'] * p['scale']:.0f} E + {p['N_in'] * p['scale']:.0f} I")
     bin_ms = settings["rate_bin_ms"]
     edges = np.arange(t0, t1 + bin_ms, bin_ms)
-    counts, _ = np.histogram(window["time"], bins=edges)
+    counts, _ = np.histogram(w_times, bins=edges)
     rate = counts / max(n_rec, 1) / (bin_ms / 1000.0)
     ax_h.bar(edges[:-1], rate, width=bin_ms, align="edge", color="0.3")
     ax_h.set_ylabel("Rate (spikes/s)")
@@ -63,16 +88,17 @@ def raster(spikes: pd.DataFrame, meta: dict, settings: dict, path) -> None:
 
 
 def _band(ax, stats, color, label):
-    t = stats.index.to_numpy()
-    ax.fill_between(t, stats["mean"] - stats["std"], stats["mean"] + stats["std"], alpha=0.3, linewidth=0, color=color)
-    ax.plot(t, stats["mean"], lw=1.5, color=color, label=label)
+    t, mean, std = stats["time"], stats["mean"], stats["std"]
+    ax.fill_between(t, mean - std, mean + std, alpha=0.3, linewidth=0, color=color)
+    ax.plot(t, mean, lw=1.5, color=color, label=label)
 
 
-def dynamics(astro: pd.DataFrame, neurons: pd.DataFrame, meta: dict, settings: dict, path) -> None:
+def dynamics(astro: Columns, neurons: Columns, meta: dict, settings: dict, path) -> None:
     """IP3 and Ca_astro of astrocytes (twin axes) and I_SIC of neurons: mean ± s.d. over time."""
     t0 = settings["t_start"]
-    fig, (ax_a, ax_n) = plt.subplots(2, 1, sharex=True, figsize=(8, 6))
-    n_astro = astro["sender"].nunique()
+    fig = _figure(figsize=(8, 6))
+    ax_a, ax_n = fig.subplots(2, 1, sharex=True)
+    n_astro = len(np.unique(astro["sender"]))
     _band(ax_a, mean_sd_over_time(astro, "IP3", t0), COLORS["IP3"], "IP3")
     ax_a.set_ylabel(r"IP$_3$ ($\mu$M)", color=COLORS["IP3"])
     ax_a.tick_params(axis="y", labelcolor=COLORS["IP3"])
@@ -84,15 +110,16 @@ def dynamics(astro: pd.DataFrame, neurons: pd.DataFrame, meta: dict, settings: d
     _band(ax_n, mean_sd_over_time(neurons, "I_SIC", t0), COLORS["I_SIC"], "SIC")
     ax_n.set_ylabel("I_SIC (pA)")
     ax_n.set_xlabel("Time (ms)")
-    ax_n.set_title(rf"Slow inward current in neurons, mean $\pm$ s.d. (n = {neurons['sender'].nunique()})")
+    ax_n.set_title(rf"Slow inward current in neurons, mean $\pm$ s.d. (n = {len(np.unique(neurons['sender']))})")
     ax_n.set_xlim(t0, meta["parameters"]["sim_time"])
     _finish(fig, path, settings["dpi"])
 
 
-def rate_distribution(spikes: pd.DataFrame, meta: dict, settings: dict, path) -> None:
+def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> None:
     """Histogram of per-neuron firing rates of E and I, silent neurons included."""
     t0, t1 = settings["t_start"], meta["parameters"]["sim_time"]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = _figure(figsize=(6, 4))
+    ax = fig.subplots()
     rates = {name: per_neuron_rates(spikes, ids, t0, t1) for name, ids in recorded_neurons(meta).items()}
     top = max((r.max() for r in rates.values() if len(r)), default=1.0)
     bins = np.linspace(0, max(top, 1e-9), 41)

@@ -8,7 +8,6 @@ rank 0 renames it to ``OUTPUT_DIR`` when all ranks are done.
 from __future__ import annotations
 
 import argparse
-import importlib.abc
 import json
 import os
 import resource
@@ -18,28 +17,16 @@ from pathlib import Path
 
 from . import recording
 from .config import validate_params
+from .lean import hide_modules
 
-# PyNEST imports pandas and matplotlib whenever it finds them, for optional output formats and
-# plotting helpers that a simulation never uses: ~0.5 s and ~70 MiB in every simulation process,
-# NEST's example included. The simulation entry point hides them (NEST then just reports them absent).
+# PyNEST imports pandas and matplotlib whenever it finds them (optional output formats, plotting
+# helpers): ~0.5 s and ~70 MiB in every simulation process, NEST's example included. Not here.
 HIDDEN_FROM_NEST = ("pandas", "matplotlib")
-
-
-class _HideModules(importlib.abc.MetaPathFinder):
-    def __init__(self, names):
-        self.names = frozenset(names)
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname.partition(".")[0] in self.names:
-            raise ModuleNotFoundError(f"{fullname} is hidden in the simulation process (astronet.simulate)", name=fullname)
-        return None
 
 
 def hide_optional_imports(names=HIDDEN_FROM_NEST) -> None:
     """Make ``import pandas`` (etc.) fail from now on in this process, unless it is imported already."""
-    hidden = [name for name in names if name not in sys.modules]
-    if hidden:
-        sys.meta_path.insert(0, _HideModules(hidden))
+    hide_modules(*names, reason="astronet.simulate needs neither")
 
 
 class Progress:
