@@ -10,7 +10,8 @@ process, exact; peak RSS summed over the process tree, sampled):
 * ``python -m astronet.example``: ``astrocyte_brunel_bernoulli.py`` from the NEST sdist, only
   sim_time, n_vp and the data export changed;
 * ``snakemake --cores N`` on the reference configuration with the same sim_time, n_vp and seeds, in
-  a fresh working directory: simulate + aggregate + figures, everything a user runs.
+  a fresh working directory, asked for the run's figures: simulate + aggregate + figures
+  (``--all-targets``: Snakemake's default target, which adds the analysis stage).
 
 and prints the wall-time and peak-memory ratios, whether the spikes (and the multimeter samples) of
 the neurons the example records are identical, and the workflow's overhead: its wall time minus
@@ -37,6 +38,7 @@ from astronet import bench
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
+FIGURES = ("raster", "dynamics", "rate_distribution")
 
 
 def write_config(path: Path, sim_time: float, n_vp: int) -> None:
@@ -93,6 +95,8 @@ def run_once(args, tmp: Path, index: int) -> dict:
         "--snakefile", str(REPO / "Snakefile"), "--directory", str(wd), "--configfile", str(wd / "bench.yaml"),
         "--cores", str(args.cores), *args.snakemake_args,
     ]  # fmt: skip
+    if not args.all_targets:  # the "whole workflow": simulate + aggregate + figures
+        cmd += [f"{RUN}/figures/{name}.png" for name in FIGURES]
     workflow = quiet_measure(
         "workflow", cmd, args, env=env, prepare=fresh_workdir, stdout=open(tmp / f"workflow-{index}.log", "w"), stderr=open(tmp / f"workflow-{index}.err", "w")
     )
@@ -121,7 +125,8 @@ def report(r: dict, args) -> str:
     et = ex["timers_s"]
     jobs = r["jobs"]
     lines = [
-        f"NEST example vs workflow: full scale, sim_time {args.sim_time:g} ms, n_vp {args.n_vp}, snakemake --cores {args.cores}",
+        f"NEST example vs workflow ({'default target' if args.all_targets else 'simulate + aggregate + figures'}): "
+        f"full scale, sim_time {args.sim_time:g} ms, n_vp {args.n_vp}, snakemake --cores {args.cores}",
         f"load (1/5/15 min) before example {ex['load_before']}, before workflow {wf['load_before']}; "
         f"other processes used {ex['foreign_cores']:.2f} / {wf['foreign_cores']:.2f} cores on average",
         "",
@@ -158,6 +163,9 @@ def main(argv=None) -> None:
     parser.add_argument("--max-foreign", type=float, default=0.1, help="repeat a run if other processes used more cores")
     parser.add_argument("--max-attempts", type=int, default=3)
     parser.add_argument("--no-wait", action="store_true", help="measure at once, whatever the load (development)")
+    parser.add_argument(
+        "--all-targets", action="store_true", help="run Snakemake's default target (with the analysis stage), not just the run's figures"
+    )
     parser.add_argument("--keep", type=Path, help="keep the working directories here")
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
     parser.add_argument("snakemake_args", nargs="*", help="extra arguments for snakemake (after --)")

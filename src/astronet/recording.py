@@ -41,7 +41,14 @@ def metadata_file(rank: int) -> str:
 # connections: 32 KiB per neuron with static_synapse (32 bytes each), 8 KiB with
 # static_synapse_hom_w_hpc (8 bytes; a recorder needs no weight and no target pointer). Recording the
 # spikes of all 10 000 neurons thus takes ~80 MiB instead of ~320 MiB; the recorded spikes are the same.
-SPIKE_RECORDER_SYNAPSE = "static_synapse_hom_w_hpc"
+# HPC synapses address at most 65534 nodes per thread; beyond, static_synapse_hom_w (24 KiB per neuron).
+SPIKE_RECORDER_SYNAPSES = ("static_synapse_hom_w_hpc", "static_synapse_hom_w")
+HPC_MAX_NODES_PER_THREAD = 65534
+
+
+def spike_recorder_synapse(nodes_per_vp: int) -> str:
+    """Synapse model for neuron -> spike recorder connections, with ``nodes_per_vp`` nodes per thread."""
+    return SPIKE_RECORDER_SYNAPSES[0] if nodes_per_vp < HPC_MAX_NODES_PER_THREAD else SPIKE_RECORDER_SYNAPSES[1]
 
 
 def node_ids(nodes) -> list[int]:
@@ -72,7 +79,9 @@ class Recorders:
             neurons_mm = sorted(random.sample(node_ids(neurons), n_mm))
             astro_mm = sorted(random.sample(node_ids(astrocytes), n_mm))
         if n_spk:
-            nest.Connect(neurons[:n_spk], spike_rec, syn_spec={"synapse_model": SPIKE_RECORDER_SYNAPSE})
+            # Every thread holds its own copy of each device: count them as local nodes too.
+            per_vp = -(-nest.network_size // nest.total_num_virtual_procs) + 16
+            nest.Connect(neurons[:n_spk], spike_rec, syn_spec={"synapse_model": spike_recorder_synapse(per_vp)})
         if len(neurons_mm):
             nest.Connect(mm_neurons, neurons_mm)
         if len(astro_mm):
