@@ -1,0 +1,137 @@
+"""End to end on a real Slurm cluster through profiles/slurm: a two-point sweep and one run with
+2 MPI tasks are submitted, aggregated and drawn, and sbatch gets the resources derived from each
+run's configuration.
+
+The cluster is the local one-node cluster of tools/start_slurm.sh (the test starts it, or checks it
+when it runs already); the MPI build of NEST comes from tools/nest_mpi_env.sh, and the jobs inherit
+that environment. Without root, Slurm or the MPI build the test is skipped, under CI=true it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from astronet.config import validate_config
+from astronet.resources import estimate_memory_mib, estimate_runtime_min
+from mpi_support import REPO, missing, mpi_env
+
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+
+CONFIG = {
+    "params": {"sim_time": 100.0, "N_ex": 400, "N_in": 100, "N_astro": 500, "N_rec_mm": 10, "n_vp": 1},
+    "experiments": {
+        "slurm_sweep": {"grid": {"w_a2n": [0.05, 1.0]}},
+        "slurm_mpi": {"params": {"n_vp": 2, "mpi_ranks": 2}},
+    },
+    "targets": ["slurm_sweep", "slurm_mpi"],
+}
+FIGURES = ("raster", "dynamics", "rate_distribution")
+
+
+def sh(*cmd, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> dict:
+    """The local cluster, started (idempotent); its default partition and whether it has accounting."""
+    if os.geteuid() != 0:
+        missing("tools/start_slurm.sh needs root")
+    proc = sh(str(REPO / "tools" / "start_slurm.sh"), timeout=600)
+    if proc.returncode or shutil.which("sinfo") is None:
+        missing(f"no local Slurm cluster: tools/start_slurm.sh said {proc.stderr.strip()[-1500:]}")
+    partitions = sh("sinfo", "-h", "-o", "%P", check=True).stdout.split()
+    default = next(p.rstrip("*") for p in partitions if p.endswith("*"))
+    accounting = sh("scontrol", "show", "config", check=True).stdout
+    return {"partition": default, "accounting": "accounting_storage/none" not in accounting}
+
+
+def job_ids_after(first: int) -> list[int]:
+    ids = sh("squeue", "--states=all", "-h", "-o", "%i", check=True).stdout.split()
+    return sorted(int(i) for i in ids if i.isdigit() and int(i) > first)
+
+
+def job_info(job_id: int) -> dict:
+    fields = sh("scontrol", "show", "job", "-o", str(job_id), check=True).stdout.split()
+    return dict(f.split("=", 1) for f in fields if "=" in f)
+
+
+def mebibytes(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)([KMGT]?)", value).groups()
+    return float(number) * {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024**2}[unit]
+
+
+def minutes(limit: str) -> float:
+    days, _, clock = limit.rpartition("-")
+    h, m, s = (int(x) for x in clock.split(":"))
+    return (int(days) if days else 0) * 1440 + h * 60 + m + s / 60
+
+
+def test_sweep_and_mpi_run_through_the_slurm_profile(tmp_path, cluster):
+    env = mpi_env()  # the jobs get this environment (sbatch --export=ALL), MPI NEST included
+    env.update(ASTRONET_SLURM_PARTITION=cluster["partition"], ASTRONET_SLURM_ACCOUNT="astronet", PYTHONWARNINGS="ignore")
+    cfg = tmp_path / "slurm.yaml"
+    cfg.write_text(yaml.safe_dump(CONFIG))
+    runs = validate_config(yaml.safe_load(cfg.read_text()))
+    first_job = max(job_ids_after(0), default=0)
+    cmd = [
+        "timeout", "-s", "KILL", "480",  # the plugin ignores SIGTERM
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+        "--configfile", str(cfg), "--workflow-profile", str(REPO / "profiles" / "slurm"),
+        "--slurm-init-seconds-before-status-checks", "5",
+    ]  # fmt: skip
+    if not cluster["accounting"]:
+        cmd += ["--slurm-status-command", "squeue"]  # see profiles/slurm/config.yaml
+    t0 = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+    finally:
+        ours = job_ids_after(first_job)
+        leftover = [j for j in ours if job_info(j).get("JobState") in ("PENDING", "RUNNING")]
+        if leftover:
+            sh("scancel", *map(str, leftover))
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"snakemake on Slurm failed after {time.monotonic() - t0:.0f} s:\n{log[-5000:]}"
+
+    # Every run simulated, aggregated and drawn; every experiment's tables and sweep figures.
+    for experiment, exp_runs in runs.items():
+        assert (tmp_path / f"results/{experiment}/summary.csv").exists()
+        assert (tmp_path / f"results/{experiment}/figures/activity.png").stat().st_size > 0
+        for run in exp_runs:
+            for fig in FIGURES:
+                assert (tmp_path / f"results/{run.path}/figures/{fig}.png").stat().st_size > 0
+    assert len(runs["slurm_sweep"]) == 2
+    mpi_run = tmp_path / f"results/{runs['slurm_mpi'][0].path}"
+    meta = json.loads((mpi_run / "metadata.json").read_text())
+    assert meta["n_ranks"] == 2 and meta["build_info"]["have_mpi"]
+    assert "2 rank(s) x 1 thread(s)" in (mpi_run / "logs/simulate.log").read_text()
+    assert re.search(r"srun -n 2 --cpus-per-task=1 \S+ -m astronet.simulate", log)
+
+    # sbatch got each simulate job's resources from its run's configuration.
+    jobs = {}
+    for job_id in job_ids_after(first_job):
+        info = job_info(job_id)
+        match = re.fullmatch(r"rule_(simulate(?:_mpi)?)_wildcards_(.+)", info.get("Comment", ""))
+        if match and match.group(2).startswith("slurm_"):
+            jobs[match.group(2)] = (match.group(1), info)
+    simulated = [run for exp_runs in runs.values() for run in exp_runs]
+    assert len(jobs) == len(simulated), f"simulate jobs: {sorted(jobs)}"
+    for run in simulated:
+        p = run.params
+        rule, info = jobs[f"{run.experiment}_{run.name}"]
+        assert rule == ("simulate_mpi" if p["mpi_ranks"] > 1 else "simulate")
+        assert info["JobState"] == "COMPLETED" and info["Partition"] == cluster["partition"]
+        assert info["Account"] == "astronet"
+        assert int(info["NumTasks"]) == p["mpi_ranks"]
+        assert int(info["CPUs/Task"]) == p["n_vp"] // p["mpi_ranks"]
+        assert mebibytes(info["MinMemoryNode"]) == estimate_memory_mib(p)
+        assert minutes(info["TimeLimit"]) == estimate_runtime_min(p)
