@@ -17,6 +17,7 @@ MEMORY_COST = {
     "per_thread_mib": 6.0,  # per-thread kernel buffers
     "per_node_bytes": 2500.0,  # neuron or astrocyte incl. its slot in the connection infrastructure
     "per_connection_bytes": {"tsodyks_synapse": 128.0, "tsodyks_synapse_hpc": 96.0, "sic_connection": 64.0, "static_synapse": 64.0},
+    "per_spike_recorded_neuron_bytes": 8192.0,  # its connector to the spike recorder (1024 x 8 bytes)
     "per_sample_bytes": 8.0 * 4,  # one recorded row held in memory until the chunk is flushed
 }
 # Work estimate for Slurm's runtime request: generous, a job killed for time is worse than a wait.
@@ -47,19 +48,47 @@ def recorded_rows_per_chunk(p: dict) -> float:
     return sampled * p["chunk_ms"] / p["rec_interval"]
 
 
-def estimate_memory_mib(p: dict) -> int:
-    """Peak resident memory of the whole run, summed over ranks (MiB)."""
-    c = MEMORY_COST
+SYNAPSE_MODELS = ("tsodyks_synapse", "tsodyks_synapse_hpc", "sic_connection", "static_synapse")
+# NEST pre-allocates 1024 connections per neuron connected to the spike recorder; with
+# static_synapse_hom_w_hpc (8 bytes, see astronet.recording) or, beyond 65534 nodes per thread,
+# static_synapse_hom_w (24 bytes, 3 times as much).
+HPC_MAX_NODES_PER_THREAD = 65534
+
+
+def memory_features(p: dict) -> dict[str, float]:
+    """What the peak memory of a run is linear in (summed over ranks): see MEMORY_COST."""
     conns = expected_connections(p)
-    syn = c["per_connection_bytes"]
-    conn_bytes = (
-        (conns["E_to_neurons"] + conns["E_to_astrocytes"] + conns["I_to_neurons"]) * syn[p["synapse_model"]]
-        + conns["astrocytes_to_neurons"] * syn["sic_connection"]
-        + conns["poisson"] * syn["static_synapse"]
+    sizes = population_sizes(p)
+    nodes = sum(sizes.values())
+    n_neurons = sizes["E"] + sizes["I"]
+    by_model = dict.fromkeys(SYNAPSE_MODELS, 0.0)
+    by_model[p["synapse_model"]] += conns["E_to_neurons"] + conns["E_to_astrocytes"] + conns["I_to_neurons"]
+    by_model["sic_connection"] += conns["astrocytes_to_neurons"]
+    by_model["static_synapse"] += conns["poisson"]
+    n_spk = n_neurons if p["N_rec_spk"] == "all" else p["N_rec_spk"]
+    recorder_factor = 1.0 if nodes / p["n_vp"] + 16 < HPC_MAX_NODES_PER_THREAD else 3.0
+    return {
+        "rank": float(p["mpi_ranks"]),
+        "thread": float(p["n_vp"]),
+        "node": float(nodes),
+        **{f"conn_{model}": n for model, n in by_model.items()},
+        "spike_recorded_neuron": n_spk * recorder_factor,
+        "sample_in_chunk": recorded_rows_per_chunk(p),
+    }
+
+
+def estimate_memory_mib(p: dict, costs: dict | None = None) -> int:
+    """Peak resident memory of the whole run, summed over ranks (MiB)."""
+    c = costs or MEMORY_COST
+    f = memory_features(p)
+    per_conn = c["per_connection_bytes"]
+    variable = (
+        sum(f[f"conn_{model}"] * per_conn[model] for model in SYNAPSE_MODELS)
+        + f["node"] * c["per_node_bytes"]
+        + f["spike_recorded_neuron"] * c["per_spike_recorded_neuron_bytes"]
+        + f["sample_in_chunk"] * c["per_sample_bytes"]
     )
-    nodes = sum(population_sizes(p).values())
-    variable = conn_bytes + nodes * c["per_node_bytes"] + recorded_rows_per_chunk(p) * c["per_sample_bytes"]
-    fixed = p["mpi_ranks"] * c["base_mib"] + p["n_vp"] * c["per_thread_mib"]
+    fixed = f["rank"] * c["base_mib"] + f["thread"] * c["per_thread_mib"]
     return math.ceil(fixed + variable / 2**20)
 
 
