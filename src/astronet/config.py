@@ -24,9 +24,18 @@ class ConfigError(ValueError):
     """A configuration value breaks a rule; the message names the key, the value and the rule."""
 
 
+_SCHEMAS: dict = {}
+
+
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
-    with open(path) as fh:
-        return yaml.safe_load(fh)
+    """The schema as a fresh dict; parsed once per process (with libyaml when available), since
+    every Snakemake start and every job validates with it several times."""
+    key = str(path)
+    if key not in _SCHEMAS:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        with open(path) as fh:
+            _SCHEMAS[key] = yaml.load(fh, Loader=loader)  # noqa: S506 (a safe loader)
+    return copy.deepcopy(_SCHEMAS[key])
 
 
 def _params_schema(schema: dict) -> dict:

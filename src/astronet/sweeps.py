@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import metrics
 from .config import ConfigError, load_schema, population_sizes
@@ -157,6 +156,8 @@ def ci95_halfwidth(values) -> tuple[float, float, int]:
     mean = float(x.mean())
     if n < 2:
         return mean, float("nan"), 1
+    from scipy import stats  # here, not at the top: this module is imported by every Snakemake start (~1 s)
+
     half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return mean, half, n
 
