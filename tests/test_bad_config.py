@@ -72,7 +72,7 @@ CASES = [
     Case("negative-astrocytes", "params: {N_astro: -5}", ("'params.N_astro'", "-5", "less than the minimum of 1")),
     Case("zero-rate", "params: {poisson_rate: 0.0}", ("'params.poisson_rate'", "0.0", "minimum of 0")),
     Case("zero-time-constant", "params: {tau_syn_ex: 0.0}", ("'params.tau_syn_ex'", "0.0", "minimum of 0")),
-    Case("zero-chunk", "params: {chunk_ms: 0.0}", ("'params.chunk_ms'", "0.0", "minimum of 0")),
+    Case("zero-chunk", "params: {chunk_ms: 0.0}", ("'params.chunk_ms'", "0.0", "number > 0 or auto")),
     Case("negative-rec-interval", "params: {rec_interval: -1.0}", ("'params.rec_interval'", "-1.0", "minimum of 0")),
     Case("zero-ranks", "params: {mpi_ranks: 0}", ("'params.mpi_ranks'", "0", "less than the minimum of 1")),
     Case("zero-vp", "params: {n_vp: 0}", ("'params.n_vp'", "0", "less than the minimum of 1")),

@@ -121,7 +121,9 @@ def _rule(error: jsonschema.ValidationError) -> str:
         )
     if error.validator == "oneOf":
         rule = "must be " + " or ".join(
-            str(s.get("const", s.get("type"))) + (f" >= {s['minimum']}" if "minimum" in s else "")
+            str(s.get("const", s.get("type")))
+            + (f" >= {s['minimum']}" if "minimum" in s else "")
+            + (f" > {s['exclusiveMinimum']}" if "exclusiveMinimum" in s else "")
             for s in error.validator_value
         )
     return rule
@@ -183,6 +185,35 @@ def population_sizes(params: dict) -> dict[str, int]:
     }
 
 
+# chunk_ms: auto holds at most this many recorded rows in NEST's memory between two flushes.
+AUTO_CHUNK_ROWS = 2_000_000
+# Spikes per recorded neuron and ms assumed for that bound (50 spikes/s, far above the network's rates).
+AUTO_CHUNK_SPIKES_PER_MS = 0.05
+
+
+def recorded_rows_per_ms(params: dict) -> float:
+    """Rows the recorders collect per ms of model time: multimeter samples, and spikes at 50/s."""
+    sizes = population_sizes(params)
+    n_neurons = sizes["E"] + sizes["I"]
+    n_mm = params["N_rec_mm"]
+    sampled = (n_neurons + sizes["astrocytes"]) if n_mm == "all" else 2 * n_mm
+    n_spk = n_neurons if params["N_rec_spk"] == "all" else params["N_rec_spk"]
+    return sampled / params["rec_interval"] + n_spk * AUTO_CHUNK_SPIKES_PER_MS
+
+
+def chunk_ms(params: dict) -> float:
+    """Model time between two flushes of the recordings (ms): ``chunk_ms``, or for ``auto`` the longest
+    that keeps the rows held below AUTO_CHUNK_ROWS (at most sim_time; a multiple of 10 ms, or of dt
+    below 10 ms)."""
+    if params["chunk_ms"] != "auto":
+        return float(params["chunk_ms"])
+    dt = params["dt"]
+    rows_per_ms = recorded_rows_per_ms(params)
+    longest = params["sim_time"] if rows_per_ms <= 0 else min(params["sim_time"], AUTO_CHUNK_ROWS / rows_per_ms)
+    step = 10.0 if longest >= 10.0 and _is_multiple(10.0, dt) else dt
+    return max(dt, round(math.floor(longest / step + 1e-9) * step, 9))
+
+
 def check_cross_field(p: dict, where: str = "params") -> None:
     """Rules that involve more than one key; each message names key, value and rule."""
 
@@ -196,6 +227,8 @@ def check_cross_field(p: dict, where: str = "params") -> None:
         if p[key] < dt:
             fail(key, f"a delay must be >= dt = {dt} ms")
     for key in ("sim_time", "d_e", "d_i", "rec_interval", "chunk_ms"):
+        if key == "chunk_ms" and p[key] == "auto":
+            continue
         if not _is_multiple(p[key], dt):
             fail(key, f"must be a multiple of dt = {dt} ms")
     if p["n_vp"] % p["mpi_ranks"]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .config import ConfigError, population_sizes
+from .config import ConfigError, chunk_ms, population_sizes
 
 # Measured costs on NEST 3.10 (x86_64, GCC 12), see benchmarks/memory_model.py.
 MEMORY_COST = {
@@ -41,11 +41,12 @@ def expected_connections(p: dict) -> dict[str, float]:
 
 
 def recorded_rows_per_chunk(p: dict) -> float:
+    """Multimeter samples held in NEST's memory until the recordings are flushed."""
     sizes = population_sizes(p)
     n_neurons = sizes["E"] + sizes["I"]
     n_mm = p["N_rec_mm"]
     sampled = (n_neurons + sizes["astrocytes"]) if n_mm == "all" else 2 * n_mm
-    return sampled * p["chunk_ms"] / p["rec_interval"]
+    return sampled * chunk_ms(p) / p["rec_interval"]
 
 
 SYNAPSE_MODELS = ("tsodyks_synapse", "tsodyks_synapse_hpc", "sic_connection", "static_synapse")
