@@ -9,6 +9,9 @@ and units and indices are Unicode characters rather than mathtext, whose parser 
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
 from typing import Mapping
 
 import numpy as np
@@ -134,3 +137,30 @@ def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> None
     ax.set_title(f"Firing-rate distribution, {t0:g}–{t1:g} ms")
     ax.legend(fontsize=8)
     _finish(fig, path, settings["dpi"])
+
+
+def draw_all(spikes: Columns, astro: Columns, neurons: Columns, meta: dict, settings: dict, paths: dict, jobs: int = 1) -> None:
+    """The three figures of a run. With ``jobs > 1`` a forked process draws the dynamics figure while
+    this one draws the raster and the rate distribution (the data is read once, before the fork)."""
+    child = 0
+    if jobs > 1 and hasattr(os, "fork"):
+        child = os.fork()
+        if child == 0:  # the forked process: one figure, then leave without running any cleanup
+            code = 1
+            try:
+                dynamics(astro, neurons, meta, settings, paths["dynamics"])
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+    else:
+        dynamics(astro, neurons, meta, settings, paths["dynamics"])
+    raster(spikes, meta, settings, paths["raster"])
+    rate_distribution(spikes, meta, settings, paths["rate_distribution"])
+    if child:
+        _, status = os.waitpid(child, 0)
+        if os.waitstatus_to_exitcode(status):
+            raise RuntimeError(f"drawing {paths['dynamics']} failed in the forked process (see the traceback above)")

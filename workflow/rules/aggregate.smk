@@ -7,12 +7,18 @@ rule aggregate:
         neurons="results/{experiment}/{run}/neurons.parquet",
         summary="results/{experiment}/{run}/summary.csv",
         metadata="results/{experiment}/{run}/metadata.json",
+    params:
+        python=sys.executable,
+        # Run as a shell command, not with `script:`, whose preamble imports Snakemake into the job
+        # (~0.1 s). An absolute path that stays the same between runs (workflow.source_path's does not).
+        script=os.path.join(workflow.basedir, "workflow", "scripts", "aggregate.py"),
+        out_dir=lambda wildcards, output: os.path.dirname(output.summary),
     log:
         "results/{experiment}/{run}/logs/aggregate.log",
     conda:
         "../../envs/astronet.yaml"
-    script:
-        "../scripts/aggregate.py"
+    shell:
+        "{params.python} {params.script:q} {input:q} {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule aggregate_connections:

@@ -24,10 +24,17 @@ rule figures:
             subcategory="{run}",
         ),
     params:
-        settings=config["figures"],
+        settings=json.dumps(config["figures"], sort_keys=True),
+        python=sys.executable,
+        # Run as a shell command, not with `script:`, whose preamble imports Snakemake into the job
+        # (~0.1 s). An absolute path that stays the same between runs (workflow.source_path's does not).
+        script=os.path.join(workflow.basedir, "workflow", "scripts", "figures.py"),
     log:
         "results/{experiment}/{run}/logs/figures.{fmt}.log",
+    # The three figures are drawn in two processes.
+    threads: 2
     conda:
         "../../envs/astronet.yaml"
-    script:
-        "../scripts/figures.py"
+    shell:
+        "{params.python} {params.script:q} {params.settings:q} {threads} {input.spikes:q} {input.astrocytes:q} "
+        "{input.neurons:q} {input.metadata:q} {output.raster:q} {output.dynamics:q} {output.rate_distribution:q} > {log:q} 2>&1"

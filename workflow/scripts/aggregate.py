@@ -1,4 +1,10 @@
-"""Merge the per-rank recordings of one run into tables, a summary and metadata."""
+"""Merge the per-rank recordings of one run into tables, a summary and metadata.
+
+    python workflow/scripts/aggregate.py RAW_DIR OUT_DIR
+
+The aggregate rule runs this as a shell command rather than through `script:`, whose preamble
+imports Snakemake into the job (~0.1 s) for nothing that this step needs.
+"""
 
 import sys
 from pathlib import Path
@@ -8,5 +14,6 @@ from astronet.lean import hide_modules
 hide_modules("pandas", "matplotlib", reason="the aggregation uses PyArrow and NumPy only")
 from astronet.aggregate import aggregate  # noqa: E402
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
-aggregate(Path(snakemake.input[0]), Path(snakemake.output.summary).parent)  # noqa: F821
+if len(sys.argv) != 3:
+    sys.exit(__doc__)
+aggregate(Path(sys.argv[1]), Path(sys.argv[2]))

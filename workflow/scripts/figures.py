@@ -1,4 +1,11 @@
-"""Draw the figures of one run from its aggregated tables."""
+"""Draw the figures of one run from its aggregated tables.
+
+    python workflow/scripts/figures.py SETTINGS_JSON JOBS SPIKES ASTROCYTES NEURONS METADATA RASTER DYNAMICS RATE_DISTRIBUTION
+
+The figures rule runs this as a shell command rather than through `script:`, whose preamble imports
+Snakemake into the job (~0.1 s) for nothing that this step needs. With JOBS > 1 the dynamics figure
+is drawn in a forked process while this one draws the other two.
+"""
 
 import json
 import sys
@@ -8,10 +15,12 @@ from astronet.lean import hide_modules
 hide_modules("pandas", reason="the figures use NumPy and matplotlib only")
 from astronet import plotting  # noqa: E402
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
-inp, out, settings = snakemake.input, snakemake.output, snakemake.params.settings  # noqa: F821
-meta = json.loads(open(inp.metadata).read())
-spikes = plotting.read_columns(inp.spikes, ["sender", "time"])
-plotting.raster(spikes, meta, settings, out.raster)
-plotting.dynamics(plotting.read_columns(inp.astrocytes), plotting.read_columns(inp.neurons), meta, settings, out.dynamics)
-plotting.rate_distribution(spikes, meta, settings, out.rate_distribution)
+if len(sys.argv) != 10:
+    sys.exit(__doc__)
+settings, jobs = json.loads(sys.argv[1]), int(sys.argv[2])
+spikes_path, astro_path, neurons_path, meta_path, *paths = sys.argv[3:]
+with open(meta_path) as fh:
+    meta = json.load(fh)
+spikes = plotting.read_columns(spikes_path, ["sender", "time"])
+astro, neurons = plotting.read_columns(astro_path), plotting.read_columns(neurons_path)
+plotting.draw_all(spikes, astro, neurons, meta, settings, dict(zip(("raster", "dynamics", "rate_distribution"), paths)), jobs)
