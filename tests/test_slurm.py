@@ -96,11 +96,13 @@ def test_sweep_and_mpi_run_through_the_slurm_profile(tmp_path, cluster):
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
     finally:
         ours = job_ids_after(first_job)
-        leftover = [j for j in ours if job_info(j).get("JobState") in ("PENDING", "RUNNING")]
+        infos = {j: job_info(j) for j in ours}
+        leftover = [j for j, i in infos.items() if i.get("JobState") in ("PENDING", "RUNNING")]
+        stuck = {j: (infos[j]["JobState"], infos[j].get("Reason"), infos[j].get("TRES")) for j in leftover}
         if leftover:
             sh("scancel", *map(str, leftover))
     log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"snakemake on Slurm failed after {time.monotonic() - t0:.0f} s:\n{log[-5000:]}"
+    assert proc.returncode == 0, f"snakemake on Slurm failed after {time.monotonic() - t0:.0f} s; jobs left (state, reason, request): {stuck}\n{log[-5000:]}"
 
     # Every run simulated, aggregated and drawn; every experiment's tables and sweep figures.
     for experiment, exp_runs in runs.items():
