@@ -64,23 +64,29 @@ def _finish(fig: Figure, path, dpi) -> None:
 
 
 def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
-    """Raster of the first neurons with the population rate histogram below."""
+    """Raster of the first neurons of each population, in proportion to its size, with the
+    population rate histogram below."""
     p = meta["parameters"]
     t0, t1 = settings["t_start"], p["sim_time"]
     rec = recorded_neurons(meta)
     n_rec = sum(len(v) for v in rec.values())
-    all_ids = np.concatenate(list(rec.values()))
-    shown = all_ids[: settings["raster_neurons"]]
+    n_show = min(settings["raster_neurons"], n_rec)
+    shown = {name: np.asarray(ids)[: max(1, round(n_show * len(ids) / n_rec))] for name, ids in rec.items() if len(ids)}
+    rows = np.sort(np.concatenate(list(shown.values())))  # one raster row per shown neuron, E below I
     times = np.asarray(spikes["time"])
     window = times > t0
     w_times, w_senders = times[window], np.asarray(spikes["sender"])[window]
     fig = _figure((8, 6), left=0.1, right=0.97, bottom=0.09, top=0.94, hspace=0.2)
     ax_r, ax_h = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    for name, ids in rec.items():
-        sel = np.isin(w_senders, np.intersect1d(ids, shown))
-        ax_r.scatter(w_times[sel], w_senders[sel], s=4, color=COLORS[name], marker=".", linewidths=0, rasterized=True)
-    ax_r.set_ylabel("Neuron id")
-    ax_r.set_title(f"Spikes of {len(shown)} of {n_rec} recorded neurons (E red, I blue); N = {p['N_ex'] * p['scale']:.0f} E + {p['N_in'] * p['scale']:.0f} I")
+    for name, ids in shown.items():
+        sel = np.isin(w_senders, ids)
+        y = np.searchsorted(rows, w_senders[sel])
+        ax_r.scatter(w_times[sel], y, s=4, color=COLORS[name], marker=".", linewidths=0, rasterized=True)
+    ax_r.set_ylabel("Neuron (row)")
+    ax_r.set_ylim(-1, len(rows))
+    colour = {"E": "red", "I": "blue"}
+    shown_txt = " + ".join(f"{len(ids)} {name} ({colour.get(name, COLORS[name])})" for name, ids in shown.items())
+    ax_r.set_title(f"Spikes of {shown_txt} of {n_rec} recorded neurons; N = {p['N_ex'] * p['scale']:.0f} E + {p['N_in'] * p['scale']:.0f} I")
     bin_ms = settings["rate_bin_ms"]
     edges = np.arange(t0, t1 + bin_ms, bin_ms)
     counts, _ = np.histogram(w_times, bins=edges)
