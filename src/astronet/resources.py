@@ -20,8 +20,10 @@ MEMORY_COST = {
     "per_spike_recorded_neuron_bytes": 8192.0,  # its connector to the spike recorder (1024 x 8 bytes)
     "per_sample_bytes": 8.0 * 4,  # one recorded row held in memory until the chunk is flushed
 }
-# Work estimate for Slurm's runtime request: generous, a job killed for time is worse than a wait.
-RUNTIME_COST = {"per_connection_s": 2e-6, "per_neuron_second_s": 4e-3, "minimum_min": 10}
+# Work estimate for Slurm's runtime request, in core-seconds, from the reference network on 2 cores
+# (connect ~14 core-s for 18 M connections; simulate ~176 core-s for 10 000 neurons x 1 s with their
+# astrocytes), then tripled: a job killed for time is worse than a wait.
+RUNTIME_COST = {"per_connection_s": 1e-6, "per_neuron_second_s": 0.02, "minimum_min": 10}
 
 
 def expected_connections(p: dict) -> dict[str, float]:
