@@ -91,7 +91,7 @@ def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
     edges = np.arange(t0, t1 + bin_ms, bin_ms)
     counts, _ = np.histogram(w_times, bins=edges)
     rate = counts / max(n_rec, 1) / (bin_ms / 1000.0)
-    ax_h.bar(edges[:-1], rate, width=bin_ms, align="edge", color="0.3")
+    ax_h.stairs(rate, edges, fill=True, color="0.3")  # one patch, not one per bin: ~0.1 s less
     ax_h.set_ylabel("Rate (spikes/s)")
     ax_h.set_xlabel("Time (ms)")
     ax_h.set_title(f"Population rate, {bin_ms:g} ms bins, n = {n_rec} neurons", fontsize=9)
