@@ -17,8 +17,9 @@ HPC synapses address at most 65534 nodes per thread, so scale 10 runs with n_vp 
 
 The model (``astronet.resources.estimate_memory_mib``) is linear in: one per rank, threads, nodes,
 connections of each synapse model, neurons recorded by the spike recorder, multimeter samples held
-per chunk. Its coefficients are fitted by non-negative least squares on all points; the check is that
-every scale's prediction lies within +-15 % of its measurement. Writes
+per chunk. Its coefficients are fitted by non-negative least squares on the points up to scale 2; the check is
+that every scale's prediction, 5 and 10 out of sample, lies within +-15 % of its measurement, both
+for the fitted coefficients and for ``MEMORY_COST`` as the workflow uses it. Writes
 ``benchmarks/results/memory_model.csv`` (measurements, predictions), ``.../memory_model_fit.json``
 (coefficients) and ``docs/cost_vs_scale.png`` (time and memory per connection versus scale).
 """
@@ -47,6 +48,7 @@ FIGURE = REPO / "docs" / "cost_vs_scale.png"
 SIM_TIME = 100.0
 
 SCALES = [0.5, 1.0, 2.0, 5.0, 10.0]
+FIT_MAX_SCALE = 2.0
 VARIATIONS = {
     "tsodyks_synapse": {"synapse_model": "tsodyks_synapse"},
     "p_third_1": {"p_third_if_primary": 1.0},
@@ -121,6 +123,12 @@ def params_of_row(row: dict) -> dict:
     return validate_params(p)
 
 
+# Not identifiable from the measurements: there is one Poisson connection per neuron and one
+# astrocyte per neuron in every point, so these columns are proportional to the node count. Fixed at
+# their size in NEST (bytes) instead of fitted; the node term takes the rest.
+FIXED = {"conn_static_synapse": 64.0}
+
+
 def fit(rows: list[dict]) -> dict:
     """Non-negative least squares of peak memory on the model's features (bytes)."""
     from scipy.optimize import nnls
@@ -128,11 +136,16 @@ def fit(rows: list[dict]) -> dict:
     names = list(memory_features(params_of_row(rows[0])))
     X = np.array([[memory_features(params_of_row(r))[n] for n in names] for r in rows], dtype=float)
     y = np.array([float(r["peak_rss_mib"]) * 2**20 for r in rows])
+    fixed = np.array([FIXED.get(n, 0.0) for n in names])
+    y = y - X @ fixed
+    free = np.array([n not in FIXED for n in names])
+    X = X[:, free]
     # Relative errors matter: weight each point by 1 / its memory.
     w = 1.0 / y
     scale = np.where(X.max(axis=0) > 0, X.max(axis=0), 1.0)
     coef, _ = nnls(X * w[:, None] / scale, y * w)
-    return dict(zip(names, coef / scale))
+    fitted = iter(coef / scale)
+    return {n: FIXED[n] if n in FIXED else next(fitted) for n in names}
 
 
 def cost_dict(coef: dict) -> dict:
@@ -211,22 +224,29 @@ def main(argv=None) -> None:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     rows = list(rows.values())
-    coef = fit(rows)
+    # Fitted on the small networks only (scale <= FIT_MAX_SCALE and the variations at scale 1): the
+    # larger scales check the model out of sample.
+    coef = fit([r for r in rows if float(r["scale"]) <= FIT_MAX_SCALE])
     costs = cost_dict(coef)
     for r in rows:
         p = params_of_row(r)
         r["predicted_mib"] = round(estimate_memory_mib(p, costs), 1)
         r["error_pct"] = round(100.0 * (float(r["predicted_mib"]) / float(r["peak_rss_mib"]) - 1.0), 1)
+        r["in_use_mib"] = estimate_memory_mib(p)  # astronet.resources.MEMORY_COST, what the workflow checks
+        r["in_use_error_pct"] = round(100.0 * (r["in_use_mib"] / float(r["peak_rss_mib"]) - 1.0), 1)
     write_csv(args.csv, rows)
     (args.csv.with_name("memory_model_fit.json")).write_text(json.dumps(costs, indent=1) + "\n")
     print("\nfitted MEMORY_COST:", json.dumps(costs, indent=1))
     print(f"(in use: {json.dumps(MEMORY_COST)})\n")
-    print(f"{'point':18s}{'scale':>6s}{'n_vp':>5s}{'conn (M)':>10s}{'peak MiB':>10s}{'model':>8s}{'error':>8s}{'build s':>9s}{'sim s':>8s}")
+    print(f"{'point':18s}{'scale':>6s}{'n_vp':>5s}{'conn (M)':>10s}{'peak MiB':>10s}{'fitted':>8s}{'error':>8s}{'in use':>8s}{'error':>8s}{'build s':>9s}{'sim s':>8s}")
     for r in rows:
         print(f"{r['label']:18s}{float(r['scale']):6g}{int(r['n_vp']):5d}{float(r['connections']) / 1e6:10.2f}{float(r['peak_rss_mib']):10.0f}"
-              f"{float(r['predicted_mib']):8.0f}{float(r['error_pct']):+7.1f}%{float(r['create_s']) + float(r['connect_s']):9.1f}{float(r['simulate_s']):8.1f}")  # fmt: skip
-    worst = max(abs(float(r["error_pct"])) for r in rows if r["label"].startswith("scale_"))
-    print(f"\nlargest error over the scales: {worst:.1f} % ({'within' if worst <= 15 else 'OUTSIDE'} +-15 %)")
+              f"{float(r['predicted_mib']):8.0f}{float(r['error_pct']):+7.1f}%{r['in_use_mib']:8.0f}{r['in_use_error_pct']:+7.1f}%"
+              f"{float(r['create_s']) + float(r['connect_s']):9.1f}{float(r['simulate_s']):8.1f}")  # fmt: skip
+    scales = [r for r in rows if r["label"].startswith("scale_")]
+    for name, key in (("fitted", "error_pct"), ("in use", "in_use_error_pct")):
+        worst = max(abs(float(r[key])) for r in scales)
+        print(f"largest error of the {name} model over the scales: {worst:.1f} % ({'within' if worst <= 15 else 'OUTSIDE'} +-15 %)")
     plot(rows, FIGURE)
     print(f"wrote {args.csv}, {args.csv.with_name('memory_model_fit.json')} and {FIGURE}")
 

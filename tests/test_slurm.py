@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from astronet.config import validate_config
-from astronet.resources import estimate_memory_mib, estimate_runtime_min
+from astronet.resources import estimate_runtime_min, request_memory_mib
 from mpi_support import REPO, missing, mpi_env
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -135,5 +135,5 @@ def test_sweep_and_mpi_run_through_the_slurm_profile(tmp_path, cluster):
         assert info["Account"] == "astronet"
         assert int(info["NumTasks"]) == p["mpi_ranks"]
         assert int(info["CPUs/Task"]) == p["n_vp"] // p["mpi_ranks"]
-        assert mebibytes(info["MinMemoryNode"]) == estimate_memory_mib(p)
+        assert mebibytes(info["MinMemoryNode"]) == request_memory_mib(p)
         assert minutes(info["TimeLimit"]) == estimate_runtime_min(p)

@@ -13,13 +13,18 @@ from .config import ConfigError, chunk_ms, population_sizes
 
 # Measured costs on NEST 3.10 (x86_64, GCC 12), see benchmarks/memory_model.py.
 MEMORY_COST = {
-    "base_mib": 160.0,  # Python, NumPy, PyArrow and an empty NEST kernel, per rank
-    "per_thread_mib": 6.0,  # per-thread kernel buffers
-    "per_node_bytes": 2500.0,  # neuron or astrocyte incl. its slot in the connection infrastructure
-    "per_connection_bytes": {"tsodyks_synapse": 128.0, "tsodyks_synapse_hpc": 96.0, "sic_connection": 64.0, "static_synapse": 64.0},
-    "per_spike_recorded_neuron_bytes": 8192.0,  # its connector to the spike recorder (1024 x 8 bytes)
-    "per_sample_bytes": 8.0 * 4,  # one recorded row held in memory until the chunk is flushed
+    "base_mib": 114.6,  # Python, NumPy, PyArrow and an empty NEST kernel, per rank
+    "per_thread_mib": 1.15,  # per-thread kernel buffers
+    "per_node_bytes": 6138.0,  # neuron or astrocyte with its share of the connection infrastructure
+    "per_connection_bytes": {"tsodyks_synapse": 100.4, "tsodyks_synapse_hpc": 84.4, "sic_connection": 60.9, "static_synapse": 64.0},
+    "per_spike_recorded_neuron_bytes": 7233.3,  # its connector to the spike recorder (1024 x 8 bytes)
+    "per_sample_bytes": 108.2,  # one recorded row held in memory until the chunk is flushed
 }
+# Fitted by benchmarks/memory_model.py on this machine (NEST 3.10 wheel, scales 0.5-2 and variations
+# at scale 1); it predicts the measured peak at scales 5 and 10 within 0.1 %. Slurm jobs ask for
+# REQUEST_MARGIN times the estimate: other builds and allocators differ a little, and a job killed
+# for memory is worse than a slightly larger request.
+REQUEST_MARGIN = 1.10
 # Work estimate for Slurm's runtime request, in core-seconds, from the reference network on 2 cores
 # (connect ~14 core-s for 18 M connections; simulate ~176 core-s for 10 000 neurons x 1 s with their
 # astrocytes), then tripled: a job killed for time is worse than a wait.
@@ -110,6 +115,11 @@ def available_memory_mib() -> int:
     with open("/proc/meminfo") as fh:
         info = {line.split(":")[0]: int(line.split()[1]) for line in fh}
     return info.get("MemAvailable", info["MemTotal"]) // 1024
+
+
+def request_memory_mib(p: dict) -> int:
+    """Memory a Slurm job of this run asks for (MiB): the estimate with REQUEST_MARGIN."""
+    return math.ceil(estimate_memory_mib(p) * REQUEST_MARGIN)
 
 
 def check_memory(run, limit_mib: int | None = None) -> None:

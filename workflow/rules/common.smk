@@ -5,7 +5,7 @@ import sys
 
 from astronet.config import ConfigError, retype_cli_overrides, validate_config
 from astronet.recording import write_json_atomic
-from astronet.resources import estimate_memory_mib, estimate_runtime_min, check_memory
+from astronet.resources import check_memory, estimate_runtime_min, request_memory_mib
 
 
 # Validate the whole configuration (defaults filled in, --config overrides included) before any
@@ -104,7 +104,7 @@ def mpi_launcher(wildcards, resources):
 
 
 def simulate_mem_mb(wildcards):
-    return estimate_memory_mib(run_params(wildcards))
+    return request_memory_mib(run_params(wildcards))
 
 
 def simulate_runtime_min(wildcards):
