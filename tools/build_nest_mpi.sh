@@ -7,14 +7,10 @@
 # Environment: NEST_MPI_PREFIX (install prefix, default ~/.cache/astronet/nest-3.10.0-mpi),
 #              PYTHON (interpreter PyNEST is built for, default .venv/bin/python).
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-version=3.10.0
-prefix=${NEST_MPI_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/astronet/nest-$version-mpi}
-python=${PYTHON:-$here/.venv/bin/python}
-pyver=$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+source "$(dirname "${BASH_SOURCE[0]}")/nest_mpi_paths.sh"
 
 have_mpi() {
-  PYTHONPATH="$prefix/lib/python$pyver/site-packages" "$python" - <<'PY' 2>/dev/null
+  PYTHONPATH="$site" "$python" - <<'PY' 2>/dev/null
 import nest, sys
 sys.exit(0 if nest.build_info["have_mpi"] else 1)
 PY

@@ -15,12 +15,7 @@
 # Exit status 1, with the reason on stderr, when there is no complete build; nothing is built here.
 # Environment: NEST_MPI_PREFIX and PYTHON as for tools/build_nest_mpi.sh.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-version=3.10.0
-prefix=${NEST_MPI_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/astronet/nest-$version-mpi}
-python=${PYTHON:-$here/.venv/bin/python}
-pyver=$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
-site="$prefix/lib/python$pyver/site-packages"
+source "$(dirname "${BASH_SOURCE[0]}")/nest_mpi_paths.sh"
 
 if ! [ -f "$prefix/.complete" ] || ! [ -d "$site/nest" ]; then
   echo "nest_mpi_env: no MPI build of NEST $version for Python $pyver at $prefix; run tools/build_nest_mpi.sh" >&2

@@ -4,7 +4,9 @@ Every measurement runs a command as a child process and records
 
 * its wall time,
 * the peak resident memory of its largest process (``ru_maxrss`` of ``os.wait4``: the kernel's
-  exact maximum over the child and every descendant it waited for),
+  exact maximum over the child and every descendant it waited for). Linux carries a process's
+  maximum across fork and exec, so the child starts from the measuring process's own peak: measure
+  from a small process (the benchmark scripts are; ``launcher_peak_mib`` records it),
 * the peak of the summed resident memory of the whole process tree (sampled, since the kernel keeps
   no such maximum), which counts e.g. Snakemake itself next to a job it runs,
 * the CPU time that *other* processes used meanwhile (from ``/proc/stat`` minus the tree's own CPU
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -88,6 +91,7 @@ class Measurement:
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
     start_epoch: float = 0.0  # time.time() at launch, to place the child's own records on a timeline
+    launcher_peak_mib: float = 0.0  # the measuring process's own peak at launch: a floor of peak_rss_mib
     extra: dict = field(default_factory=dict)
 
     @property
@@ -104,6 +108,7 @@ def measure(cmd: list[str], *, cwd=None, env=None, stdout=None, stderr=None, pol
     load_before = loadavg()
     busy0 = busy_cpu_seconds()
     epoch = time.time()
+    launcher_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=stdout, stderr=stderr)
     peak_tree = 0
@@ -135,6 +140,7 @@ def measure(cmd: list[str], *, cwd=None, env=None, stdout=None, stderr=None, pol
         load_before=load_before,
         load_after=loadavg(),
         start_epoch=epoch,
+        launcher_peak_mib=launcher_peak / MIB,
     )
 
 
