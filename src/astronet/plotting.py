@@ -86,7 +86,7 @@ def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
     ax_r.set_ylim(-1, len(rows))
     colour = {"E": "red", "I": "blue"}
     shown_txt = " + ".join(f"{len(ids)} {name} ({colour.get(name, COLORS[name])})" for name, ids in shown.items())
-    ax_r.set_title(f"Spikes of {shown_txt} of {n_rec} recorded neurons; N = {p['N_ex'] * p['scale']:.0f} E + {p['N_in'] * p['scale']:.0f} I")
+    ax_r.set_title(f"Spikes of {shown_txt} of {n_rec} recorded neurons; N = {p['N_ex'] * p['scale']:.0f} E + {p['N_in'] * p['scale']:.0f} I", fontsize=10)
     bin_ms = settings["rate_bin_ms"]
     edges = np.arange(t0, t1 + bin_ms, bin_ms)
     counts, _ = np.histogram(w_times, bins=edges)
