@@ -5,8 +5,9 @@ Every measurement runs a command as a child process and records
 * its wall time,
 * the peak resident memory of its largest process (``ru_maxrss`` of ``os.wait4``: the kernel's
   exact maximum over the child and every descendant it waited for). Linux carries a process's
-  maximum across fork and exec, so the child starts from the measuring process's own peak: measure
-  from a small process (the benchmark scripts are; ``launcher_peak_mib`` records it),
+  maximum across fork and exec, so the child starts from the peak of the measuring process (and
+  of its ancestors): measure from a small process, as the benchmark scripts started from a shell
+  are; ``launcher_peak_mib`` (the measuring process's own peak) bounds that floor from above,
 * the peak of the summed resident memory of the whole process tree (sampled, since the kernel keeps
   no such maximum), which counts e.g. Snakemake itself next to a job it runs,
 * the CPU time that *other* processes used meanwhile (from ``/proc/stat`` minus the tree's own CPU
@@ -91,7 +92,7 @@ class Measurement:
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
     start_epoch: float = 0.0  # time.time() at launch, to place the child's own records on a timeline
-    launcher_peak_mib: float = 0.0  # the measuring process's own peak at launch: a floor of peak_rss_mib
+    launcher_peak_mib: float = 0.0  # the measuring process's own peak at launch: bounds the floor of peak_rss_mib
     extra: dict = field(default_factory=dict)
 
     @property
