@@ -7,8 +7,8 @@
 1. Simulates the reference network (full scale, 1000 ms, n_vp 2) recording everything: the spikes of
    all 10 000 neurons and, every 1 ms, I_SIC of all 10 000 neurons and IP3 / Ca_astro of all
    10 000 astrocytes (``N_rec_spk: all``, ``N_rec_mm: all``): 20 million sampled rows.
-2. Aggregates these rank files exactly as the workflow's job does (a fresh Python process running
-   ``workflow/scripts/aggregate.py``'s code, imports included), best of ``--repeat``, and compares
+2. Aggregates these rank files exactly as the workflow's job does (``workflow/scripts/aggregate.py``
+   in a fresh Python process, imports included), best of ``--repeat``, and compares
    the time with NEST's simulate time of the same run.
 3. Repeats the aggregation on sub-sampled rank files (every k-th node of each table, the row groups
    kept as written) to show the growth with the data: time per row at each size, and a straight line
@@ -38,11 +38,7 @@ from astronet.recording import TABLES
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / "out" / "aggregation"
 RESULTS = REPO / "benchmarks" / "results" / "aggregation.csv"
-# What workflow/scripts/aggregate.py runs, without Snakemake's object.
-AGGREGATE = (
-    "import sys; from astronet.lean import hide_modules; hide_modules('pandas', 'matplotlib'); "
-    "from astronet.aggregate import aggregate; aggregate(sys.argv[1], sys.argv[2])"
-)
+AGGREGATE = REPO / "workflow" / "scripts" / "aggregate.py"  # the command the aggregate rule runs
 
 
 def simulate_full_recordings(args) -> bench.Measurement:
@@ -95,7 +91,7 @@ def time_aggregation(raw: Path, args) -> float:
         shutil.rmtree(out, ignore_errors=True)
         if not args.no_wait:
             bench.wait_for_quiet(args.max_load, args.wait_s)
-        m = bench.measure([sys.executable, "-c", AGGREGATE, str(raw), str(out)])
+        m = bench.measure([sys.executable, str(AGGREGATE), str(raw), str(out)])
         if m.returncode:
             sys.exit(f"aggregation of {raw} failed")
         best = min(best, m.wall_s)

@@ -9,16 +9,16 @@ resident memory from the kernel (``ru_maxrss`` of ``os.wait4``), with create / c
 times and connection counts from its metadata. Memory is dominated by the build, so the model time
 is short (100 ms).
 
-Points: the reference network at scales 0.5, 1, 2, 5 and 10 (the check), and at scale 1 variations
-that move one term of the model at a time (the fit): the example's tsodyks_synapse, twice the
+Points: the reference network at scales 0.5, 1, 2, 5 and 10, and at scale 1 variations that move
+one term of the model at a time: the example's tsodyks_synapse, twice the
 astrocyte pairing (more sic_connections), half the connection probability (connections without
 nodes), spikes of 100 instead of all neurons, every node sampled by the multimeters, 4 threads.
-HPC synapses address at most 65534 nodes per thread, so scale 10 runs with n_vp = 4.
+HPC synapses address at most 65 535 nodes per virtual process, so scale 10 runs with n_vp = 4.
 
 The model (``astronet.resources.estimate_memory_mib``) is linear in: one per rank, threads, nodes,
 connections of each synapse model, neurons recorded by the spike recorder, multimeter samples held
-per chunk. Its coefficients are fitted by non-negative least squares on the points up to scale 2; the check is
-that every scale's prediction, 5 and 10 out of sample, lies within +-15 % of its measurement, both
+per chunk. Its coefficients are fitted by non-negative least squares on the points up to scale 2
+and the variations; the check is that every scale's prediction, 5 and 10 out of sample, lies within +-15 % of its measurement, both
 for the fitted coefficients and for ``MEMORY_COST`` as the workflow uses it. Writes
 ``benchmarks/results/memory_model.csv`` (measurements, predictions), ``.../memory_model_fit.json``
 (coefficients) and ``docs/cost_vs_scale.png`` (time and memory per connection versus scale).
@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from astronet import bench
-from astronet.config import param_defaults, population_sizes, validate_params
+from astronet.config import HPC_MAX_NODES_PER_VP, param_defaults, population_sizes, validate_params
 from astronet.resources import MEMORY_COST, available_memory_mib, estimate_memory_mib, memory_features
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,7 +63,10 @@ def point_params(label: str, n_vp: int) -> dict:
     base = {**param_defaults(), "sim_time": SIM_TIME, "n_vp": n_vp}
     if label.startswith("scale_"):
         scale = float(label.split("_")[1])
-        base.update(scale=scale, n_vp=n_vp if scale < 6.5 else max(n_vp, 4))
+        base.update(scale=scale)
+        # as few virtual processes as NEST's HPC synapses allow (the config's own suggestion)
+        nodes = sum(population_sizes({**base, "scale": scale}).values())
+        base["n_vp"] = max(n_vp, math.ceil(nodes / (HPC_MAX_NODES_PER_VP - 1)))
     else:
         base.update(VARIATIONS[label])
     return validate_params(base)
@@ -81,8 +84,8 @@ def measure_point(label: str, params: dict, tmp: Path, args) -> dict:
         return {}
     if not args.no_wait:
         bench.wait_for_quiet(args.max_load, args.wait_s)
-    log = open(d / "simulate.log", "w")
-    m = bench.measure([sys.executable, "-m", "astronet.simulate", str(d / "parameters.json"), str(d / "raw")], stdout=log, stderr=log, poll_s=2.0)
+    with open(d / "simulate.log", "w") as log:
+        m = bench.measure([sys.executable, "-m", "astronet.simulate", str(d / "parameters.json"), str(d / "raw")], stdout=log, stderr=log, poll_s=2.0)
     if m.returncode:
         sys.exit(f"[memory] {label} failed, see {d / 'simulate.log'}")
     meta = json.loads((d / "raw" / "metadata-rank0000.json").read_text())

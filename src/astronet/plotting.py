@@ -84,8 +84,7 @@ def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
         ax_r.scatter(w_times[sel], y, s=4, color=COLORS[name], marker=".", linewidths=0, rasterized=True)
     ax_r.set_ylabel("Neuron (row)")
     ax_r.set_ylim(-1, len(rows))
-    colour = {"E": "red", "I": "blue"}
-    shown_txt = " + ".join(f"{len(ids)} {name} ({colour.get(name, COLORS[name])})" for name, ids in shown.items())
+    shown_txt = " + ".join(f"{len(ids)} {name} ({COLORS[name].removeprefix('tab:')})" for name, ids in shown.items())
     ax_r.set_title(f"Spikes of {shown_txt} of {n_rec} recorded neurons; N = {p['N_ex'] * p['scale']:.0f} E + {p['N_in'] * p['scale']:.0f} I", fontsize=10)
     bin_ms = settings["rate_bin_ms"]
     edges = np.arange(t0, t1 + bin_ms, bin_ms)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from .config import ConfigError, chunk_ms, population_sizes
+from .recording import SPIKE_RECORDER_SYNAPSES, spike_recorder_synapse
 
 # Measured costs on NEST 3.10 (x86_64, GCC 12), see benchmarks/memory_model.py.
 MEMORY_COST = {
@@ -58,9 +59,8 @@ def recorded_rows_per_chunk(p: dict) -> float:
 
 SYNAPSE_MODELS = ("tsodyks_synapse", "tsodyks_synapse_hpc", "sic_connection", "static_synapse")
 # NEST pre-allocates 1024 connections per neuron connected to the spike recorder; with
-# static_synapse_hom_w_hpc (8 bytes, see astronet.recording) or, beyond 65534 nodes per thread,
-# static_synapse_hom_w (24 bytes, 3 times as much).
-HPC_MAX_NODES_PER_THREAD = 65534
+# static_synapse_hom_w_hpc (8 bytes) or, where astronet.recording switches to it beyond the HPC
+# synapses' node limit, static_synapse_hom_w (24 bytes, 3 times as much).
 
 
 def memory_features(p: dict) -> dict[str, float]:
@@ -74,7 +74,8 @@ def memory_features(p: dict) -> dict[str, float]:
     by_model["sic_connection"] += conns["astrocytes_to_neurons"]
     by_model["static_synapse"] += conns["poisson"]
     n_spk = n_neurons if p["N_rec_spk"] == "all" else p["N_rec_spk"]
-    recorder_factor = 1.0 if nodes / p["n_vp"] + 16 < HPC_MAX_NODES_PER_THREAD else 3.0
+    per_vp = -(-nodes // p["n_vp"]) + 16  # as astronet.recording counts them: devices on every thread
+    recorder_factor = 1.0 if spike_recorder_synapse(per_vp) == SPIKE_RECORDER_SYNAPSES[0] else 3.0
     return {
         "rank": float(p["mpi_ranks"]),
         "thread": float(p["n_vp"]),
