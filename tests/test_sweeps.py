@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from astronet import sweeps
+from astronet import experiments, sweeps
 from astronet.config import ConfigError, validate_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -134,18 +134,18 @@ def test_analysis_settings_defaults_overrides_and_window():
     cfg = _config(late={"description": "d", "analysis": {"t_start": 150.0, "bin_ms": 5.0}})
     cfg["analysis"] = {"sync_sample_size": 50}
     runs = validate_config(cfg)
-    s = sweeps.analysis_settings(cfg, "late")
+    s = experiments.analysis_settings(cfg, "late")
     assert s["t_start"] == 150.0 and s["bin_ms"] == 5.0 and s["sync_sample_size"] == 50
     assert s["ca_threshold"] == 0.19669 and s["fano_bin_ms"] == 100.0 and s["cv_min_spikes"] == 3
-    ref = sweeps.analysis_settings(cfg, "reference")
+    ref = experiments.analysis_settings(cfg, "reference")
     assert ref["t_start"] == 0.0 and ref["bin_ms"] == 10.0
     # the metric defaults of the package are the schema's
     from astronet.metrics import DEFAULT_SETTINGS
 
     assert {k: v for k, v in ref.items() if k != "t_start"} == {**DEFAULT_SETTINGS, "sync_sample_size": 50}
-    sweeps.check_analysis(s, runs["late"][0].params, "experiments.late.analysis")  # 150 < 200 ms
+    experiments.check_analysis(s, runs["late"][0].params, "experiments.late.analysis")  # 150 < 200 ms
     with pytest.raises(ConfigError, match=r"experiments\.late\.analysis\.t_start.*\[197, 200\)"):
-        sweeps.check_analysis({**s, "t_start": 197.0}, runs["late"][0].params, "experiments.late.analysis")
+        experiments.check_analysis({**s, "t_start": 197.0}, runs["late"][0].params, "experiments.late.analysis")
 
 
 def test_unknown_analysis_key_in_experiment_is_refused():
@@ -171,9 +171,9 @@ def test_builtin_experiments_are_valid_and_replicated():
             assert exp["grid"][key] == values
         assert len(exp["seeds"]) >= 3
         assert len(runs[name]) == len(exp["grid"][key]) * len(exp["seeds"])
-        settings = sweeps.analysis_settings(cfg, name)
+        settings = experiments.analysis_settings(cfg, name)
         for run in runs[name]:
-            sweeps.check_analysis(settings, run.params, name)
+            experiments.check_analysis(settings, run.params, name)
             assert run.params["N_ex"] + run.params["N_in"] <= 1000  # laptop-sized
     assert cfg["targets"] == ["reference"]
 
@@ -208,7 +208,7 @@ def _tables():
 
 
 def test_run_record_counts_silent_and_only_recorded_neurons():
-    settings = {**sweeps.analysis_settings({"experiments": {"e": {}}}, "e"), "t_start": 0.0}
+    settings = {**experiments.analysis_settings({"experiments": {"e": {}}}, "e"), "t_start": 0.0}
     spikes, astro, neurons = _tables()
     rec = sweeps.run_metrics_record(spikes, astro, neurons, _meta(), settings, "e", "r", {"rng_seed": 1})
     m = rec["metrics"]
@@ -255,14 +255,14 @@ def test_sweep_figures_are_drawn(tmp_path, grid):
     ]
     runs = sweeps.runs_table(records, keys)
     summary = sweeps.summary_table(runs, keys)
-    for group in sweeps.FIGURES:
+    for group in experiments.FIGURES:
         path = tmp_path / f"{group}.png"
         sweeps.sweep_figure(group, summary, runs, grid, "exp", {"dpi": 40}, path)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_every_metric_has_a_panel():
-    shown = {col for panels in sweeps.FIGURES.values() for p in panels for col, _ in p.series}
+    shown = {col for panels in experiments.FIGURES.values() for p in panels for col, _ in p.series}
     assert shown == set(sweeps.METRIC_NAMES) - {"rate_all", "cv_isi_all", "fano_all"}
 
 
@@ -271,8 +271,8 @@ def test_experiment_analysis_names_the_key_that_breaks_the_window():
     cfg["analysis"] = {"t_start": 199.0}
     runs = validate_config(cfg)
     with pytest.raises(ConfigError, match=r"'analysis\.t_start': 199"):
-        sweeps.experiment_analysis(cfg, "reference", runs["reference"])
+        experiments.experiment_analysis(cfg, "reference", runs["reference"])
     with pytest.raises(ConfigError, match=r"'experiments\.late\.analysis\.t_start': 195"):
-        sweeps.experiment_analysis(cfg, "late", runs["late"])
+        experiments.experiment_analysis(cfg, "late", runs["late"])
     cfg["analysis"] = {"t_start": 50.0}
-    assert sweeps.experiment_analysis(cfg, "reference", runs["reference"])["t_start"] == 50.0
+    assert experiments.experiment_analysis(cfg, "reference", runs["reference"])["t_start"] == 50.0

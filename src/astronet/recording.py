@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .config import spike_recorder_synapse
+
 # Recorded quantity -> (columns, Arrow types); names are NEST's.
 TABLES = {
     "spikes": {"sender": pa.int64(), "time": pa.float64()},
@@ -35,20 +37,6 @@ def rank_file(kind: str, rank: int) -> str:
 
 def metadata_file(rank: int) -> str:
     return f"metadata-rank{rank:04d}.json"
-
-
-# NEST keeps a neuron's connections to a recorder in a connector of its own, pre-allocated for 1024
-# connections: 32 KiB per neuron with static_synapse (32 bytes each), 8 KiB with
-# static_synapse_hom_w_hpc (8 bytes; a recorder needs no weight and no target pointer). Recording the
-# spikes of all 10 000 neurons thus takes ~80 MiB instead of ~320 MiB; the recorded spikes are the same.
-# HPC synapses address at most 65534 nodes per thread; beyond, static_synapse_hom_w (24 KiB per neuron).
-SPIKE_RECORDER_SYNAPSES = ("static_synapse_hom_w_hpc", "static_synapse_hom_w")
-HPC_MAX_NODES_PER_THREAD = 65534
-
-
-def spike_recorder_synapse(nodes_per_vp: int) -> str:
-    """Synapse model for neuron -> spike recorder connections, with ``nodes_per_vp`` nodes per thread."""
-    return SPIKE_RECORDER_SYNAPSES[0] if nodes_per_vp < HPC_MAX_NODES_PER_THREAD else SPIKE_RECORDER_SYNAPSES[1]
 
 
 def node_ids(nodes) -> list[int]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .config import ConfigError, chunk_ms, population_sizes
-from .recording import SPIKE_RECORDER_SYNAPSES, spike_recorder_synapse
+from .config import SPIKE_RECORDER_SYNAPSES, ConfigError, chunk_ms, population_sizes, spike_recorder_synapse
 
 # Measured costs on NEST 3.10 (x86_64, GCC 12), see benchmarks/memory_model.py.
 MEMORY_COST = {
@@ -59,8 +58,8 @@ def recorded_rows_per_chunk(p: dict) -> float:
 
 SYNAPSE_MODELS = ("tsodyks_synapse", "tsodyks_synapse_hpc", "sic_connection", "static_synapse")
 # NEST pre-allocates 1024 connections per neuron connected to the spike recorder; with
-# static_synapse_hom_w_hpc (8 bytes) or, where astronet.recording switches to it beyond the HPC
-# synapses' node limit, static_synapse_hom_w (24 bytes, 3 times as much).
+# static_synapse_hom_w_hpc (8 bytes) or, beyond the HPC synapses' node limit, static_synapse_hom_w
+# (24 bytes, 3 times as much): astronet.config.spike_recorder_synapse.
 
 
 def memory_features(p: dict) -> dict[str, float]:

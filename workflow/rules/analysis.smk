@@ -1,7 +1,7 @@
 # Metrics of every run, tables and sweep figures across the runs of an experiment, run provenance.
-# The logic lives in astronet.sweeps; the rules only wire files.
-from astronet.sweeps import FIGURES as SWEEP_FIGURES
-from astronet.sweeps import experiment_analysis, experiment_caption
+# The logic lives in astronet.experiments (read at start-up) and astronet.sweeps; the rules only wire files.
+from astronet.experiments import FIGURES as SWEEP_FIGURES
+from astronet.experiments import experiment_analysis, experiment_caption
 
 # Analysis settings of each experiment (top-level `analysis`, then the experiment's overrides),
 # checked against every run before any rule runs.

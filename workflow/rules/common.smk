@@ -4,7 +4,6 @@ import shlex
 import sys
 
 from astronet.config import ConfigError, retype_cli_overrides, validate_config
-from astronet.recording import write_json_atomic
 from astronet.resources import check_memory, estimate_runtime_min, request_memory_mib
 
 
