@@ -17,8 +17,9 @@ and prints the wall-time and peak-memory ratios, whether the spikes (and the mul
 the neurons the example records are identical, and the workflow's overhead: its wall time minus
 NEST's own create + connect + recorder + simulate time, in percent of that kernel time.
 
-Before each run it waits for a quiet machine (1-min load < 0.7, up to 10 min) and it repeats a run
-during which other processes used more than ``--max-foreign`` cores on average.
+With ``--repeat N`` the pairs alternate which side runs first. Before each run it waits for a quiet
+machine (1-min load < 0.7, up to 10 min), and it repeats a run during which other processes used
+more than ``--max-foreign`` cores on average.
 """
 
 from __future__ import annotations
@@ -73,16 +74,6 @@ def quiet_measure(label, cmd, args, **kw) -> bench.Measurement:
 def run_once(args, tmp: Path, index: int) -> dict:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     npz = tmp / f"example-{index}.npz"
-    example = quiet_measure(
-        "example",
-        [sys.executable, "-m", "astronet.example", "--sim-time", str(args.sim_time), "--n-vp", str(args.n_vp), str(npz)],
-        args,
-        env=env,
-        stdout=open(tmp / f"example-{index}.log", "w"),
-        stderr=open(tmp / f"example-{index}.err", "w"),
-    )
-    ex_timers = json.loads(Path(f"{npz}.json").read_text())
-
     wd = tmp / f"workflow-{index}"
 
     def fresh_workdir():
@@ -97,9 +88,25 @@ def run_once(args, tmp: Path, index: int) -> dict:
     ]  # fmt: skip
     if not args.all_targets:  # the issue's "whole workflow": simulate + aggregate + figures
         cmd += [f"{RUN}/figures/{name}.png" for name in FIGURES]
-    workflow = quiet_measure(
-        "workflow", cmd, args, env=env, prepare=fresh_workdir, stdout=open(tmp / f"workflow-{index}.log", "w"), stderr=open(tmp / f"workflow-{index}.err", "w")
-    )
+    runs = {
+        "example": lambda: quiet_measure(
+            "example",
+            [sys.executable, "-m", "astronet.example", "--sim-time", str(args.sim_time), "--n-vp", str(args.n_vp), str(npz)],
+            args,
+            env=env,
+            stdout=open(tmp / f"example-{index}.log", "w"),
+            stderr=open(tmp / f"example-{index}.err", "w"),
+        ),
+        "workflow": lambda: quiet_measure(
+            "workflow", cmd, args, env=env, prepare=fresh_workdir, stdout=open(tmp / f"workflow-{index}.log", "w"), stderr=open(tmp / f"workflow-{index}.err", "w")
+        ),
+    }
+    # Pairs alternate which side runs first (example, workflow; workflow, example; ...): the speed of
+    # a shared machine drifts, and a fixed order would hand the drift to one side.
+    order = ("example", "workflow") if index % 2 == 0 else ("workflow", "example")
+    measured = {name: runs[name]() for name in order}
+    example, workflow = measured["example"], measured["workflow"]
+    ex_timers = json.loads(Path(f"{npz}.json").read_text())
     run = wd / RUN
     meta = json.loads((run / "metadata.json").read_text())
     same = bench.compare_with_example(npz, run)
@@ -111,6 +118,7 @@ def run_once(args, tmp: Path, index: int) -> dict:
         "example": {**example.to_dict(), "timers_s": ex_timers, "kernel_s": ex_kernel},
         "workflow": {**workflow.to_dict(), "timers_s": meta["timers_s"], "kernel_s": kernel, "peak_memory_mib_simulate": meta["peak_memory_mib"]},
         "jobs": {rule: [start, end] for rule, (start, end) in jobs.items()},
+        "order": list(order),
         "identity": same,
         "wall_ratio": bench.ratio(workflow.wall_s, example.wall_s),
         "peak_rss_ratio": bench.ratio(workflow.peak_rss_mib, example.peak_rss_mib),
@@ -126,7 +134,7 @@ def report(r: dict, args) -> str:
     jobs = r["jobs"]
     lines = [
         f"NEST example vs workflow ({'default target' if args.all_targets else 'simulate + aggregate + figures'}): "
-        f"full scale, sim_time {args.sim_time:g} ms, n_vp {args.n_vp}, snakemake --cores {args.cores}",
+        f"full scale, sim_time {args.sim_time:g} ms, n_vp {args.n_vp}, snakemake --cores {args.cores}; {r['order'][0]} ran first",
         f"load (1/5/15 min) before example {ex['load_before']}, before workflow {wf['load_before']}; "
         f"other processes used {ex['foreign_cores']:.2f} / {wf['foreign_cores']:.2f} cores on average",
         "",
@@ -157,7 +165,7 @@ def main(argv=None) -> None:
     parser.add_argument("--sim-time", type=float, default=1000.0, help="model time (ms), default 1000")
     parser.add_argument("--n-vp", type=int, default=2, choices=(1, 2, 4), help="virtual processes, default 2")
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="snakemake --cores (default: all)")
-    parser.add_argument("--repeat", type=int, default=1, help="measure this many times, report each and the median ratios")
+    parser.add_argument("--repeat", type=int, default=1, help="measure this many pairs (alternating which side runs first), report each and the median ratios")
     parser.add_argument("--max-load", type=float, default=0.7, help="wait until the 1-min load is below this")
     parser.add_argument("--wait-s", type=float, default=600.0, help="wait at most this long for a quiet machine")
     parser.add_argument("--max-foreign", type=float, default=0.1, help="repeat a run if other processes used more cores")

@@ -238,8 +238,9 @@ def test_cli_overrides_get_yaml_types():
     assert [r.params["rng_seed"] for r in runs["reference"]] == [1, 2]
 
 
-def test_validation_does_not_import_nest():
-    """What the Snakefile imports and runs at load time never starts NEST."""
+def test_validation_imports_neither_nest_nor_data_libraries():
+    """What the Snakefile imports and runs at load time never starts NEST, nor pays for NumPy,
+    pandas, PyArrow or matplotlib: every snakemake start (and every cluster job) runs it."""
     modules = sorted({line.split()[1] for smk in (REPO / "workflow" / "rules").glob("*.smk")
                       for line in smk.read_text().splitlines() if line.startswith("from astronet")})
     assert "astronet.config" in modules
@@ -251,6 +252,8 @@ def test_validation_does_not_import_nest():
         "runs = astronet.config.validate_config(cfg)\n"
         "astronet.resources.check_memory(runs['reference'][0], 10**9)\n"
         "assert 'nest' not in sys.modules, 'nest was imported'\n"
+        "heavy = sorted({'numpy', 'pandas', 'pyarrow', 'matplotlib'} & set(sys.modules))\n"
+        "assert not heavy, f'imported at start-up: {heavy}'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -113,13 +113,15 @@ def flushed_chunks(run: Path) -> bool:
 
 
 def process_running(parent: int, module: str) -> psutil.Process | None:
+    """The live descendant running ``python -m module`` (not the job's shell, whose ``-c`` string
+    names the module too: a signal to the shell would leave the simulation running)."""
     try:
         children = psutil.Process(parent).children(recursive=True)
     except psutil.NoSuchProcess:
         return None
     for child in children:
         try:
-            if module in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
+            if module in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
                 return child
         except psutil.NoSuchProcess:
             continue
