@@ -184,7 +184,7 @@ HPC_MAX_NODES_PER_VP = 65535
 # connections: 32 KiB per neuron with static_synapse (32 bytes each), 8 KiB with
 # static_synapse_hom_w_hpc (8 bytes; a recorder needs no weight and no target pointer). Recording the
 # spikes of all 10 000 neurons thus takes ~80 MiB instead of ~320 MiB; the recorded spikes are the same.
-# Beyond the HPC limit (the recorder counts too), static_synapse_hom_w (24 KiB per neuron).
+# Beyond the HPC node limit (devices count as nodes on every thread), static_synapse_hom_w (24 KiB per neuron).
 SPIKE_RECORDER_SYNAPSES = ("static_synapse_hom_w_hpc", "static_synapse_hom_w")
 
 
