@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
-from .experiments import FIGURES, param_label
-from .experiments import fmt_value as _fmt
+from .experiments import FIGURES, fmt_value, param_label
 
 # --------------------------------------------------------------------------------------------
 # metrics of one run
@@ -233,7 +232,7 @@ def provenance_html(meta: dict, record: dict) -> str:
 def summary_html(summary: pd.DataFrame, grid_keys: list[str], title: str) -> str:
     """The summary table as HTML: mean ± 95 % CI half-width (n) per metric and grid point."""
     cols = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
-    table = pd.DataFrame({k: summary[k].map(_fmt) for k in grid_keys})
+    table = pd.DataFrame({k: summary[k].map(fmt_value) for k in grid_keys})
     table["n_seeds"] = summary["n_seeds"]
     for c in cols:
         mean, half, n = summary[f"{c}_mean"], summary[f"{c}_ci95"], summary[f"{c}_n"]
@@ -309,7 +308,7 @@ def sweep_figure(
                 s, r = summary[sel_s], runs[sel_r]
                 k = si * len(combos) + ci
                 offset = 0.0 if numeric else (k - (n_series - 1) / 2) * min(0.12, 0.6 / max(n_series, 1))
-                name = label + ("" if not others else ", " + ", ".join(f"{o}={_fmt(v)}" for o, v in zip(others, combo)))
+                name = label + ("" if not others else ", " + ", ".join(f"{o}={fmt_value(v)}" for o, v in zip(others, combo)))
                 color, ls = _COLORS[si % len(_COLORS)], _LINESTYLES[ci % len(_LINESTYLES)]
                 xs = xpos(s[x_key] if x_key else [experiment] * len(s), offset)
                 if numeric:
@@ -334,7 +333,7 @@ def sweep_figure(
             ax.set_xscale("log")
         if not numeric:
             ax.set_xticks(range(len(order)))
-            ax.set_xticklabels([_fmt(v) for v in order], rotation=20 if max(len(_fmt(v)) for v in order) > 8 else 0, ha="right" if max(len(_fmt(v)) for v in order) > 8 else "center", fontsize=8)
+            ax.set_xticklabels([fmt_value(v) for v in order], rotation=20 if max(len(fmt_value(v)) for v in order) > 8 else 0, ha="right" if max(len(fmt_value(v)) for v in order) > 8 else "center", fontsize=8)
             ax.set_xlim(-0.6, len(order) - 0.4)
         ax.set_xlabel(param_label(x_key) if x_key else "experiment")
         ax.grid(alpha=0.3)

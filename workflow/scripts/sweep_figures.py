@@ -4,7 +4,8 @@ import sys
 
 import pandas as pd
 
-from astronet.sweeps import FIGURES, sweep_figure
+from astronet.experiments import FIGURES
+from astronet.sweeps import sweep_figure
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
 inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
