@@ -138,7 +138,8 @@ def test_analysis_settings_defaults_overrides_and_window():
     assert s["t_start"] == 150.0 and s["bin_ms"] == 5.0 and s["sync_sample_size"] == 50
     assert s["ca_threshold"] == 0.19669 and s["fano_bin_ms"] == 100.0 and s["cv_min_spikes"] == 3
     ref = experiments.analysis_settings(cfg, "reference")
-    assert ref["t_start"] == 0.0 and ref["bin_ms"] == 10.0
+    assert ref["t_start"] is None and ref["bin_ms"] == 10.0
+    assert experiments.analysis_window(ref, runs["reference"][0].params) == (0.0, 200.0)  # from t_presim on
     # the metric defaults of the package are the schema's
     from astronet.metrics import DEFAULT_SETTINGS
 
@@ -187,7 +188,7 @@ def _meta(n_rec_spk=6):
     return {
         "populations": {"E": [1, 4], "I": [5, 6], "astrocytes": [7, 9]},
         "recorded_nodes": {"spikes": n_rec_spk, "neurons": 2, "astrocytes": 2},
-        "parameters": {"sim_time": 1000.0, "w_a2n": 0.05},
+        "parameters": {"sim_time": 1000.0, "t_presim": 0.0, "w_a2n": 0.05},
         "timers_s": {"simulate": 3.0, "total": 4.0},
         "real_time_factor": 3.0,
         "peak_memory_mib": {"max_per_rank": 200.0},

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .config import recording_window
 from .lean import to_numpy
 from .recording import TABLES, metadata_file, write_json_atomic
 
@@ -130,10 +131,10 @@ def _check_values(raw: Path, name: str, kind: str, table: pa.Table, meta: dict) 
     if senders["min"] < lo or senders["max"] > hi:
         _fail(raw, name, f"sender ids {senders['min']}..{senders['max']} outside the recorded population's {lo}..{hi}")
     times = table.column("time")
-    t_end = meta["parameters"]["sim_time"]
+    t_begin, t_end = recording_window(meta["parameters"])
     t = pc.min_max(times).as_py()
-    if pc.any(pc.is_nan(times)).as_py() or t["min"] < 0 or t["max"] > t_end + 1e-9:
-        _fail(raw, name, f"times {t['min']}..{t['max']} ms outside the simulated 0..{t_end} ms")
+    if pc.any(pc.is_nan(times)).as_py() or t["min"] <= t_begin - 1e-9 or t["max"] > t_end + 1e-9:
+        _fail(raw, name, f"times {t['min']}..{t['max']} ms outside the recorded ({t_begin:g}, {t_end:g}] ms")
 
 
 def is_sorted(time: np.ndarray, sender: np.ndarray) -> bool:

@@ -209,6 +209,16 @@ def population_sizes(params: dict) -> dict[str, int]:
     }
 
 
+def recording_window(params: dict) -> tuple[float, float]:
+    """Model time a run records, in NEST's times (ms): ``(t_presim, t_presim + sim_time)``."""
+    return float(params["t_presim"]), float(params["t_presim"] + params["sim_time"])
+
+
+def total_sim_time(params: dict) -> float:
+    """Model time NEST simulates, presimulation included (ms)."""
+    return recording_window(params)[1]
+
+
 # chunk_ms: auto holds at most this many recorded rows in NEST's memory between two flushes.
 AUTO_CHUNK_ROWS = 2_000_000
 # Spikes per recorded neuron and ms assumed for that bound (50 spikes/s, far above the network's rates).
@@ -247,11 +257,11 @@ def check_cross_field(p: dict, where: str = "params") -> None:
     dt = p["dt"]
     if not _is_multiple(dt, NEST_TIC_MS):
         fail("dt", f"NEST's resolution must be a multiple of its tic, {NEST_TIC_MS} ms")
-    for key in ("d_e", "d_i"):
+    for key in ("d_e", "d_i", "d_a2n"):
         if p[key] < dt:
             fail(key, f"a delay must be >= dt = {dt} ms")
-    for key in ("sim_time", "d_e", "d_i", "rec_interval", "chunk_ms"):
-        if key == "chunk_ms" and p[key] == "auto":
+    for key in ("sim_time", "t_presim", "d_e", "d_i", "d_a2n", "rec_interval", "chunk_ms"):
+        if (key == "chunk_ms" and p[key] == "auto") or (key == "t_presim" and p[key] == 0):
             continue
         if not _is_multiple(p[key], dt):
             fail(key, f"must be a multiple of dt = {dt} ms")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .config import ConfigError, load_schema, population_sizes
+from .config import ConfigError, load_schema, population_sizes, recording_window
 
 # --------------------------------------------------------------------------------------------
 # analysis settings
@@ -25,12 +25,26 @@ def analysis_settings(config: dict, experiment: str) -> dict:
     return {**base, **config.get("analysis", {}), **config["experiments"][experiment].get("analysis", {})}
 
 
+def analysis_window(settings: dict, params: dict) -> tuple[float, float]:
+    """A run's analysis window ``[t_start, t_presim + sim_time)`` in NEST's times (ms); ``t_start``
+    null means the end of the presimulation."""
+    t_presim, t_end = recording_window(params)
+    t_start = settings.get("t_start")
+    return (t_presim if t_start is None else float(t_start)), t_end
+
+
 def check_analysis(settings: dict, params: dict, where: str) -> None:
-    """The analysis window ``[t_start, sim_time)`` must hold at least one synchrony bin."""
-    t0, t1 = settings["t_start"], params["sim_time"]
+    """The analysis window lies within the recording and holds at least one synchrony bin."""
+    t0, t1 = analysis_window(settings, params)
+    t_presim = params["t_presim"]
+    if t0 < t_presim:
+        raise ConfigError(
+            f"invalid value for '{where}.t_start': {t0!r} (before the end of the presimulation, t_presim = "
+            f"{t_presim:g} ms: nothing is recorded there; leave t_start out to start at t_presim)"
+        )
     if t1 - t0 < settings["bin_ms"]:
         raise ConfigError(
-            f"invalid value for '{where}.t_start': {t0!r} (the analysis window [t_start, sim_time) = "
+            f"invalid value for '{where}.t_start': {t0!r} (the analysis window [t_start, t_presim + sim_time) = "
             f"[{t0:g}, {t1:g}) ms must be at least bin_ms = {settings['bin_ms']:g} ms long)"
         )
 
@@ -76,6 +90,7 @@ def experiment_caption(name: str, experiment: dict, runs: list, settings: dict) 
     grid = experiment.get("grid", {})
     seeds = experiment.get("seeds") or sorted({r.params["rng_seed"] for r in runs})
     p = runs[0].params
+    window = analysis_window(settings, p)
     sizes = population_sizes(p)
     description = experiment.get("description", "").strip().rstrip(".")
     parts = [f"Experiment ``{name}``: {description}."]
@@ -114,7 +129,7 @@ def experiment_caption(name: str, experiment: dict, runs: list, settings: dict) 
         "small dots the single runs."
     )
     parts.append(
-        f"Analysis window [{settings['t_start']:g}, {p['sim_time']:g}) ms; synchrony from "
+        f"Analysis window [{window[0]:g}, {window[1]:g}) ms; synchrony from "
         f"{settings['bin_ms']:g} ms spike-count histograms of up to {settings['sync_sample_size']} spiking "
         f"neurons per population (sample seed {settings['sync_seed']}); Fano factor in {settings['fano_bin_ms']:g} ms "
         f"windows; Ca threshold {settings['ca_threshold']:g} µM. Per-run values: ``runs.csv``; mean, CI and n per "

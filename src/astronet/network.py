@@ -16,7 +16,7 @@ import random
 import time
 
 from . import recording
-from .config import chunk_ms, population_sizes
+from .config import chunk_ms, population_sizes, total_sim_time
 
 NEURON_MODEL = "aeif_cond_alpha_astro"
 ASTROCYTE_MODEL = "astrocyte_lr_1994"
@@ -136,40 +136,80 @@ class Network:
         nest.Connect(self.noise, self.neurons, syn_spec={"weight": p["w_e"]})
         self.connections["poisson"] = self._count("static_synapse")
 
-        # Only excitatory connections are paired with astrocytes.
-        third_factor = {
-            "rule": "third_factor_bernoulli_with_pool",
-            "p": p["p_third_if_primary"],  # scales with p_primary already
-            "pool_size": p["pool_size"],
-            "pool_type": p["pool_type"],
-        }
-        syn_e = self._synapse(p["w_e"], p["tau_syn_ex"], p["d_e"])
-        nest.TripartiteConnect(
-            self.exc,
-            self.neurons,
-            self.astro,
-            conn_spec=self.primary_conn_spec(len(self.exc), len(self.neurons)),
-            third_factor_conn_spec=third_factor,
-            syn_specs={"primary": syn_e, "third_in": dict(syn_e), "third_out": {"synapse_model": A2N_MODEL, "weight": p["w_a2n"]}},
-        )
-        n_a2n = self._count(A2N_MODEL)
-        after_tripartite = self._count(syn)
+        if p["tripartite"]:
+            self._connect_tripartite()
+        else:
+            self._connect_no_tripartite()
+        after_excitatory = self._count(syn)
         nest.Connect(
             self.inh,
             self.neurons,
             self.primary_conn_spec(len(self.inh), len(self.neurons)),
             self._synapse(p["w_i"], p["tau_syn_in"], p["d_i"]),
         )
+        self.connections["I_to_neurons"] = self._count(syn) - after_excitatory
+        self.timers["connect"] = time.perf_counter() - t0
+
+    def _n2a_synapse(self) -> dict:
+        """Excitatory neuron -> astrocyte synapse: the excitatory one, with weight w_n2a (default w_e)."""
+        p = self.p
+        weight = p["w_e"] if p["w_n2a"] is None else p["w_n2a"]
+        return self._synapse(weight, p["tau_syn_ex"], p["d_e"])
+
+    def _connect_tripartite(self) -> None:
+        """Excitatory connections, each paired with probability p_third_if_primary with an astrocyte
+        of the target's pool, which then also connects back to the target (sic_connection)."""
+        p = self.p
+        third_factor = {
+            "rule": "third_factor_bernoulli_with_pool",
+            "p": p["p_third_if_primary"],  # scales with p_primary already
+            "pool_size": p["pool_size"],
+            "pool_type": p["pool_type"],
+        }
+        self.nest.TripartiteConnect(
+            self.exc,
+            self.neurons,
+            self.astro,
+            conn_spec=self.primary_conn_spec(len(self.exc), len(self.neurons)),
+            third_factor_conn_spec=third_factor,
+            syn_specs={
+                "primary": self._synapse(p["w_e"], p["tau_syn_ex"], p["d_e"]),
+                "third_in": self._n2a_synapse(),
+                "third_out": {"synapse_model": A2N_MODEL, "weight": p["w_a2n"], "delay": p["d_a2n"]},
+            },
+        )
         # Every astrocyte->neuron connection has one neuron->astrocyte twin (same model as primary).
+        n_a2n = self._count(A2N_MODEL)
         self.connections.update(
             {
-                "E_to_neurons": after_tripartite - n_a2n,
+                "E_to_neurons": self._count(p["synapse_model"]) - n_a2n,
                 "E_to_astrocytes": n_a2n,
                 "astrocytes_to_neurons": n_a2n,
-                "I_to_neurons": self._count(syn) - after_tripartite,
             }
         )
-        self.timers["connect"] = time.perf_counter() - t0
+
+    def _connect_no_tripartite(self) -> None:
+        """Jiang et al. 2025's No-Tripartite control: the same excitatory neuron-neuron rule, and
+        excitatory neuron -> astrocyte connections drawn independently with pairwise_bernoulli at
+        the probability that gives the tripartite rule's expected count,
+        p_primary * p_third_if_primary / scale; astrocytes connect to no neuron."""
+        nest, p = self.nest, self.p
+        nest.Connect(
+            self.exc,
+            self.neurons,
+            self.primary_conn_spec(len(self.exc), len(self.neurons)),
+            self._synapse(p["w_e"], p["tau_syn_ex"], p["d_e"]),
+        )
+        n_e2n = self._count(p["synapse_model"])
+        n2a_prob = p["p_primary"] * p["p_third_if_primary"] / p["scale"]
+        nest.Connect(self.exc, self.astro, {"rule": "pairwise_bernoulli", "p": n2a_prob}, self._n2a_synapse())
+        self.connections.update(
+            {
+                "E_to_neurons": n_e2n,
+                "E_to_astrocytes": self._count(p["synapse_model"]) - n_e2n,
+                "astrocytes_to_neurons": 0,
+            }
+        )
 
     # --- recording and simulation --------------------------------------------------------
     def record(self) -> None:
@@ -178,15 +218,15 @@ class Network:
         self.timers["connect_recorders"] = time.perf_counter() - t0
 
     def simulate(self, writer: recording.RankWriter, progress=None, reports: int = 20) -> None:
-        """Simulate ``sim_time``: one NEST Prepare/Cleanup cycle per chunk (``config.chunk_ms``), after
+        """Simulate ``t_presim + sim_time`` (the recorders start after ``t_presim``): one NEST Prepare/Cleanup cycle per chunk (``config.chunk_ms``), after
         which this rank's recordings are flushed to disk; within a chunk NEST runs in steps of
-        ``sim_time / reports`` for progress reports. NEST lets recorders be emptied only outside
+        ``1 / reports`` of the whole for progress reports. NEST lets recorders be emptied only outside
         Prepare/Cleanup, and each cycle costs ~0.1 s at full scale: the fewer chunks, the better."""
         nest, p = self.nest, self.p
         dt = p["dt"]
         t0 = time.perf_counter()
         chunk_steps = max(1, round(chunk_ms(p) / dt))
-        total_steps = round(p["sim_time"] / dt)
+        total_steps = round(total_sim_time(p) / dt)
         report_steps = max(1, math.ceil(total_steps / reports))
         done = 0
         in_nest = flushing = 0.0
@@ -224,7 +264,7 @@ class Network:
         }
         for role, weight, tau, delay in (("E", p["w_e"], p["tau_syn_ex"], p["d_e"]), ("I", p["w_i"], p["tau_syn_in"], p["d_i"])):
             models[f"{p['synapse_model']} ({role})"] = {**keep(nest.GetDefaults(p["synapse_model"])), **self._synapse(weight, tau, delay)}
-        models[A2N_MODEL] = {**keep(nest.GetDefaults(A2N_MODEL)), "weight": p["w_a2n"]}
+        models[A2N_MODEL] = {**keep(nest.GetDefaults(A2N_MODEL)), "weight": p["w_a2n"], "delay": p["d_a2n"]}
         models["static_synapse (Poisson)"] = {**keep(nest.GetDefaults("static_synapse")), "weight": p["w_e"]}
         for d in models.values():
             for k in ("num_connections", "instantiations", "global_id", "thread", "vp", "local", "sizeof", "synapse_modelid", "model_id"):

@@ -34,10 +34,10 @@ def recorded_neurons(meta: dict) -> dict[str, np.ndarray]:
 
 
 def mean_sd_over_time(table: Columns, column: str, t_start: float) -> dict[str, np.ndarray]:
-    """Mean, s.d. (ddof 1; 0 for a single node) and count across nodes at each sampled time after
-    ``t_start``, in time order: ``{"time", "mean", "std", "count"}``."""
+    """Mean, s.d. (ddof 1; 0 for a single node) and count across nodes at each sampled time from
+    ``t_start`` on, in time order: ``{"time", "mean", "std", "count"}``."""
     t = np.asarray(table["time"])
-    keep = t > t_start
+    keep = t >= t_start
     t, v = t[keep], np.asarray(table[column], dtype=float)[keep]
     if len(t) > 1 and np.all(t[1:] >= t[:-1]):  # aggregated tables are sorted by time: O(n)
         starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
@@ -67,14 +67,14 @@ def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
     """Raster of the first neurons of each population, in proportion to its size, with the
     population rate histogram below."""
     p = meta["parameters"]
-    t0, t1 = settings["t_start"], p["sim_time"]
+    t0, t1 = settings["t_start"], settings["t_stop"]
     rec = recorded_neurons(meta)
     n_rec = sum(len(v) for v in rec.values())
     n_show = min(settings["raster_neurons"], n_rec)
     shown = {name: np.asarray(ids)[: max(1, round(n_show * len(ids) / n_rec))] for name, ids in rec.items() if len(ids)}
     rows = np.sort(np.concatenate(list(shown.values())))  # one raster row per shown neuron, E below I
     times = np.asarray(spikes["time"])
-    window = times > t0
+    window = (times >= t0) & (times < t1)
     w_times, w_senders = times[window], np.asarray(spikes["sender"])[window]
     fig = _figure((8, 6), left=0.1, right=0.97, bottom=0.09, top=0.94, hspace=0.2)
     ax_r, ax_h = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
@@ -122,13 +122,13 @@ def dynamics(astro: Columns, neurons: Columns, meta: dict, settings: dict, path)
     ax_n.set_ylabel("I_SIC (pA)")
     ax_n.set_xlabel("Time (ms)")
     ax_n.set_title(f"Slow inward current in neurons, mean ± s.d. (n = {len(np.unique(neurons['sender']))})")
-    ax_n.set_xlim(t0, meta["parameters"]["sim_time"])
+    ax_n.set_xlim(t0, settings["t_stop"])
     _finish(fig, path, settings["dpi"])
 
 
 def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> None:
     """Histogram of per-neuron firing rates of E and I, silent neurons included."""
-    t0, t1 = settings["t_start"], meta["parameters"]["sim_time"]
+    t0, t1 = settings["t_start"], settings["t_stop"]
     fig = _figure((6, 4), left=0.12, right=0.97, bottom=0.14, top=0.91)
     ax = fig.subplots()
     rates = {name: per_neuron_rates(spikes, ids, t0, t1) for name, ids in recorded_neurons(meta).items()}

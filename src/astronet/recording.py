@@ -55,9 +55,11 @@ class Recorders:
     def __init__(self, nest, p: dict, neurons, astrocytes):
         self.nest = nest
         interval = p["rec_interval"]
-        spike_rec = nest.Create("spike_recorder")
-        mm_neurons = nest.Create("multimeter", params={"record_from": ["I_SIC"], "interval": interval})
-        mm_astro = nest.Create("multimeter", params={"record_from": ["IP3", "Ca_astro"], "interval": interval})
+        # Nothing is recorded during the presimulation: NEST's devices record (start, stop].
+        window = {"start": p["t_presim"]} if p["t_presim"] else {}
+        spike_rec = nest.Create("spike_recorder", params=window)
+        mm_neurons = nest.Create("multimeter", params={"record_from": ["I_SIC"], "interval": interval, **window})
+        mm_astro = nest.Create("multimeter", params={"record_from": ["IP3", "Ca_astro"], "interval": interval, **window})
         # Sampling order and calls to Python's random module are the example's.
         n_spk = len(neurons) if p["N_rec_spk"] == "all" else p["N_rec_spk"]
         n_mm = p["N_rec_mm"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .config import SPIKE_RECORDER_SYNAPSES, ConfigError, chunk_ms, population_sizes, spike_recorder_synapse
+from .config import SPIKE_RECORDER_SYNAPSES, ConfigError, chunk_ms, population_sizes, spike_recorder_synapse, total_sim_time
 
 # Measured costs on NEST 3.10 (x86_64, GCC 12), see benchmarks/memory_model.py.
 MEMORY_COST = {
@@ -105,7 +105,7 @@ def estimate_runtime_min(p: dict) -> int:
     c = RUNTIME_COST
     n_conn = sum(expected_connections(p).values())
     sizes = population_sizes(p)
-    work = n_conn * c["per_connection_s"] + (sizes["E"] + sizes["I"]) * p["sim_time"] / 1000.0 * c["per_neuron_second_s"]
+    work = n_conn * c["per_connection_s"] + (sizes["E"] + sizes["I"]) * total_sim_time(p) / 1000.0 * c["per_neuron_second_s"]
     per_vp = work / p["n_vp"]
     return max(c["minimum_min"], math.ceil(3 * per_vp / 60))
 

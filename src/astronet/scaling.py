@@ -29,6 +29,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .config import total_sim_time  # noqa: E402
+
 KINDS = ("strong", "weak")
 PHASES = ("create_s", "connect_s", "simulate_s")
 COLUMNS = [
@@ -58,7 +60,7 @@ def run_row(meta: dict, run: str) -> dict:
         "connect_s": timer("connect"),
         "simulate_s": simulate_s,
         "total_s": timer("total"),
-        "real_time_factor": simulate_s / (p["sim_time"] / 1000.0),
+        "real_time_factor": simulate_s / (total_sim_time(p) / 1000.0),
         "memory_per_rank_max_mib": max(memory),
         "memory_per_rank_mean_mib": float(np.mean(memory)),
         "memory_total_mib": float(np.sum(memory)),

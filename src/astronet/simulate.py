@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from . import recording
-from .config import validate_params
+from .config import total_sim_time, validate_params
 from .lean import hide_modules
 
 # PyNEST imports pandas and matplotlib whenever it finds them (optional output formats, plotting
@@ -82,7 +82,7 @@ def run(params: dict, out: Path) -> dict:
     writer = recording.RankWriter(staging, rank)
     if params["record_connections"]:
         writer.write_connections(nest)
-    net.simulate(writer, Progress(params["sim_time"], rank == 0))
+    net.simulate(writer, Progress(total_sim_time(params), rank == 0))
     wall = time.perf_counter() - t_start
     metadata = {
         "rank": rank,
@@ -98,7 +98,7 @@ def run(params: dict, out: Path) -> dict:
         "connections_local": net.connections,
         "timers_s": {**net.timers, "total": wall},
         "nest_timers_s": net.kernel_timers(),
-        "real_time_factor": net.timers["simulate"] / (params["sim_time"] / 1000.0),
+        "real_time_factor": net.timers["simulate"] / (total_sim_time(params) / 1000.0),
         "peak_memory_mib": peak_memory_mib(),
     }
     writer.close(metadata)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
-from .experiments import FIGURES, fmt_value, param_label
+from .experiments import FIGURES, analysis_window, fmt_value, param_label
 
 # --------------------------------------------------------------------------------------------
 # metrics of one run
@@ -56,8 +56,7 @@ def run_metrics_record(
 
     Undefined metrics (NaN) are written as ``null``.
     """
-    p = meta["parameters"]
-    t0, t1 = float(settings["t_start"]), float(p["sim_time"])
+    t0, t1 = analysis_window(settings, meta["parameters"])
     pops = recorded_populations(meta)
     metric_settings = {k: v for k, v in settings.items() if k != "t_start"}
     values = metrics.run_metrics(spikes, astrocytes, neurons, pops, t0, t1, metric_settings)

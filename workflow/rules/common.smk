@@ -4,6 +4,7 @@ import shlex
 import sys
 
 from astronet.config import ConfigError, retype_cli_overrides, validate_config
+from astronet.experiments import analysis_window
 from astronet.resources import check_memory, estimate_runtime_min, request_memory_mib
 
 
@@ -68,6 +69,16 @@ def experiment_targets(experiment):
 def default_targets():
     """Every target of the experiments listed under `targets` (see experiment_targets)."""
     return [f for exp in config["targets"] for f in experiment_targets(exp)]
+
+
+def figure_settings(wildcards):
+    """The figure settings of a run, with its plotted window: [figures.t_start or the start of the
+    experiment's analysis window, the end of the recording) in NEST's times (ms).
+    ANALYSIS comes from analysis.smk."""
+    run = run_of(wildcards)
+    t_start, t_stop = analysis_window(ANALYSIS[run.experiment], run.params)
+    chosen = config["figures"]["t_start"]
+    return {**config["figures"], "t_start": t_start if chosen is None else chosen, "t_stop": t_stop}
 
 
 def run_params(wildcards):

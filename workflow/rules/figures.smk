@@ -24,7 +24,7 @@ rule figures:
             subcategory="{run}",
         ),
     params:
-        settings=json.dumps(config["figures"], sort_keys=True),
+        settings=lambda wildcards: json.dumps(figure_settings(wildcards), sort_keys=True),
         python=sys.executable,
         # Run as a shell command, not with `script:`, whose preamble imports Snakemake into the job
         # (~0.1 s). An absolute path that stays the same between runs (workflow.source_path's does not).
