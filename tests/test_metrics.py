@@ -287,7 +287,8 @@ def test_sic_metrics():
     neurons = pd.DataFrame({"sender": [1, 2, 1, 2, 1], "time": [1.0, 1.0, 2.0, 2.0, 3000.0],
                             "I_SIC": [0.0, 2.0, 4.0, 6.0, 100.0]})
     out = M.sic_metrics(neurons, 0.0, 1000.0)
-    assert out == {"sic_mean": pytest.approx(3.0), "sic_peak": pytest.approx(6.0)}
+    # s.d. across neurons of their means: neuron 1 has mean 2, neuron 2 mean 4
+    assert out == {"sic_mean": pytest.approx(3.0), "sic_sd": pytest.approx(1.0), "sic_peak": pytest.approx(6.0)}
 
 
 # --------------------------------------------------------------------------
@@ -295,10 +296,12 @@ def test_sic_metrics():
 # --------------------------------------------------------------------------
 
 EXPECTED_KEYS = {
-    f"{m}_{p}" for m in ("rate", "cv_isi", "fano", "sync_local", "sync_global") for p in ("E", "I", "all")
+    f"{m}_{p}"
+    for m in ("rate", "cv_isi", "fano", "sync_local", "sync_local_sd", "sync_global", "sync_n")
+    for p in ("E", "I", "all")
 } | {
-    "ca_mean", "ca_peak", "ip3_mean", "ip3_peak", "ca_first_crossing_ms", "ca_first_crossing_median_ms",
-    "ca_fraction_above", "sic_mean", "sic_peak",
+    "ca_mean", "ca_sd", "ca_peak", "ip3_mean", "ip3_sd", "ip3_peak", "ca_first_crossing_ms",
+    "ca_first_crossing_median_ms", "ca_fraction_above", "sic_mean", "sic_sd", "sic_peak",
 }
 
 
@@ -317,6 +320,7 @@ def test_run_metrics_keys_and_values_consistent():
     assert out["rate_all"] == pytest.approx((80 * out["rate_E"] + 20 * out["rate_I"]) / 100)
     sync_I = M.synchrony(spikes, I, 0.0, 2000.0, bin_ms=20.0, sample_size=30, seed=3)
     assert out["sync_local_I"] == sync_I.local and out["sync_global_I"] == sync_I.global_
+    assert out["sync_local_sd_I"] == sync_I.local_sd and out["sync_n_I"] == sync_I.n_neurons == 20
     assert out["fano_E"] == M.fano_factor(spikes, E, 0.0, 2000.0, 100.0)[0]
     assert out["sic_mean"] == 2.0 and out["ca_fraction_above"] == pytest.approx(2 / 3)
 
@@ -337,9 +341,10 @@ def test_no_spikes_at_all_gives_nan_not_errors(spikes):
     assert set(out) == EXPECTED_KEYS
     for p in ("E", "I", "all"):
         assert out[f"rate_{p}"] == 0.0
-        for m in ("cv_isi", "fano", "sync_local", "sync_global"):
+        assert out[f"sync_n_{p}"] == 0.0  # nobody spiked: an empty synchrony sample
+        for m in ("cv_isi", "fano", "sync_local", "sync_local_sd", "sync_global"):
             assert math.isnan(out[f"{m}_{p}"]), (m, p)
-    for k in EXPECTED_KEYS - {f"rate_{p}" for p in ("E", "I", "all")}:
+    for k in EXPECTED_KEYS - {f"{m}_{p}" for m in ("rate", "sync_n") for p in ("E", "I", "all")}:
         assert math.isnan(out[k]), k
 
 

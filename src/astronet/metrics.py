@@ -79,10 +79,13 @@ __all__ = [
     "binned_spike_counts",
     "cv_isi",
     "fano_factor",
+    "pairwise_correlations",
     "local_synchrony",
+    "local_synchrony_sd",
     "global_synchrony",
     "synchrony",
     "ca_first_crossing",
+    "sd_across_nodes",
     "astrocyte_metrics",
     "sic_metrics",
     "run_metrics",
@@ -315,22 +318,35 @@ def fano_factor(
 # --------------------------------------------------------------------------
 
 
+def pairwise_correlations(hists: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every pair of rows of ``hists`` (neurons x bins), the upper
+    triangle in row-major order, with NaN for pairs where a row has zero variance."""
+    h = np.asarray(hists, dtype=float)
+    if h.ndim != 2 or h.shape[0] < 2 or h.shape[1] < 2:
+        return np.empty(0)
+    centred = h - h.mean(axis=1, keepdims=True)
+    norm = np.sqrt((centred**2).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = centred / norm[:, None]
+    corr = z @ z.T
+    return corr[np.triu_indices(h.shape[0], k=1)]
+
+
 def local_synchrony(hists: np.ndarray) -> float:
     """Mean pairwise Pearson correlation of the rows of ``hists`` (neurons x bins).
 
     Pairs whose correlation is undefined (a row with zero variance) are
     excluded.  NaN with fewer than 2 rows or no defined pair.
     """
-    h = np.asarray(hists, dtype=float)
-    if h.ndim != 2 or h.shape[0] < 2 or h.shape[1] < 2:
-        return float("nan")
-    centred = h - h.mean(axis=1, keepdims=True)
-    norm = np.sqrt((centred**2).sum(axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = centred / norm[:, None]
-    corr = z @ z.T
-    iu = np.triu_indices(h.shape[0], k=1)
-    return _nanmean(corr[iu])
+    return _nanmean(pairwise_correlations(hists))
+
+
+def local_synchrony_sd(hists: np.ndarray) -> float:
+    """S.d. (ddof 0, as ``np.std`` in Jiang et al.'s code) of the defined pairwise correlations of
+    :func:`local_synchrony`; NaN with no defined pair."""
+    corr = pairwise_correlations(hists)
+    corr = corr[np.isfinite(corr)]
+    return float(corr.std()) if corr.size else float("nan")
 
 
 def global_synchrony(hists: np.ndarray) -> float:
@@ -352,6 +368,7 @@ class SynchronyResult:
     """Local and global synchrony of one neuron sample."""
 
     local: float  #: mean pairwise spike-count correlation [-]
+    local_sd: float  #: s.d. of the pairwise correlations [-]
     global_: float  #: Golomb's χ² [-]
     n_neurons: int  #: number of (spiking) neurons in the sample
     node_ids: np.ndarray  #: sorted node ids of the sample
@@ -387,7 +404,7 @@ def synchrony(
         sample = candidates
     # only the sample is binned densely (n x n_bins)
     h = binned_spike_counts(spikes, sample, t_start, t_stop, bin_ms)
-    return SynchronyResult(local_synchrony(h), global_synchrony(h), int(n), sample)
+    return SynchronyResult(local_synchrony(h), local_synchrony_sd(h), global_synchrony(h), int(n), sample)
 
 
 # --------------------------------------------------------------------------
@@ -438,7 +455,8 @@ def astrocyte_metrics(
 ) -> dict[str, float]:
     """Calcium/IP3 summary over all samples in ``[t_start, t_stop)``.
 
-    Keys: ``ca_mean``, ``ca_peak``, ``ip3_mean``, ``ip3_peak`` [µM];
+    Keys: ``ca_mean``, ``ca_peak``, ``ip3_mean``, ``ip3_peak`` [µM]; ``ca_sd``, ``ip3_sd`` [µM]
+    (:func:`sd_across_nodes`);
     ``ca_first_crossing_ms`` (earliest first crossing over astrocytes),
     ``ca_first_crossing_median_ms`` (median over astrocytes that cross)
     [ms, simulation time]; ``ca_fraction_above`` [-] (astrocytes whose
@@ -449,8 +467,10 @@ def astrocyte_metrics(
     out = dict.fromkeys(
         [
             "ca_mean",
+            "ca_sd",
             "ca_peak",
             "ip3_mean",
+            "ip3_sd",
             "ip3_peak",
             "ca_first_crossing_ms",
             "ca_first_crossing_median_ms",
@@ -465,6 +485,7 @@ def astrocyte_metrics(
     ip3 = sub["IP3"].to_numpy(dtype=float)
     out["ca_mean"], out["ca_peak"] = float(ca.mean()), float(ca.max())
     out["ip3_mean"], out["ip3_peak"] = float(ip3.mean()), float(ip3.max())
+    out["ca_sd"], out["ip3_sd"] = sd_across_nodes(sub, "Ca_astro"), sd_across_nodes(sub, "IP3")
     first = ca_first_crossing(sub, ca_threshold, t_start, t_stop).to_numpy(dtype=float)
     crossed = first[~np.isnan(first)]
     out["ca_fraction_above"] = crossed.size / first.size
@@ -474,14 +495,25 @@ def astrocyte_metrics(
     return out
 
 
+def sd_across_nodes(samples: pd.DataFrame, column: str) -> float:
+    """S.d. (ddof 0) across nodes of each node's mean of ``column`` over its samples: how much the
+    sampled nodes differ (the "± SD over 100 astrocytes" of Jiang et al. 2025), in the column's unit."""
+    senders = samples["sender"].to_numpy(dtype=np.int64)
+    _, node = np.unique(senders, return_inverse=True)
+    values = samples[column].to_numpy(dtype=float)
+    per_node = np.bincount(node, weights=values) / np.bincount(node)
+    return float(per_node.std())
+
+
 def sic_metrics(neurons: pd.DataFrame | None, t_start: float, t_stop: float) -> dict[str, float]:
-    """``sic_mean`` and ``sic_peak`` [pA] of ``I_SIC`` over all samples in the window."""
+    """``sic_mean`` and ``sic_peak`` [pA] of ``I_SIC`` over all samples in the window, and ``sic_sd``
+    [pA] across the sampled neurons (:func:`sd_across_nodes`)."""
     t_start, t_stop = _check_window(t_start, t_stop)
-    sub = _window_rows(neurons, t_start, t_stop, ["time", "I_SIC"])
+    sub = _window_rows(neurons, t_start, t_stop, ["sender", "time", "I_SIC"])
     if sub is None:
-        return {"sic_mean": float("nan"), "sic_peak": float("nan")}
+        return dict.fromkeys(["sic_mean", "sic_sd", "sic_peak"], float("nan"))
     sic = sub["I_SIC"].to_numpy(dtype=float)
-    return {"sic_mean": float(sic.mean()), "sic_peak": float(sic.max())}
+    return {"sic_mean": float(sic.mean()), "sic_sd": sd_across_nodes(sub, "I_SIC"), "sic_peak": float(sic.max())}
 
 
 # --------------------------------------------------------------------------
@@ -522,11 +554,13 @@ def run_metrics(
     * ``cv_isi_P`` – mean ISI CV over neurons with >= cv_min_spikes spikes [-]
     * ``fano_P`` – mean Fano factor (fano_bin_ms windows) over spiking neurons [-]
     * ``sync_local_P`` – mean pairwise spike-count correlation (bin_ms) [-]
+    * ``sync_local_sd_P`` – s.d. of those pairwise correlations [-]
     * ``sync_global_P`` – Golomb's χ² (bin_ms) [-]
+    * ``sync_n_P`` – neurons in the synchrony sample (at most sync_sample_size) [count]
 
-    and ``ca_mean``, ``ca_peak``, ``ip3_mean``, ``ip3_peak`` [µM],
+    and ``ca_mean``, ``ca_sd``, ``ca_peak``, ``ip3_mean``, ``ip3_sd``, ``ip3_peak`` [µM],
     ``ca_first_crossing_ms``, ``ca_first_crossing_median_ms`` [ms, simulation
-    time], ``ca_fraction_above`` [-], ``sic_mean``, ``sic_peak`` [pA].
+    time], ``ca_fraction_above`` [-], ``sic_mean``, ``sic_sd``, ``sic_peak`` [pA].
     """
     t_start, t_stop = _check_window(t_start, t_stop)
     s = _settings(settings)
@@ -550,7 +584,9 @@ def run_metrics(
             seed=int(s["sync_seed"]),
         )
         out[f"sync_local_{name}"] = sync.local
+        out[f"sync_local_sd_{name}"] = sync.local_sd
         out[f"sync_global_{name}"] = sync.global_
+        out[f"sync_n_{name}"] = sync.n_neurons
     out.update(astrocyte_metrics(astrocytes, t_start, t_stop, float(s["ca_threshold"])))
     out.update(sic_metrics(neurons, t_start, t_stop))
     return {k: float(v) for k, v in out.items()}
