@@ -17,6 +17,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/scaling.smk"
+include: "workflow/rules/comparisons.smk"
 
 
 rule all:

@@ -3,6 +3,12 @@
 
     .venv/bin/python benchmarks/compare_example.py                      # full scale, 1000 ms, n_vp 2
     .venv/bin/python benchmarks/compare_example.py --n-vp 4 --repeat 2
+    .venv/bin/python benchmarks/compare_example.py --protocol jiang2025 --synapse-model tsodyks_synapse tsodyks_synapse_hpc
+
+``--protocol jiang2025`` is Jiang et al. 2025's: 1 000 ms presimulation (not recorded) + 10 000 ms,
+the example adapted the same way (``python -m astronet.example --t-presim``). With several
+``--synapse-model`` values the workflow runs once per model after each example run, so the kernel
+time of the example's ``tsodyks_synapse`` can be compared with the same model and with the HPC one.
 
 Runs, each as a child process measured from the outside (wall time; peak RSS of the largest
 process, exact; peak RSS summed over the process tree, sampled):
@@ -42,10 +48,23 @@ RUN = "results/reference/rng_seed-143202461"
 FIGURES = ("raster", "dynamics", "rate_distribution")
 
 
-def write_config(path: Path, sim_time: float, n_vp: int) -> None:
+PROTOCOLS = {"jiang2025": {"t_presim": 1000.0, "sim_time": 10000.0}}
+
+
+def write_config(path: Path, sim_time: float, n_vp: int, t_presim: float, synapse_model: str) -> None:
     """The reference configuration, with the example's sim_time, n_vp and seeds stated explicitly."""
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config["params"].update({"sim_time": float(sim_time), "n_vp": int(n_vp), "seed": 100, "rng_seed": 143202461, "scale": 1.0})
+    config["params"].update(
+        {
+            "sim_time": float(sim_time),
+            "t_presim": float(t_presim),
+            "n_vp": int(n_vp),
+            "seed": 100,
+            "rng_seed": 143202461,
+            "scale": 1.0,
+            "synapse_model": synapse_model,
+        }
+    )
     config["targets"] = ["reference"]
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
@@ -71,61 +90,67 @@ def quiet_measure(label, cmd, args, **kw) -> bench.Measurement:
     return m
 
 
-def run_once(args, tmp: Path, index: int) -> dict:
+def run_once(args, tmp: Path, index: int) -> list[dict]:
+    """One example run and one workflow run per synapse model; one result per model."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     npz = tmp / f"example-{index}.npz"
-    wd = tmp / f"workflow-{index}"
 
-    def fresh_workdir():
-        shutil.rmtree(wd, ignore_errors=True)
-        wd.mkdir()
-        write_config(wd / "bench.yaml", args.sim_time, args.n_vp)
+    def workflow_run(model: str):
+        wd = tmp / f"workflow-{index}-{model}"
 
-    cmd = [
-        str(Path(sys.executable).with_name("snakemake")),
-        "--snakefile", str(REPO / "Snakefile"), "--directory", str(wd), "--configfile", str(wd / "bench.yaml"),
-        "--cores", str(args.cores), *args.snakemake_args,
-    ]  # fmt: skip
-    if not args.all_targets:  # the issue's "whole workflow": simulate + aggregate + figures
-        cmd += [f"{RUN}/figures/{name}.png" for name in FIGURES]
-    runs = {
-        "example": lambda: quiet_measure(
-            "example",
-            [sys.executable, "-m", "astronet.example", "--sim-time", str(args.sim_time), "--n-vp", str(args.n_vp), str(npz)],
-            args,
-            env=env,
-            stdout=open(tmp / f"example-{index}.log", "w"),
-            stderr=open(tmp / f"example-{index}.err", "w"),
-        ),
-        "workflow": lambda: quiet_measure(
-            "workflow", cmd, args, env=env, prepare=fresh_workdir, stdout=open(tmp / f"workflow-{index}.log", "w"), stderr=open(tmp / f"workflow-{index}.err", "w")
-        ),
-    }
+        def fresh_workdir():
+            shutil.rmtree(wd, ignore_errors=True)
+            wd.mkdir()
+            write_config(wd / "bench.yaml", args.sim_time, args.n_vp, args.t_presim, model)
+
+        cmd = [
+            str(Path(sys.executable).with_name("snakemake")),
+            "--snakefile", str(REPO / "Snakefile"), "--directory", str(wd), "--configfile", str(wd / "bench.yaml"),
+            "--cores", str(args.cores), *args.snakemake_args,
+        ]  # fmt: skip
+        if not args.all_targets:  # the issue's "whole workflow": simulate + aggregate + figures
+            cmd += [f"{RUN}/figures/{name}.png" for name in FIGURES]
+        log = tmp / f"workflow-{index}-{model}"
+        m = quiet_measure(f"workflow ({model})", cmd, args, env=env, prepare=fresh_workdir, stdout=open(f"{log}.log", "w"), stderr=open(f"{log}.err", "w"))
+        return m, wd
+
+    def example_run():
+        cmd = [sys.executable, "-m", "astronet.example", "--sim-time", str(args.sim_time), "--t-presim", str(args.t_presim), "--n-vp", str(args.n_vp), str(npz)]
+        return quiet_measure("example", cmd, args, env=env, stdout=open(tmp / f"example-{index}.log", "w"), stderr=open(tmp / f"example-{index}.err", "w"))
+
     # Pairs alternate which side runs first (example, workflow; workflow, example; ...): the speed of
     # a shared machine drifts, and a fixed order would hand the drift to one side.
-    order = ("example", "workflow") if index % 2 == 0 else ("workflow", "example")
-    measured = {name: runs[name]() for name in order}
-    example, workflow = measured["example"], measured["workflow"]
+    example_first = index % 2 == 0
+    if example_first:
+        example = example_run()
+    workflows = {model: workflow_run(model) for model in args.synapse_model}
+    if not example_first:
+        example = example_run()
     ex_timers = json.loads(Path(f"{npz}.json").read_text())
-    run = wd / RUN
-    meta = json.loads((run / "metadata.json").read_text())
-    same = bench.compare_with_example(npz, run)
-    kernel = bench.workflow_kernel_s(meta)
     ex_kernel = bench.example_kernel_s(ex_timers)
-    ovh_s, ovh_pct = bench.overhead(workflow.wall_s, kernel)
-    jobs = bench.snakemake_job_times(wd)
-    return {
-        "example": {**example.to_dict(), "timers_s": ex_timers, "kernel_s": ex_kernel},
-        "workflow": {**workflow.to_dict(), "timers_s": meta["timers_s"], "kernel_s": kernel, "peak_memory_mib_simulate": meta["peak_memory_mib"]},
-        "jobs": {rule: [start, end] for rule, (start, end) in jobs.items()},
-        "order": list(order),
-        "identity": same,
-        "wall_ratio": bench.ratio(workflow.wall_s, example.wall_s),
-        "peak_rss_ratio": bench.ratio(workflow.peak_rss_mib, example.peak_rss_mib),
-        "peak_tree_rss_ratio": bench.ratio(workflow.peak_tree_rss_mib, example.peak_tree_rss_mib),
-        "overhead_s": ovh_s,
-        "overhead_pct": ovh_pct,
-    }
+    results = []
+    for model, (workflow, wd) in workflows.items():
+        run = wd / RUN
+        meta = json.loads((run / "metadata.json").read_text())
+        kernel = bench.workflow_kernel_s(meta)
+        ovh_s, ovh_pct = bench.overhead(workflow.wall_s, kernel)
+        results.append(
+            {
+                "synapse_model": model,
+                "example": {**example.to_dict(), "timers_s": ex_timers, "kernel_s": ex_kernel},
+                "workflow": {**workflow.to_dict(), "timers_s": meta["timers_s"], "kernel_s": kernel, "peak_memory_mib_simulate": meta["peak_memory_mib"]},
+                "jobs": {rule: [start, end] for rule, (start, end) in bench.snakemake_job_times(wd).items()},
+                "order": ["example", "workflow"] if example_first else ["workflow", "example"],
+                "identity": bench.compare_with_example(npz, run),
+                "wall_ratio": bench.ratio(workflow.wall_s, example.wall_s),
+                "kernel_ratio": bench.ratio(kernel, ex_kernel),
+                "peak_rss_ratio": bench.ratio(workflow.peak_rss_mib, example.peak_rss_mib),
+                "peak_tree_rss_ratio": bench.ratio(workflow.peak_tree_rss_mib, example.peak_tree_rss_mib),
+                "overhead_s": ovh_s,
+                "overhead_pct": ovh_pct,
+            }
+        )
+    return results
 
 
 def report(r: dict, args) -> str:
@@ -133,8 +158,10 @@ def report(r: dict, args) -> str:
     et = ex["timers_s"]
     jobs = r["jobs"]
     lines = [
-        f"NEST example vs workflow ({'default target' if args.all_targets else 'simulate + aggregate + figures'}): "
-        f"full scale, sim_time {args.sim_time:g} ms, n_vp {args.n_vp}, snakemake --cores {args.cores}; {r['order'][0]} ran first",
+        f"NEST example (tsodyks_synapse) vs workflow ({r['synapse_model']}; "
+        f"{'default target' if args.all_targets else 'simulate + aggregate + figures'}): full scale, "
+        f"t_presim {args.t_presim:g} ms + sim_time {args.sim_time:g} ms, n_vp {args.n_vp}, snakemake --cores {args.cores}; "
+        f"{r['order'][0]} ran first",
         f"load (1/5/15 min) before example {ex['load_before']}, before workflow {wf['load_before']}; "
         f"other processes used {ex['foreign_cores']:.2f} / {wf['foreign_cores']:.2f} cores on average",
         "",
@@ -145,7 +172,7 @@ def report(r: dict, args) -> str:
         f"{'NEST create (s)':34s}{et['time_construction_create']:12.2f}{t['create']:12.2f}",
         f"{'NEST connect incl. recorders (s)':34s}{et['time_construction_connect']:12.2f}{t['connect'] + t['connect_recorders']:12.2f}",
         f"{'NEST simulate (s)':34s}{et['time_simulate']:12.2f}{t['simulate']:12.2f}",
-        f"{'NEST kernel total (s)':34s}{ex['kernel_s']:12.2f}{wf['kernel_s']:12.2f}{wf['kernel_s'] / ex['kernel_s']:9.3f}",
+        f"{'NEST kernel total (s)':34s}{ex['kernel_s']:12.2f}{wf['kernel_s']:12.2f}{r['kernel_ratio']:9.3f}",
         f"{'everything else (s)':34s}{ex['wall_s'] - ex['kernel_s']:12.2f}{r['overhead_s']:12.2f}",
         "",
         f"spikes of the example's {r['identity']['example_spikes']} recorded spikes identical: {r['identity']['spikes_identical']}; "
@@ -162,7 +189,13 @@ def report(r: dict, args) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sim-time", type=float, default=1000.0, help="model time (ms), default 1000")
+    parser.add_argument("--sim-time", type=float, default=1000.0, help="recorded model time (ms), default 1000")
+    parser.add_argument("--t-presim", type=float, default=0.0, help="presimulation before it, not recorded (ms), default 0")
+    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), help="t_presim and sim_time of a published protocol (overrides both)")
+    parser.add_argument(
+        "--synapse-model", nargs="+", default=["tsodyks_synapse_hpc"], choices=("tsodyks_synapse", "tsodyks_synapse_hpc"),
+        help="the workflow's synapse_model; several: one workflow run per model after each example run",
+    )  # fmt: skip
     parser.add_argument("--n-vp", type=int, default=2, choices=(1, 2, 4), help="virtual processes, default 2")
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="snakemake --cores (default: all)")
     parser.add_argument("--repeat", type=int, default=1, help="measure this many pairs (alternating which side runs first), report each and the median ratios")
@@ -178,6 +211,8 @@ def main(argv=None) -> None:
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
     parser.add_argument("snakemake_args", nargs="*", help="extra arguments for snakemake (after --)")
     args = parser.parse_args(argv)
+    if args.protocol:
+        vars(args).update(PROTOCOLS[args.protocol])
 
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
@@ -185,19 +220,20 @@ def main(argv=None) -> None:
     results = []
     try:
         for i in range(args.repeat):
-            r = run_once(args, tmp, i)
-            results.append(r)
-            print()
-            print(report(r, args))
-            print(flush=True)
+            for r in run_once(args, tmp, i):
+                results.append(r)
+                print()
+                print(report(r, args))
+                print(flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
-    if len(results) > 1:
-        med = lambda k: sorted(x[k] for x in results)[len(results) // 2]  # noqa: E731
+    for model in args.synapse_model:
+        of_model = [x for x in results if x["synapse_model"] == model]
+        med = lambda k: sorted(x[k] for x in of_model)[len(of_model) // 2]  # noqa: E731
         print(
-            f"median of {len(results)}: wall-time ratio {med('wall_ratio'):.3f}, peak RSS ratio {med('peak_rss_ratio'):.3f} "
-            f"(all processes {med('peak_tree_rss_ratio'):.3f}), overhead {med('overhead_pct'):.2f} %"
+            f"{model}, median of {len(of_model)}: wall-time ratio {med('wall_ratio'):.3f}, NEST kernel ratio {med('kernel_ratio'):.3f}, "
+            f"peak RSS ratio {med('peak_rss_ratio'):.3f} (all processes {med('peak_tree_rss_ratio'):.3f}), overhead {med('overhead_pct'):.2f} %"
         )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

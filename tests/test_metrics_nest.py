@@ -106,7 +106,9 @@ def test_synchrony_matches_elephant_binning_and_correlation_on_nest_output(run):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cc = ecorr.correlation_coefficient(binned)
-    assert res.local == pytest.approx(np.nanmean(cc[np.triu_indices(100, k=1)]), abs=1e-12)
+    pairs = cc[np.triu_indices(100, k=1)]
+    assert res.local == pytest.approx(np.nanmean(pairs), abs=1e-12)
+    assert res.local_sd == pytest.approx(np.nanstd(pairs), abs=1e-12)  # Jiang et al.: mean ± SD of r
     h = hist.astype(float)
     assert res.global_ == pytest.approx(h.mean(axis=0).var() / h.var(axis=1).mean(), abs=1e-12)
 
@@ -127,3 +129,11 @@ def test_run_record_agrees_with_elephant_population_means(run):
     assert rec["metrics"]["ca_peak"] == pytest.approx(astro["Ca_astro"].max())
     assert rec["metrics"]["ip3_mean"] == pytest.approx(astro["IP3"].mean())
     assert rec["n_recorded"]["astrocytes"] == 10
+    # s.d. across the sampled astrocytes / neurons of each one's mean over the window
+    assert rec["metrics"]["ca_sd"] == pytest.approx(astro.groupby("sender")["Ca_astro"].mean().std(ddof=0), rel=1e-12)
+    assert rec["metrics"]["ip3_sd"] == pytest.approx(astro.groupby("sender")["IP3"].mean().std(ddof=0), rel=1e-12)
+    neurons = tables["neurons"][tables["neurons"]["time"] >= T0]
+    assert rec["metrics"]["sic_sd"] == pytest.approx(neurons.groupby("sender")["I_SIC"].mean().std(ddof=0), abs=1e-12)
+    # the synchrony sample of E ∪ I: 100 of the neurons that spiked in the window (Jiang et al.)
+    window = tables["spikes"][(tables["spikes"]["time"] >= T0) & (tables["spikes"]["time"] < t1)]
+    assert rec["metrics"]["sync_n_all"] == min(100, window["sender"].nunique())

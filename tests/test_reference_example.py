@@ -3,7 +3,8 @@
 With the example's parameters, NEST's default rng_seed and the same virtual processes, the spike
 times of the neurons the example records and the I_SIC / IP3 / Ca_astro samples of the nodes it
 samples must be identical, bit for bit. Both run at full scale (20 000 cells) for a shortened
-sim_time, each in its own process.
+sim_time, each in its own process: as the example is, and with a presimulation (the example
+presimulating as Jiang et al. 2025 do, its recorders starting after it; the workflow with t_presim).
 """
 
 import json
@@ -26,18 +27,24 @@ def _sorted_pairs(senders, times, *values):
     return [np.asarray(a)[order] for a in (senders, times, *values)]
 
 
-@pytest.fixture(scope="module")
-def both_runs(tmp_path_factory):
+@pytest.fixture(scope="module", params=[0.0, 50.0], ids=["as_is", "presimulated"])
+def both_runs(request, tmp_path_factory):
+    t_presim = request.param
     tmp = tmp_path_factory.mktemp("reference")
     example_npz = tmp / "example.npz"
-    subprocess.run([sys.executable, "-m", "astronet.example", "--sim-time", str(SIM_TIME), "--n-vp", str(N_VP), str(example_npz)], check=True, capture_output=True)
-    params = validate_params({**param_defaults(), "sim_time": SIM_TIME, "n_vp": N_VP})
+    subprocess.run(
+        [sys.executable, "-m", "astronet.example", "--sim-time", str(SIM_TIME), "--t-presim", str(t_presim), "--n-vp", str(N_VP), str(example_npz)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    params = validate_params({**param_defaults(), "sim_time": SIM_TIME, "t_presim": t_presim, "n_vp": N_VP})
     assert params["synapse_model"] == "tsodyks_synapse_hpc"  # the default differs from the example's model
     (tmp / "parameters.json").write_text(json.dumps(params))
     subprocess.run([sys.executable, "-m", "astronet.simulate", str(tmp / "parameters.json"), str(tmp / "raw")], check=True, capture_output=True)
     aggregate(tmp / "raw", tmp)
     tables = {k: pd.read_parquet(tmp / f"{k}.parquet") for k in ("spikes", "neurons", "astrocytes")}
-    return dict(np.load(example_npz)), tables
+    example = dict(np.load(example_npz))
+    assert example["spike_times"].min() > t_presim and example["astro_times"].min() > t_presim
+    return example, tables
 
 
 def test_spikes_of_recorded_neurons_identical(both_runs):

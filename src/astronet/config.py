@@ -52,7 +52,7 @@ def param_defaults(schema: dict | None = None) -> dict:
     return {name: copy.deepcopy(spec["default"]) for name, spec in props.items()}
 
 
-def _did_you_mean(word: str, choices) -> str:
+def did_you_mean(word: str, choices) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" Did you mean '{close[0]}'?" if close else ""
 
@@ -67,7 +67,7 @@ def _check_known_keys(mapping: dict, schema: dict, where: str) -> None:
     for key, value in mapping.items():
         path = f"{where}.{key}" if where else str(key)
         if allowed is not None and key not in allowed:
-            raise ConfigError(f"unknown key '{path}' (value {value!r}).{_did_you_mean(str(key), allowed)}")
+            raise ConfigError(f"unknown key '{path}' (value {value!r}).{did_you_mean(str(key), allowed)}")
         if props and key in props:
             _check_known_keys(value, props[key], path)
         elif isinstance(schema.get("additionalProperties"), dict):  # e.g. experiments.<name>
@@ -397,11 +397,11 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
     for key, values in grid.items():
         top, _, sub = key.partition(".")
         if top not in known:
-            raise ConfigError(f"unknown key '{where}.grid.{key}'.{_did_you_mean(top, known)}")
+            raise ConfigError(f"unknown key '{where}.grid.{key}'.{did_you_mean(top, known)}")
         if sub and top in ("neuron_params", "astrocyte_params"):
             names = known[top]["propertyNames"]["enum"]
             if sub not in names:
-                raise ConfigError(f"unknown key '{where}.grid.{key}'.{_did_you_mean(key, [f'{top}.{n}' for n in names])}")
+                raise ConfigError(f"unknown key '{where}.grid.{key}'.{did_you_mean(key, [f'{top}.{n}' for n in names])}")
         if key in ("rng_seed",):
             raise ConfigError(f"invalid key '{where}.grid.{key}': replicate seeds go in '{where}.seeds'")
         for value in values:
@@ -478,7 +478,7 @@ def validate_config(config: dict, schema: dict | None = None) -> dict[str, list[
     for target in config["targets"]:
         if target not in config["experiments"]:
             raise ConfigError(
-                f"invalid value for 'targets': {target!r} (not an experiment).{_did_you_mean(target, config['experiments'])}"
+                f"invalid value for 'targets': {target!r} (not an experiment).{did_you_mean(target, config['experiments'])}"
             )
     validate_params(config["params"], "params", schema)
     return {name: expand_experiment(name, exp, config["params"], schema) for name, exp in config["experiments"].items()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .config import ConfigError, load_schema, population_sizes, recording_window
+from .config import ConfigError, did_you_mean, load_schema, population_sizes, recording_window
 
 # --------------------------------------------------------------------------------------------
 # analysis settings
@@ -57,6 +57,38 @@ def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
     for run in runs:
         check_analysis(settings, run.params, where)
     return settings
+
+
+# --------------------------------------------------------------------------------------------
+# comparisons: runs side by side (Jiang et al. 2025's Fig. 3)
+# --------------------------------------------------------------------------------------------
+
+
+def comparison_runs(config: dict, runs: dict[str, list], reserved=()) -> dict[str, dict]:
+    """Each comparison of ``config["comparisons"]`` as ``{"runs": {label: Run}, **settings}``, with
+    the schema's defaults filled in; ConfigError for a run or experiment that is not configured,
+    or a name that is already an experiment or in ``reserved`` (rule names)."""
+    spec = load_schema()["properties"]["comparisons"]["additionalProperties"]["properties"]
+    defaults = {k: s["default"] for k, s in spec.items() if "default" in s}
+    by_path = {run.path: run for exp_runs in runs.values() for run in exp_runs}
+    out = {}
+    for name, comparison in config.get("comparisons", {}).items():
+        where = f"comparisons.{name}"
+        if name in runs or name in reserved:
+            raise ConfigError(f"invalid comparison name '{where}' (already the name of an experiment or a rule)")
+        chosen = {}
+        for label, target in comparison["runs"].items():
+            if target in by_path:
+                chosen[label] = by_path[target]
+            elif target in runs:
+                chosen.update({f"{label} {run.name}": run for run in runs[target]})
+            else:
+                raise ConfigError(
+                    f"invalid value for '{where}.runs.{label}': {target!r} (neither a configured run, "
+                    f"experiment/run, nor an experiment).{did_you_mean(target, [*by_path, *runs])}"
+                )
+        out[name] = {**defaults, **comparison, "runs": chosen}
+    return out
 
 
 # --------------------------------------------------------------------------------------------

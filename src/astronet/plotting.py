@@ -98,7 +98,8 @@ def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
     _finish(fig, path, settings["dpi"])
 
 
-def _band(ax, stats, color, label):
+def band(ax, stats, color, label):
+    """Mean (line) ± s.d. (shaded) of :func:`mean_sd_over_time` on ``ax``."""
     t, mean, std = stats["time"], stats["mean"], stats["std"]
     ax.fill_between(t, mean - std, mean + std, alpha=0.3, linewidth=0, color=color)
     ax.plot(t, mean, lw=1.5, color=color, label=label)
@@ -110,15 +111,15 @@ def dynamics(astro: Columns, neurons: Columns, meta: dict, settings: dict, path)
     fig = _figure((8, 6), left=0.12, right=0.88, bottom=0.09, top=0.94, hspace=0.2)
     ax_a, ax_n = fig.subplots(2, 1, sharex=True)
     n_astro = len(np.unique(astro["sender"]))
-    _band(ax_a, mean_sd_over_time(astro, "IP3", t0), COLORS["IP3"], "IP3")
+    band(ax_a, mean_sd_over_time(astro, "IP3", t0), COLORS["IP3"], "IP3")
     ax_a.set_ylabel("IP₃ (µM)", color=COLORS["IP3"])
     ax_a.tick_params(axis="y", labelcolor=COLORS["IP3"])
     ax_c = ax_a.twinx()
-    _band(ax_c, mean_sd_over_time(astro, "Ca_astro", t0), COLORS["Ca_astro"], "Ca")
+    band(ax_c, mean_sd_over_time(astro, "Ca_astro", t0), COLORS["Ca_astro"], "Ca")
     ax_c.set_ylabel("Ca²⁺ (µM)", color=COLORS["Ca_astro"])
     ax_c.tick_params(axis="y", labelcolor=COLORS["Ca_astro"])
     ax_a.set_title(f"IP₃ and Ca²⁺ in astrocytes, mean ± s.d. (n = {n_astro})")
-    _band(ax_n, mean_sd_over_time(neurons, "I_SIC", t0), COLORS["I_SIC"], "SIC")
+    band(ax_n, mean_sd_over_time(neurons, "I_SIC", t0), COLORS["I_SIC"], "SIC")
     ax_n.set_ylabel("I_SIC (pA)")
     ax_n.set_xlabel("Time (ms)")
     ax_n.set_title(f"Slow inward current in neurons, mean ± s.d. (n = {len(np.unique(neurons['sender']))})")

@@ -55,6 +55,16 @@ class Progress:
 
 
 def peak_memory_mib() -> float:
+    """Peak resident memory of this process (MiB): Linux's VmHWM, which starts afresh at exec;
+    ru_maxrss elsewhere (on Linux it carries the launcher's peak over fork and exec, so a small
+    run started by a large process would report the launcher's peak)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 

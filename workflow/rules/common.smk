@@ -58,12 +58,22 @@ def scaling_targets(experiment):
     return [f"results/{experiment}/scaling.csv", f"results/{experiment}/figures/scaling.{fmt}"]
 
 
+def connectivity_targets(experiment):
+    """Connectivity table and figure (rule connectivity in comparisons.smk) of an experiment whose
+    runs all record their connections; none for others."""
+    if not all(run.params["record_connections"] for run in RUNS[experiment]):
+        return []
+    fmt = config["figures"]["format"]
+    return [f"results/{experiment}/connectivity.csv", f"results/{experiment}/figures/connectivity.{fmt}"]
+
+
 def experiment_targets(experiment):
     """Everything of one experiment: its summary tables and sweep figures, its scaling table and
-    figure if it is a scaling experiment, and per run the figures and the provenance page."""
+    figure if it is a scaling experiment, its connectivity if it records connections, and per run
+    the figures and the provenance page."""
     tables = [f"results/{experiment}/{name}" for name in ("summary.parquet", "summary.csv", "summary.html", "runs.parquet", "runs.csv")]
     per_run = [f for run in RUNS[experiment] for f in [*run_figures(run), f"{run_dir(run)}/provenance.html"]]
-    return tables + sweep_figures(experiment) + scaling_targets(experiment) + per_run
+    return tables + sweep_figures(experiment) + scaling_targets(experiment) + connectivity_targets(experiment) + per_run
 
 
 def default_targets():

@@ -1,0 +1,136 @@
+"""The model keys of Jiang et al. 2025's protocol and controls on real NEST: the presimulation
+(t_presim), the astrocyte->neuron delay (d_a2n), the neuron->astrocyte weight (w_n2a) and the
+No-Tripartite control (tripartite: false)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from astronet.aggregate import aggregate
+from astronet.config import param_defaults, validate_params
+from astronet.experiments import analysis_window
+
+SMALL = {"scale": 0.1, "n_vp": 2, "N_rec_mm": 10, "rec_interval": 0.5}
+
+
+def small_params(**overrides) -> dict:
+    return validate_params({**param_defaults(), **SMALL, **overrides})
+
+
+def simulate(workdir, params) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """One run through the workflow's simulate and aggregate steps; its metadata and tables."""
+    workdir.mkdir()
+    (workdir / "parameters.json").write_text(json.dumps(params))
+    subprocess.run(
+        [sys.executable, "-m", "astronet.simulate", str(workdir / "parameters.json"), str(workdir / "raw")],
+        check=True, capture_output=True, text=True,
+    )
+    meta = aggregate(workdir / "raw", workdir)
+    return meta, {k: pd.read_parquet(workdir / f"{k}.parquet") for k in ("spikes", "astrocytes", "neurons")}
+
+
+@pytest.fixture(scope="module")
+def presim_pair(tmp_path_factory):
+    """The same network with 60 ms of presimulation + 90 ms, and uninterrupted for 150 ms."""
+    tmp = tmp_path_factory.mktemp("presim")
+    with_presim = simulate(tmp / "presim", small_params(t_presim=60.0, sim_time=90.0))
+    uninterrupted = simulate(tmp / "whole", small_params(sim_time=150.0))
+    return with_presim, uninterrupted
+
+
+def test_presimulation_is_not_recorded(presim_pair):
+    (meta, tables), _ = presim_pair
+    for kind, table in tables.items():
+        assert len(table), kind
+        assert table["time"].min() > 60.0, kind  # NEST's devices record (start, stop]
+        assert table["time"].max() <= 150.0, kind  # recorded times are NEST's times
+    assert analysis_window({"t_start": None}, meta["parameters"]) == (60.0, 150.0)
+    assert meta["real_time_factor"] == pytest.approx(meta["timers_s"]["simulate"] / 0.150)
+
+
+def test_state_after_presimulation_equals_an_uninterrupted_run(presim_pair):
+    (_, presim), (_, whole) = presim_pair
+    for kind in ("spikes", "astrocytes", "neurons"):
+        later = whole[kind][whole[kind]["time"] > 60.0].reset_index(drop=True)
+        pd.testing.assert_frame_equal(presim[kind].reset_index(drop=True), later, check_exact=True)
+
+
+def test_analysis_must_start_within_the_recording():
+    from astronet.config import ConfigError
+    from astronet.experiments import check_analysis
+
+    params = small_params(t_presim=100.0, sim_time=200.0)
+    with pytest.raises(ConfigError, match=r"'analysis\.t_start': 50.0 \(before the end of the presimulation, t_presim = 100"):
+        check_analysis({"t_start": 50.0, "bin_ms": 10.0}, params, "analysis")
+    check_analysis({"t_start": 150.0, "bin_ms": 10.0}, params, "analysis")
+    with pytest.raises(ConfigError, match=r"'params\.t_presim': 0.05 \(must be a multiple of dt"):
+        small_params(t_presim=0.05)
+    with pytest.raises(ConfigError, match=r"'params\.d_a2n': 0.05 \(a delay must be >= dt"):
+        small_params(d_a2n=0.05)
+
+
+def _network(**overrides):
+    """A small network built in this process (create + connect, no simulation)."""
+    from astronet.network import Network
+
+    net = Network(small_params(**overrides))
+    net.setup_kernel()
+    net.create()
+    net.connect()
+    return net
+
+
+def _values(conns, key) -> np.ndarray:
+    return np.atleast_1d(np.asarray(conns.get(key), dtype=float))
+
+
+def test_a2n_delay_and_n2a_weight_reach_nest():
+    net = _network(d_a2n=0.5, w_n2a=0.3, w_e=1.5)
+    nest = net.nest
+    a2n = nest.GetConnections(source=net.astro, synapse_model="sic_connection")
+    n2a = nest.GetConnections(source=net.exc, target=net.astro)
+    e2n = nest.GetConnections(source=net.exc, target=net.neurons)
+    assert len(a2n) == len(n2a) == net.connections["astrocytes_to_neurons"] > 0
+    assert set(_values(a2n, "delay")) == {0.5}
+    assert set(_values(n2a, "weight")) == {0.3}
+    assert set(_values(e2n, "weight")) == {1.5}
+    # the default: NEST's 1 ms, and the neuron->astrocyte weight follows w_e
+    net = _network(w_e=1.5)
+    a2n = net.nest.GetConnections(source=net.astro, synapse_model="sic_connection")
+    assert set(_values(a2n, "delay")) == {1.0}
+    assert set(_values(net.nest.GetConnections(source=net.exc, target=net.astro), "weight")) == {1.5}
+
+
+def _within_binomial(count: int, n: int, p: float, sigmas: float = 5.0) -> bool:
+    return abs(count - n * p) <= sigmas * math.sqrt(n * p * (1 - p))
+
+
+def test_no_tripartite_control():
+    net = _network(tripartite=False, w_n2a=0.7)
+    nest, p = net.nest, net.p
+    assert len(nest.GetConnections(synapse_model="sic_connection")) == 0
+    assert len(nest.GetConnections(source=net.astro)) == 0
+    n2a = nest.GetConnections(source=net.exc, target=net.astro)
+    e2n = nest.GetConnections(source=net.exc, target=net.neurons)
+    n_e, n_n, n_a = len(net.exc), len(net.neurons), len(net.astro)
+    # expected counts: the tripartite rule's, p_primary * p_third_if_primary per E -> astrocyte pair
+    assert _within_binomial(len(n2a), n_e * n_a, p["p_primary"] * p["p_third_if_primary"] / p["scale"])
+    assert _within_binomial(len(e2n), n_e * n_n, p["p_primary"] / p["scale"])
+    assert set(_values(n2a, "weight")) == {0.7}
+    assert net.connections == {
+        "poisson": n_n,
+        "E_to_neurons": len(e2n),
+        "E_to_astrocytes": len(n2a),
+        "astrocytes_to_neurons": 0,
+        "I_to_neurons": len(nest.GetConnections(source=net.inh)),
+    }
+    # the same excitatory neuron->astrocyte count as the tripartite network, on average
+    tripartite = _network()
+    assert _within_binomial(tripartite.connections["E_to_astrocytes"], n_e * n_a, p["p_primary"] * p["p_third_if_primary"] / p["scale"])

@@ -1,0 +1,109 @@
+# Figures across runs in the layouts of Jiang et al. 2025: runs side by side as in its Fig. 3
+# (config `comparisons`), and the connectivity of experiments whose runs record their connections
+# as in its Fig. 8. The logic lives in astronet.paper_figures and astronet.connectivity.
+import re
+
+from astronet.experiments import comparison_runs, fmt_value
+
+try:
+    COMPARISONS = comparison_runs(
+        config, RUNS, reserved={r.name for r in workflow.rules} | {"comparison", "connectivity"}
+    )
+except ConfigError as err:
+    sys.exit(f"Invalid configuration: {err}")
+
+# Experiments all of whose runs record their connections.
+CONNECTIVITY = [
+    exp for exp, runs in RUNS.items() if all(r.params["record_connections"] for r in runs)
+]
+
+
+def run_label(run):
+    """A run's label in figures across runs: its swept values, e.g. 'pool_size 10'; the seed only
+    where nothing else is swept."""
+    swept = {k: v for k, v in run.point.items() if k != "rng_seed"} or run.point
+    return ", ".join(f"{k} {fmt_value(v)}" for k, v in swept.items())
+
+
+def comparison_input(wildcards):
+    runs = COMPARISONS[wildcards.comparison]["runs"].values()
+    return {
+        kind: [f"{run_dir(run)}/{kind}.{ext}" for run in runs]
+        for kind, ext in (
+            ("spikes", "parquet"),
+            ("astrocytes", "parquet"),
+            ("neurons", "parquet"),
+            ("metadata", "json"),
+            ("metrics", "json"),
+        )
+    }
+
+
+rule comparison:
+    input:
+        unpack(comparison_input),
+    output:
+        figure=report(
+            f"results/comparisons/{{comparison}}/fig3.{config['figures']['format']}",
+            caption="../report/comparison.rst",
+            category="comparisons",
+            subcategory="{comparison}",
+        ),
+        table="results/comparisons/{comparison}/metrics.csv",
+    params:
+        labels=lambda wildcards: list(COMPARISONS[wildcards.comparison]["runs"]),
+        settings=lambda wildcards: {
+            "dpi": config["figures"]["dpi"],
+            "raster_neurons": COMPARISONS[wildcards.comparison]["raster_neurons"],
+            "rate_bin_ms": COMPARISONS[wildcards.comparison]["rate_bin_ms"],
+        },
+    wildcard_constraints:
+        comparison="|".join(map(re.escape, COMPARISONS)) or "(?!)",
+    log:
+        "results/comparisons/logs/{comparison}.log",
+    conda:
+        "../../envs/astronet.yaml"
+    script:
+        "../scripts/comparison.py"
+
+
+rule connectivity:
+    input:
+        connections=lambda wildcards: [
+            f"{run_dir(run)}/connections.parquet" for run in RUNS[wildcards.experiment]
+        ],
+        metadata=lambda wildcards: [
+            f"{run_dir(run)}/metadata.json" for run in RUNS[wildcards.experiment]
+        ],
+    output:
+        table="results/{experiment}/connectivity.csv",
+        figure=report(
+            f"results/{{experiment}}/figures/connectivity.{config['figures']['format']}",
+            caption="../report/connectivity.rst",
+            category="{experiment}",
+            subcategory="connectivity",
+        ),
+    params:
+        labels=lambda wildcards: [run_label(run) for run in RUNS[wildcards.experiment]],
+        dpi=config["figures"]["dpi"],
+    wildcard_constraints:
+        experiment="|".join(map(re.escape, CONNECTIVITY)) or "(?!)",
+    log:
+        "results/{experiment}/logs/connectivity.log",
+    conda:
+        "../../envs/astronet.yaml"
+    script:
+        "../scripts/connectivity.py"
+
+
+# `snakemake <comparison>` draws one comparison (and runs what it needs).
+for _name in COMPARISONS:
+    if _name.isidentifier():
+
+        rule:
+            name:
+                _name
+            input:
+                f"results/comparisons/{_name}/fig3.{config['figures']['format']}",
+                f"results/comparisons/{_name}/metrics.csv",
+            localrule: True
