@@ -2,7 +2,12 @@
 # Configuration: config/config.yaml (keys and units in config/README.md).
 from snakemake.utils import min_version
 
+from astronet.deployment import prepare_job_environment
+
 min_version("9.0")
+# Jobs run the `python` on their PATH: the rule's conda environment or container, or else the
+# environment Snakemake runs from (put on PATH here if it is not active).
+prepare_job_environment(workflow.basedir)
 
 
 configfile: "config/config.yaml"

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from .config import recording_window
 from .lean import to_numpy
 from .recording import TABLES, metadata_file, write_json_atomic
+from .units import with_units
 
 
 class RecordingError(RuntimeError):
@@ -296,7 +297,7 @@ def _publish_outputs(out_dir: Path, tables: dict[str, pa.Table], summary: list[d
     staging.mkdir()
     try:
         with ThreadPoolExecutor(max_workers=len(tables)) as pool:
-            for f in [pool.submit(pq.write_table, table, staging / f"{kind}.parquet", compression="zstd") for kind, table in tables.items()]:
+            for f in [pool.submit(pq.write_table, with_units(table), staging / f"{kind}.parquet", compression="zstd") for kind, table in tables.items()]:
                 f.result()
         write_summary_csv(summary, staging / "summary.csv")
         write_json_atomic(staging / "metadata.json", meta)
