@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import recording
+from . import provenance, recording
 from .console import ConsoleProgress, Reports, rate_and_eta, run_label
 from .config import total_sim_time, validate_params
 from .lean import hide_modules
@@ -62,6 +62,7 @@ def run(params: dict, out: Path) -> dict:
     from .network import Network, check_mpi
 
     t_start = time.perf_counter()
+    record = provenance.Record()
     net = Network(params)
     nest = net.nest
     check_mpi(params["mpi_ranks"])
@@ -101,6 +102,7 @@ def run(params: dict, out: Path) -> dict:
         "nest_timers_s": net.kernel_timers(),
         "real_time_factor": net.timers["simulate"] / (total_sim_time(params) / 1000.0),
         "peak_memory_mib": peak_memory_mib(),
+        "provenance": record.finish(),
     }
     writer.close(metadata)
     nest.SyncProcesses()
