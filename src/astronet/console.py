@@ -59,7 +59,7 @@ class ConsoleProgress:
             f"[simulate {self.label}] {100 * t_model / self.total:3.0f} %  {t_model:.1f} / {self.total:.1f} ms  "
             f"real-time factor {rtf:.2f}  {tail}\n"
         )
-        stream = self.stream or sys.stderr
+        stream = sys.stderr if self.stream is None else self.stream
         stream.write(line)  # one write per line: lines of parallel jobs do not mix
         stream.flush()
 
