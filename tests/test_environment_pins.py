@@ -91,3 +91,18 @@ def test_container_definition_uses_the_pins_and_files_of_the_repository():
     assert "pip install -q -r /opt/astronet/requirements.txt" in definition
     assert "tools/build_nest_mpi.sh" in definition and "have_mpi" in definition
     assert 'containers", "astronet.sif"' in (REPO / "Snakefile").read_text()
+
+
+def test_snakemakes_environment_is_put_on_path_only_when_not_active(tmp_path):
+    from astronet.deployment import prepare_job_environment
+
+    env_bin, other = tmp_path / "venv" / "bin", tmp_path / "other" / "bin"
+    env_bin.mkdir(parents=True)
+    other.mkdir(parents=True)
+    python = str(env_bin / "python")
+    inactive = {"PATH": f"{other}:/usr/bin"}
+    prepare_job_environment(str(tmp_path), inactive, python)
+    assert inactive["PATH"] == f"{env_bin}:{other}:/usr/bin" and inactive["ASTRONET_SOURCE"] == str(tmp_path)
+    active = {"PATH": f"{other}:{env_bin}:/usr/bin"}  # another environment activated in front of it
+    prepare_job_environment(str(tmp_path), active, python)
+    assert active["PATH"] == f"{other}:{env_bin}:/usr/bin"
