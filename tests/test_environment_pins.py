@@ -1,6 +1,8 @@
 """The conda environment for clusters pins the same versions as the local install."""
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -70,8 +72,11 @@ def test_conda_environment_has_what_the_jobs_import():
     conda = _conda()
     missing = {DISTRIBUTIONS[name] for name in imports | {"snakemake"}} - set(conda)
     assert not missing, f"missing in envs/astronet.yaml: {sorted(missing)}"
-    deploy = (REPO / "envs" / "astronet.post-deploy.sh").read_text()
-    assert 'pip install --no-deps --no-build-isolation -e "$ASTRONET_SOURCE"' in deploy
+    script = REPO / "envs" / "astronet.post-deploy.sh"
+    assert 'pip install --no-deps --no-build-isolation -e "$ASTRONET_SOURCE"' in script.read_text()
+    env = {k: v for k, v in os.environ.items() if k != "ASTRONET_SOURCE"}
+    unset = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    assert unset.returncode != 0 and "ASTRONET_SOURCE: not set" in unset.stderr, unset.stderr
     for rule_file in (REPO / "workflow" / "rules").glob("*.smk"):
         for env in re.findall(r'conda:\s*\n\s*"([^"]+)"', rule_file.read_text()):
             assert (rule_file.parent / env).resolve() == REPO / "envs" / "astronet.yaml", rule_file.name
