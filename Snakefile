@@ -1,8 +1,19 @@
 # Neuron–astrocyte networks on NEST: simulate, aggregate, analyse and plot.
 # Configuration: config/config.yaml (keys and units in config/README.md).
+import os
+
 from snakemake.utils import min_version
 
+from astronet.deployment import prepare_job_environment
+
 min_version("9.0")
+# Jobs run the `python` on their PATH: the rule's conda environment or container, or else the
+# environment Snakemake runs from (put on PATH here if it is not active).
+prepare_job_environment(workflow.basedir)
+
+
+# Used only with --software-deployment-method apptainer: the image of containers/astronet.def.
+container: os.environ.get("ASTRONET_CONTAINER", os.path.join(workflow.basedir, "containers", "astronet.sif"))
 
 
 configfile: "config/config.yaml"
@@ -15,6 +26,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/export.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/scaling.smk"
 include: "workflow/rules/comparisons.smk"

@@ -1,6 +1,8 @@
 """The conda environment for clusters pins the same versions as the local install."""
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -35,3 +37,77 @@ def test_conda_environment_matches_requirements():
     assert set(req) <= set(conda), f"missing in envs/astronet.yaml: {sorted(set(req) - set(conda))}"
     for name, version in req.items():
         assert conda[name] == version, f"{name}: requirements.txt {version}, envs/astronet.yaml {conda[name]}"
+
+
+# Import name -> distribution (requirements.txt's names), for the modules the jobs import.
+DISTRIBUTIONS = {
+    "nest": "nest-simulator", "numpy": "numpy", "pandas": "pandas", "pyarrow": "pyarrow", "matplotlib": "matplotlib",
+    "scipy": "scipy", "jsonschema": "jsonschema", "yaml": "pyyaml", "snakemake": "snakemake", "neo": "neo",
+    "quantities": "quantities", "elephant": "elephant", "pynwb": "pynwb", "pytest": "pytest",
+    "psutil": "snakemake",  # a dependency of Snakemake (benchmarks only)
+}
+
+
+def _third_party_imports(paths) -> set[str]:
+    import ast
+    import sys
+
+    names = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n != "astronet"}
+
+
+def test_conda_environment_has_what_the_jobs_import():
+    """Every module imported by astronet and the job scripts is in envs/astronet.yaml; the
+    environment gets astronet itself from its post-deploy script, which Snakemake runs after
+    creating it (`snakemake` script jobs also import snakemake)."""
+    imports = _third_party_imports([*(REPO / "src" / "astronet").glob("*.py"), *(REPO / "workflow" / "scripts").glob("*.py")])
+    unknown = imports - set(DISTRIBUTIONS)
+    assert not unknown, f"add the distribution of {sorted(unknown)} to DISTRIBUTIONS and the environment"
+    conda = _conda()
+    missing = {DISTRIBUTIONS[name] for name in imports | {"snakemake"}} - set(conda)
+    assert not missing, f"missing in envs/astronet.yaml: {sorted(missing)}"
+    script = REPO / "envs" / "astronet.post-deploy.sh"
+    assert 'pip install --no-deps --no-build-isolation -e "$ASTRONET_SOURCE"' in script.read_text()
+    env = {k: v for k, v in os.environ.items() if k != "ASTRONET_SOURCE"}
+    unset = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    assert unset.returncode != 0 and "ASTRONET_SOURCE: not set" in unset.stderr, unset.stderr
+    for rule_file in (REPO / "workflow" / "rules").glob("*.smk"):
+        for env in re.findall(r'conda:\s*\n\s*"([^"]+)"', rule_file.read_text()):
+            assert (rule_file.parent / env).resolve() == REPO / "envs" / "astronet.yaml", rule_file.name
+
+
+def test_rules_run_python_from_path_not_snakemakes_interpreter():
+    for rule_file in (REPO / "workflow" / "rules").glob("*.smk"):
+        text = rule_file.read_text()
+        assert "sys.executable" not in text and "params.python" not in text, rule_file.name
+
+
+def test_container_definition_uses_the_pins_and_files_of_the_repository():
+    definition = (REPO / "containers" / "astronet.def").read_text()
+    files = re.search(r"%files\n(.*?)\n%", definition, flags=re.S).group(1).split("\n")
+    for line in filter(str.strip, files):
+        assert (REPO / line.split()[0]).exists(), line
+    assert "pip install -q -r /opt/astronet/requirements.txt" in definition
+    assert "tools/build_nest_mpi.sh" in definition and "have_mpi" in definition
+    assert 'containers", "astronet.sif"' in (REPO / "Snakefile").read_text()
+
+
+def test_snakemakes_environment_is_put_on_path_only_when_not_active(tmp_path):
+    from astronet.deployment import prepare_job_environment
+
+    env_bin, other = tmp_path / "venv" / "bin", tmp_path / "other" / "bin"
+    env_bin.mkdir(parents=True)
+    other.mkdir(parents=True)
+    python = str(env_bin / "python")
+    inactive = {"PATH": f"{other}:/usr/bin"}
+    prepare_job_environment(str(tmp_path), inactive, python)
+    assert inactive["PATH"] == f"{env_bin}:{other}:/usr/bin" and inactive["ASTRONET_SOURCE"] == str(tmp_path)
+    active = {"PATH": f"{other}:{env_bin}:/usr/bin"}  # another environment activated in front of it
+    prepare_job_environment(str(tmp_path), active, python)
+    assert active["PATH"] == f"{other}:{env_bin}:/usr/bin"

@@ -45,8 +45,17 @@ def planned_jobs(output: str) -> set[str]:
 def workdir(tmp_path_factory):
     wd = tmp_path_factory.mktemp("experiment")
     (wd / "mini.yaml").write_text(yaml.safe_dump(CONFIG))
-    snakemake(wd, "mini")  # the experiment's own target rule
+    # the experiment's own target rule; its console output is kept for the progress test
+    (wd / "console.txt").write_text(snakemake(wd, "mini"))
     return wd
+
+
+def test_console_progress_of_parallel_runs_stays_readable(workdir):
+    """Four runs, two at a time: every progress line is whole and names its run."""
+    lines = [line for line in (workdir / "console.txt").read_text().splitlines() if "[simulate " in line]
+    pattern = re.compile(r"\[simulate mini/(\S+)\] +\d+ %  [\d.]+ / 200\.0 ms  real-time factor [\d.]+  (ETA|done in) .+")
+    assert all(pattern.fullmatch(line) for line in lines), lines
+    assert {pattern.fullmatch(line).group(1) for line in lines} == set(RUNS)
 
 
 def test_summary_tables_have_a_row_per_run_and_per_point(workdir):

@@ -86,7 +86,8 @@ def test_summary_and_metadata(workdir):
 
 def test_progress_in_log(workdir):
     log = (workdir / RUN / "logs" / "simulate.log").read_text()
-    progress = re.findall(r"real-time factor\s+[\d.]+\s+ETA", log)
+    # The detailed reports (stdout); the log also holds the few console lines, "[simulate <run>] ...".
+    progress = re.findall(r"^\[simulate\] .*real-time factor\s+[\d.]+\s+ETA", log, flags=re.M)
     assert 1 <= len(progress) <= 20
 
 

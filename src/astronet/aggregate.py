@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from .config import recording_window
 from .lean import to_numpy
 from .recording import TABLES, metadata_file, write_json_atomic
+from .units import with_units
 
 
 class RecordingError(RuntimeError):
@@ -46,7 +47,7 @@ def _fail(raw: Path, file: str, why: str) -> None:
 METADATA_KEYS = (
     "rank", "n_ranks", "threads", "n_vp", "nest_version", "build_info", "parameters", "model_parameters",
     "populations", "recorded_nodes", "connections_local", "timers_s", "nest_timers_s", "real_time_factor",
-    "peak_memory_mib", "rows", "files",
+    "peak_memory_mib", "provenance", "rows", "files",
 )
 RANK_FILE = re.compile(r".+-rank(\d+)\.(parquet|json)")
 
@@ -193,11 +194,11 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> None:
 def merged_metadata(metas: list[dict]) -> dict:
     """One run's metadata: shared facts once, per-rank timers and memory, summed connection counts."""
     first = metas[0]
-    shared = {k: first[k] for k in ("n_ranks", "threads", "n_vp", "nest_version", "build_info", "parameters", "model_parameters", "populations")}
+    shared = {k: first[k] for k in ("n_ranks", "threads", "n_vp", "nest_version", "build_info", "provenance", "parameters", "model_parameters", "populations")}
     connections = {k: sum(m["connections_local"][k] for m in metas) for k in first["connections_local"]}
     recorded = {k: first["recorded_nodes"][k] for k in first["recorded_nodes"]}
     per_rank = [
-        {"rank": m["rank"], "timers_s": m["timers_s"], "nest_timers_s": m["nest_timers_s"], "peak_memory_mib": m["peak_memory_mib"], "rows": m["rows"]}
+        {"rank": m["rank"], "timers_s": m["timers_s"], "nest_timers_s": m["nest_timers_s"], "peak_memory_mib": m["peak_memory_mib"], "rows": m["rows"], "host": m["provenance"]["host"]}
         for m in metas
     ]
     timers = {k: max(m["timers_s"][k] for m in metas) for k in first["timers_s"]}
@@ -296,7 +297,7 @@ def _publish_outputs(out_dir: Path, tables: dict[str, pa.Table], summary: list[d
     staging.mkdir()
     try:
         with ThreadPoolExecutor(max_workers=len(tables)) as pool:
-            for f in [pool.submit(pq.write_table, table, staging / f"{kind}.parquet", compression="zstd") for kind, table in tables.items()]:
+            for f in [pool.submit(pq.write_table, with_units(table), staging / f"{kind}.parquet", compression="zstd") for kind, table in tables.items()]:
                 f.result()
         write_summary_csv(summary, staging / "summary.csv")
         write_json_atomic(staging / "metadata.json", meta)

@@ -157,10 +157,14 @@ def _fill_defaults(instance: dict, schema: dict) -> None:
 
 
 def validate_params(params: dict, where: str = "params", schema: dict | None = None) -> dict:
-    """Validate one run's complete parameter set (types, ranges and cross-field rules)."""
+    """Validate one run's parameters (types, ranges and cross-field rules) and return them complete:
+    keys left out take the schema's defaults, so a partial dict such as ``{"w_a2n": 2.0}`` is
+    checked as the run it describes. ``params`` itself is not changed."""
     schema = schema or load_schema()
     pschema = _params_schema(schema)
     _check_known_keys(params, pschema, where)
+    params = copy.deepcopy(params)
+    _fill_defaults(params, pschema)
     _check_finite(params, where)
     errors = sorted(_validator(pschema).iter_errors(params), key=lambda e: list(e.path))
     if errors:

@@ -38,7 +38,7 @@ def check_nest_has_mpi(mpi_ranks: int) -> None:
         raise RuntimeError(
             f"params.mpi_ranks = {mpi_ranks} needs NEST built with MPI, but the NEST at hand "
             f"({nest.__path__[0]}) has have_mpi = False. Build one with tools/build_nest_mpi.sh and "
-            'use it with eval "$(tools/nest_mpi_env.sh)", use the conda environment envs/astronet.yaml '
+            'use it with eval "$(tools/nest_mpi_env.sh)", use the container containers/astronet.def '
             "or a NEST module of your site, or set mpi_ranks: 1."
         )
 

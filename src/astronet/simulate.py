@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import recording
+from . import provenance, recording
+from .console import ConsoleProgress, Reports, rate_and_eta, run_label
 from .config import total_sim_time, validate_params
 from .lean import hide_modules
 
@@ -44,8 +45,7 @@ class Progress:
             return
         while self.next <= t_model + 1e-9:
             self.next += self.step
-        rtf = t_wall / (t_model / 1000.0)
-        eta = (self.sim_time - t_model) / 1000.0 * rtf
+        rtf, eta = rate_and_eta(t_model, t_wall, self.sim_time)
         print(
             f"[simulate] {t_model:9.1f} / {self.sim_time:.1f} ms ({100 * t_model / self.sim_time:3.0f} %)  "
             f"real-time factor {rtf:7.2f}  ETA {eta:7.1f} s",
@@ -72,6 +72,7 @@ def run(params: dict, out: Path) -> dict:
     from .network import Network, check_mpi
 
     t_start = time.perf_counter()
+    record = provenance.Record()
     net = Network(params)
     nest = net.nest
     check_mpi(params["mpi_ranks"])
@@ -92,7 +93,8 @@ def run(params: dict, out: Path) -> dict:
     writer = recording.RankWriter(staging, rank)
     if params["record_connections"]:
         writer.write_connections(nest)
-    net.simulate(writer, Progress(total_sim_time(params), rank == 0))
+    total = total_sim_time(params)
+    net.simulate(writer, Reports(Progress(total, rank == 0), ConsoleProgress(run_label(out), total, rank == 0)))
     wall = time.perf_counter() - t_start
     metadata = {
         "rank": rank,
@@ -110,6 +112,7 @@ def run(params: dict, out: Path) -> dict:
         "nest_timers_s": net.kernel_timers(),
         "real_time_factor": net.timers["simulate"] / (total_sim_time(params) / 1000.0),
         "peak_memory_mib": peak_memory_mib(),
+        "provenance": record.finish(),
     }
     writer.close(metadata)
     nest.SyncProcesses()

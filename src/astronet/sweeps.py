@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
+from .advice import MIN_SEEDS_FOR_CI
 from .experiments import FIGURES, analysis_window, fmt_value, param_label
 
 # --------------------------------------------------------------------------------------------
@@ -192,6 +193,7 @@ def provenance_rows(meta: dict, record: dict) -> list[tuple[str, str, object]]:
     add("metrics", record["metrics"])
     add("analysis", {"window_ms": f"[{record['window_ms'][0]:g}, {record['window_ms'][1]:g})", **record["settings"], **record["n_recorded"]})
     bi = meta.get("build_info", {})
+    add("provenance", meta.get("provenance", {}))
     add("software", {"nest_version": meta.get("nest_version"), **{f"nest_build.{k}": bi.get(k) for k in ("built", "have_mpi", "have_gsl", "have_threads", "threads_model", "ndebug", "host")}})
     add("execution", {"mpi_ranks": meta.get("n_ranks"), "threads_per_rank": meta.get("threads"), "n_vp": meta.get("n_vp"),
                       "timers_s": meta.get("timers_s"), "real_time_factor": meta.get("real_time_factor"), "peak_memory_mib": meta.get("peak_memory_mib")})
@@ -315,7 +317,7 @@ def sweep_figure(
                 else:
                     idx = np.arange(len(xs))
                 ax.errorbar(
-                    xs[idx], s[f"{col}_mean"].to_numpy()[idx], yerr=s[f"{col}_ci95"].to_numpy()[idx],
+                    xs[idx], s[f"{col}_mean"].to_numpy()[idx], yerr=np.where(s[f"{col}_n"] >= MIN_SEEDS_FOR_CI, s[f"{col}_ci95"], np.nan)[idx],
                     color=color, ls=ls if len(xs) > 1 else "none", marker="o", ms=4, capsize=3, lw=1.3, label=name,
                 )
                 if col in r:
@@ -341,6 +343,8 @@ def sweep_figure(
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     n_text = f"n = {n_seeds[0]}" if len(n_seeds) == 1 else f"n = {min(n_seeds)}–{max(n_seeds)}"
+    if min(n_seeds) < MIN_SEEDS_FOR_CI:
+        n_text += f"; no CI where n < {MIN_SEEDS_FOR_CI}"
     fig.suptitle(f"{experiment}: {group} — mean ± 95 % CI across seeds ({n_text} per point; dots: single runs)", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=settings.get("dpi", 150), bbox_inches="tight")

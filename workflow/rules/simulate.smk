@@ -24,8 +24,6 @@ rule simulate:
         single_rank_input,
     output:
         directory("results/{experiment}/{run}/raw"),
-    params:
-        python=sys.executable,
     log:
         "results/{experiment}/{run}/logs/simulate.log",
     threads: threads_per_rank
@@ -36,8 +34,10 @@ rule simulate:
         runtime=simulate_runtime_min,
     conda:
         "../../envs/astronet.yaml"
+    # stdout (detailed progress) goes to the log; stderr (a short progress line now and then, errors)
+    # to the log and the console. Every job runs the `python` of its environment (astronet.deployment).
     shell:
-        "{params.python} -m astronet.simulate {input} {output} > {log} 2>&1"
+        ": > {log} && python -m astronet.simulate {input} {output} >> {log} 2> >(tee -a {log} >&2)"
 
 
 rule simulate_mpi:
@@ -47,7 +47,6 @@ rule simulate_mpi:
         directory("results/{experiment}/{run}/raw"),
     params:
         launcher=mpi_launcher,
-        python=sys.executable,
     log:
         "results/{experiment}/{run}/logs/simulate.log",
     # Cores the run occupies on this machine (all ranks); Slurm gets tasks x cpus_per_task.
@@ -61,5 +60,5 @@ rule simulate_mpi:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "{params.python} -m astronet.simulate --check-mpi {input} > {log} 2>&1 && "
-        "{params.launcher} {params.python} -m astronet.simulate {input} {output} >> {log} 2>&1"
+        ": > {log} && python -m astronet.simulate --check-mpi {input} >> {log} 2> >(tee -a {log} >&2) && "
+        "{params.launcher} python -m astronet.simulate {input} {output} >> {log} 2> >(tee -a {log} >&2)"

@@ -3,12 +3,15 @@
 import sys
 from pathlib import Path
 
+from astronet import advice
 from astronet.sweeps import load_records, summary_html, write_tables
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
 out, params = snakemake.output, snakemake.params  # noqa: F821
 grid_keys = list(params.grid_keys)
-runs, summary = write_tables(load_records(snakemake.input), grid_keys, out)  # noqa: F821
+records = load_records(snakemake.input)  # noqa: F821
+runs, summary = write_tables(records, grid_keys, out)
 experiment = snakemake.wildcards.experiment  # noqa: F821
 Path(out.summary_html).write_text(summary_html(summary, grid_keys, f"Experiment {experiment}: mean ± 95 % CI across seeds"))
 print(f"{len(runs)} runs, {len(summary)} grid points")
+advice.report(advice.few_seeds(experiment, summary["n_seeds"]), advice.no_sic(experiment, records, grid_keys))

@@ -4,11 +4,13 @@ import sys
 
 import pandas as pd
 
+from astronet import advice
 from astronet.experiments import FIGURES
 from astronet.sweeps import sweep_figure
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
 inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
 summary, runs = pd.read_parquet(inp.summary), pd.read_parquet(inp.runs)
+advice.report(advice.single_point(snakemake.wildcards.experiment, len(summary)))  # noqa: F821
 for group in FIGURES:
     sweep_figure(group, summary, runs, dict(params.grid), snakemake.wildcards.experiment, params.settings, out[group])  # noqa: F821

@@ -1,0 +1,57 @@
+"""Warnings where a result is likely not what was meant (astronet.advice), and the sweep figures
+drawing no confidence interval from fewer than three seeds."""
+
+import numpy as np
+import pytest
+
+from astronet import advice, sweeps
+
+
+def _record(ca_peak, threshold=0.19669, window=(200.0, 1200.0)):
+    return {"metrics": {"ca_peak": ca_peak}, "settings": {"ca_threshold": threshold}, "window_ms": list(window)}
+
+
+def test_few_seeds():
+    assert advice.few_seeds("exp", [3, 5]) is None
+    assert "exp: 2 seed(s) per point" in advice.few_seeds("exp", [2, 3])
+    assert "no statistics across seeds" in advice.few_seeds("exp", [1])
+
+
+def test_single_point():
+    assert advice.single_point("exp", 4) is None
+    assert "exp has a single point" in advice.single_point("exp", 1)
+
+
+def test_no_sic_when_ca_stays_below_the_threshold_in_every_run():
+    below = [_record(0.1), _record(0.15)]
+    message = advice.no_sic("coupling", below, ["w_a2n"])
+    assert "Ca_astro never exceeds the SIC threshold (0.19669 µM; highest peak 0.15 µM)" in message
+    assert "[200, 1200) ms of any of its 2 run(s)" in message and "every w_a2n gives the same result" in message
+    assert "w_a2n has no effect" in advice.no_sic("pool", below, ["pool_size"])
+    assert advice.no_sic("coupling", [*below, _record(0.25)], ["w_a2n"]) is None  # one run crosses
+    assert advice.no_sic("coupling", [_record(None)], ["w_a2n"]) is None  # no astrocyte samples
+
+
+def test_report_issues_result_warnings():
+    with pytest.warns(advice.ResultWarning, match="single point"):
+        advice.report(None, advice.single_point("exp", 1))
+
+
+@pytest.mark.parametrize("n_seeds, drawn", [(2, False), (3, True)])
+def test_sweep_figures_draw_no_confidence_interval_below_three_seeds(tmp_path, n_seeds, drawn):
+    import matplotlib
+
+    rng = np.random.default_rng(1)
+    records = [
+        {"experiment": "exp", "run": f"w-{w}__s-{s}", "point": {"w_a2n": w, "rng_seed": s},
+         "metrics": {m: float(rng.normal(1.0, 0.1)) for m in sweeps.METRIC_NAMES}, "cost": {}}
+        for w in (0.5, 1.0) for s in range(1, n_seeds + 1)
+    ]  # fmt: skip
+    runs = sweeps.runs_table(records, ["w_a2n"])
+    summary = sweeps.summary_table(runs, ["w_a2n"])
+    assert summary["rate_E_ci95"].notna().all()  # the table keeps the interval
+    path = tmp_path / "activity.svg"
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        sweeps.sweep_figure("activity", summary, runs, {"w_a2n": [0.5, 1.0]}, "exp", {"dpi": 40}, path)
+    svg = path.read_text()
+    assert ("no CI where n &lt; 3" in svg) is not drawn

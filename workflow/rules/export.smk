@@ -1,0 +1,29 @@
+# Optional exports of a run for other tools (not built by default):
+#   snakemake --cores all results/<experiment>/<run>/run.nwb    one run as NWB
+#   snakemake --cores all nwb                                    every run of the `targets` experiments
+
+
+rule export_nwb:
+    input:
+        spikes="results/{experiment}/{run}/spikes.parquet",
+        astrocytes="results/{experiment}/{run}/astrocytes.parquet",
+        neurons="results/{experiment}/{run}/neurons.parquet",
+        metadata="results/{experiment}/{run}/metadata.json",
+    output:
+        "results/{experiment}/{run}/run.nwb",
+    params:
+        # A shell command like aggregate's: an absolute path that stays the same between runs.
+        script=os.path.join(workflow.basedir, "workflow", "scripts", "export_nwb.py"),
+        run_dir=lambda wildcards, input: os.path.dirname(input.metadata),
+    log:
+        "results/{experiment}/{run}/logs/export_nwb.log",
+    conda:
+        "../../envs/astronet.yaml"
+    shell:
+        "python {params.script:q} {params.run_dir:q} {output:q} > {log:q} 2>&1"
+
+
+rule nwb:
+    input:
+        [f"{run_dir(run)}/run.nwb" for exp in config["targets"] for run in RUNS[exp]],
+    localrule: True
