@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from astronet import experiments, sweeps
-from astronet.config import ConfigError, validate_config
+from astronet.config import ConfigError, population_sizes, validate_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -175,8 +175,33 @@ def test_builtin_experiments_are_valid_and_replicated():
         settings = experiments.analysis_settings(cfg, name)
         for run in runs[name]:
             experiments.check_analysis(settings, run.params, name)
-            assert run.params["N_ex"] + run.params["N_in"] <= 1000  # laptop-sized
+            sizes = population_sizes(run.params)
+            assert sizes["E"] + sizes["I"] <= 2000  # laptop-sized, by scale: the full network's in-degrees
+            assert run.params["p_primary"] / run.params["scale"] * sizes["E"] == pytest.approx(800)
     assert cfg["targets"] == ["reference"]
+
+
+def test_jiang2025_experiments_are_the_papers():
+    """Sparse and Synchronous with the paper's protocol at full scale, three seeds, and the controls."""
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    runs = validate_config(copy.deepcopy(cfg))
+    sparse = runs["sparse"][0].params
+    assert [r.params["rng_seed"] for r in runs["sparse"]] == [1, 2, 3]
+    assert (sparse["t_presim"], sparse["sim_time"], sparse["scale"], sparse["N_rec_mm"]) == (1000.0, 10000.0, 1.0, 100)
+    reference = runs["reference"][0].params
+    same_model = {"t_presim", "sim_time", "n_vp", "N_rec_mm", "rng_seed"}
+    assert {k for k in sparse if sparse[k] != reference[k]} <= same_model  # NEST's example otherwise
+    for control, changed in (("synchronous", {"d_i": 2.0, "tau_syn_in": 2.0}), ("sparse_no_tripartite", {"tripartite": False}),
+                             ("sparse_a2n_delay", {"d_a2n": 0.1}), ("synchronous_no_tripartite", {"d_i": 2.0, "tau_syn_in": 2.0, "tripartite": False}),
+                             ("synchronous_a2n_delay", {"d_i": 2.0, "tau_syn_in": 2.0, "d_a2n": 0.1})):
+        params = runs[control][0].params
+        assert {k: v for k, v in params.items() if v != sparse[k]} == changed, control
+        assert len(runs[control]) == 3
+    pools = runs["pool_size_full"]
+    assert [r.params["pool_size"] for r in pools] == [10, 100, 1000, 10000]
+    assert all(r.params["record_connections"] and r.params["scale"] == 1.0 for r in pools)
+    fig3 = experiments.comparison_runs(cfg, runs)["jiang2025_fig3"]["runs"]
+    assert {label: run.path for label, run in fig3.items()} == {"Sparse": "sparse/rng_seed-1", "Synchronous": "synchronous/rng_seed-1"}
 
 
 # --------------------------------------------------------------------------------------------
