@@ -228,6 +228,15 @@ def test_metadata_without_row_counts(run_dir):
     assert_refused(run_dir, metadata_file(1), "incomplete metadata, without rows")
 
 
+def test_recording_from_before_provenance_aggregates_with_none(run_dir):
+    """Recordings written before metadata held provenance are complete; their provenance is null."""
+    for rank in (0, 1):
+        _edit_metadata(run_dir, rank, lambda m: m.pop("provenance"))
+    meta = aggregate(run_dir / "raw", run_dir)
+    assert meta["provenance"] is None and [r["host"] for r in meta["ranks"]] == [None, None]
+    assert pq.read_table(run_dir / "spikes.parquet").num_rows > 0
+
+
 def test_metadata_row_count_altered(run_dir):
     _edit_metadata(run_dir, 1, lambda m: m["rows"].update(neurons=m["rows"]["neurons"] + 5))
     assert_refused(run_dir, rank_file("neurons", 1), "rank 1 wrote")

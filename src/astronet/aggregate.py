@@ -43,11 +43,12 @@ def _fail(raw: Path, file: str, why: str) -> None:
     raise RecordingError(f"run {raw.parent}: {raw / file}: {why}; rerun the simulation of this run")
 
 
-# Keys every rank writes into its metadata file (see astronet.simulate.run and RankWriter.close).
+# Keys every rank writes into its metadata file (see astronet.simulate.run and RankWriter.close);
+# "provenance" too, except in recordings of astronet 0.1 before it was recorded (then null).
 METADATA_KEYS = (
     "rank", "n_ranks", "threads", "n_vp", "nest_version", "build_info", "parameters", "model_parameters",
     "populations", "recorded_nodes", "connections_local", "timers_s", "nest_timers_s", "real_time_factor",
-    "peak_memory_mib", "provenance", "rows", "files",
+    "peak_memory_mib", "rows", "files",
 )
 RANK_FILE = re.compile(r".+-rank(\d+)\.(parquet|json)")
 
@@ -194,11 +195,12 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> None:
 def merged_metadata(metas: list[dict]) -> dict:
     """One run's metadata: shared facts once, per-rank timers and memory, summed connection counts."""
     first = metas[0]
-    shared = {k: first[k] for k in ("n_ranks", "threads", "n_vp", "nest_version", "build_info", "provenance", "parameters", "model_parameters", "populations")}
+    shared = {k: first[k] for k in ("n_ranks", "threads", "n_vp", "nest_version", "build_info", "parameters", "model_parameters", "populations")}
+    shared["provenance"] = first.get("provenance")
     connections = {k: sum(m["connections_local"][k] for m in metas) for k in first["connections_local"]}
     recorded = {k: first["recorded_nodes"][k] for k in first["recorded_nodes"]}
     per_rank = [
-        {"rank": m["rank"], "timers_s": m["timers_s"], "nest_timers_s": m["nest_timers_s"], "peak_memory_mib": m["peak_memory_mib"], "rows": m["rows"], "host": m["provenance"]["host"]}
+        {"rank": m["rank"], "timers_s": m["timers_s"], "nest_timers_s": m["nest_timers_s"], "peak_memory_mib": m["peak_memory_mib"], "rows": m["rows"], "host": (m.get("provenance") or {}).get("host")}
         for m in metas
     ]
     timers = {k: max(m["timers_s"][k] for m in metas) for k in first["timers_s"]}

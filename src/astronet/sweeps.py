@@ -193,7 +193,7 @@ def provenance_rows(meta: dict, record: dict) -> list[tuple[str, str, object]]:
     add("metrics", record["metrics"])
     add("analysis", {"window_ms": f"[{record['window_ms'][0]:g}, {record['window_ms'][1]:g})", **record["settings"], **record["n_recorded"]})
     bi = meta.get("build_info", {})
-    add("provenance", meta.get("provenance", {}))
+    add("provenance", meta.get("provenance") or {})
     add("software", {"nest_version": meta.get("nest_version"), **{f"nest_build.{k}": bi.get(k) for k in ("built", "have_mpi", "have_gsl", "have_threads", "threads_model", "ndebug", "host")}})
     add("execution", {"mpi_ranks": meta.get("n_ranks"), "threads_per_rank": meta.get("threads"), "n_vp": meta.get("n_vp"),
                       "timers_s": meta.get("timers_s"), "real_time_factor": meta.get("real_time_factor"), "peak_memory_mib": meta.get("peak_memory_mib")})
