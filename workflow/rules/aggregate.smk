@@ -8,7 +8,6 @@ rule aggregate:
         summary="results/{experiment}/{run}/summary.csv",
         metadata="results/{experiment}/{run}/metadata.json",
     params:
-        python=sys.executable,
         # Run as a shell command, not with `script:`, whose preamble imports Snakemake into the job
         # (~0.1 s). An absolute path that stays the same between runs (workflow.source_path's does not).
         script=os.path.join(workflow.basedir, "workflow", "scripts", "aggregate.py"),
@@ -18,7 +17,7 @@ rule aggregate:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "{params.python} {params.script:q} {input:q} {params.out_dir:q} > {log:q} 2>&1"
+        "ASTRONET_ERRORS_FD=3 {PYTHON} {params.script:q} {input:q} {params.out_dir:q} 3>&2 > {log:q} 2>&1"
 
 
 rule aggregate_connections:

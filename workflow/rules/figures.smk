@@ -25,7 +25,6 @@ rule figures:
         ),
     params:
         settings=lambda wildcards: json.dumps(figure_settings(wildcards), sort_keys=True),
-        python=sys.executable,
         # Run as a shell command, not with `script:`, whose preamble imports Snakemake into the job
         # (~0.1 s). An absolute path that stays the same between runs (workflow.source_path's does not).
         script=os.path.join(workflow.basedir, "workflow", "scripts", "figures.py"),
@@ -36,5 +35,5 @@ rule figures:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "{params.python} {params.script:q} {params.settings:q} {threads} {input.spikes:q} {input.astrocytes:q} "
-        "{input.neurons:q} {input.metadata:q} {output.raster:q} {output.dynamics:q} {output.rate_distribution:q} > {log:q} 2>&1"
+        "ASTRONET_ERRORS_FD=3 {PYTHON} {params.script:q} {params.settings:q} {threads} {input.spikes:q} {input.astrocytes:q} "
+        "{input.neurons:q} {input.metadata:q} {output.raster:q} {output.dynamics:q} {output.rate_distribution:q} 3>&2 > {log:q} 2>&1"
