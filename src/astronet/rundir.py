@@ -174,8 +174,13 @@ def _check_damage(run_dir: Path) -> None:
     derived = [run_dir / name for name in DERIVED if (run_dir / name).exists()]
     if not made and not derived:
         return
-    problems = [f"{t.name} is {d}" for t in tables if (d := _parquet_damage(t))]
-    problems += [f"{name} is missing" for name in ("summary.csv", "metadata.json") if not (run_dir / name).exists()]
+    # Present but damaged tables are never used. Missing ones matter once something was made from
+    # them: Snakemake then calls the run up to date; before that (an interrupted aggregation) it
+    # redoes the aggregation itself.
+    problems = [f"{t.name} is {d}" for t in tables if t.exists() and (d := _parquet_damage(t))]
+    if derived:
+        problems += [f"{t.name} is missing" for t in tables if not t.exists()]
+        problems += [f"{name} is missing" for name in ("summary.csv", "metadata.json") if not (run_dir / name).exists()]
     if not problems:
         return
     remake = " ".join(str(p) for p in [*made, *derived])

@@ -175,8 +175,9 @@ def mpi_launcher(wildcards, resources):
     return launcher
 
 
-def simulate_mem_mb(wildcards):
-    return request_memory_mib(run_params(wildcards))
+def simulate_mem_mb(wildcards, attempt):
+    """Slurm's --mem of a simulation; grows with Snakemake's attempt (retries in profiles/slurm)."""
+    return request_memory_mib(run_params(wildcards), config["resources"]["mem_margin"], attempt)
 
 
 def simulate_runtime_min(wildcards):
