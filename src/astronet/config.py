@@ -599,6 +599,9 @@ def validate_global(config: dict, schema: dict | None = None) -> None:
     if errors:
         raise _schema_error(errors[0])
     for target in config["targets"]:
+        for name in config["experiments"]:
+            if not isinstance(name, str) and str(name).lower() == str(target).lower():
+                _check_experiment_name(name)  # the target names it: its ConfigError says why it does not match
         if target not in config["experiments"]:
             raise ConfigError(
                 f"invalid value for 'targets': {target!r} (not an experiment).{_did_you_mean(target, map(str, config['experiments']))}"
