@@ -12,8 +12,8 @@ rule run_parameters:
         "../../envs/astronet.yaml"
     shell:
         # Written next to the output and renamed: a killed job never leaves a truncated file, and a
-        # failed one (a full disk) no temporary file.
-        "printf '%s\\n' {params.json:q} > {output}.tmp 2> {log} && mv {output}.tmp {output} "
+        # failed one (a full disk) no temporary file; its error goes to Snakemake's stderr.
+        "printf '%s\\n' {params.json:q} > {output}.tmp && mv {output}.tmp {output} 2> {log} "
         "|| {{ rc=$?; rm -f {output}.tmp; echo 'writing {output} failed' >&2; exit $rc; }}"
 
 
