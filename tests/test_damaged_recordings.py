@@ -173,7 +173,7 @@ def test_times_outside_the_simulation(run_dir):
     path = run_dir / "raw" / rank_file("spikes", 0)
     table = pq.read_table(path)
     _write(table.set_column(1, "time", pc.add(table.column("time"), 1000.0)), path)
-    assert_refused(run_dir, path.name, "outside the simulated 0..200.0 ms")
+    assert_refused(run_dir, path.name, "outside the recorded (0, 200] ms")
 
 
 def test_left_over_file_of_another_rank_count(run_dir):

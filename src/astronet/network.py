@@ -17,6 +17,7 @@ import time
 
 from . import recording
 from .config import chunk_ms, population_sizes, total_sim_time
+from .resources import simulate_core_s_per_ms
 
 NEURON_MODEL = "aeif_cond_alpha_astro"
 ASTROCYTE_MODEL = "astrocyte_lr_1994"
@@ -65,9 +66,12 @@ class BoundedSteps:
 
     MAX_STEP_WALL_S = 1.0
 
-    def __init__(self, nest, slice_steps: int, dt: float):
+    def __init__(self, nest, slice_steps: int, dt: float, fixed_steps: int | None = None):
+        """``fixed_steps``: time steps per call, for MPI runs, whose ranks must all make the same
+        calls (each rank's own clock would split them differently); None: adapt to the clock."""
         self.nest, self.slice, self.dt = nest, max(1, slice_steps), dt
-        self.per_call = self.slice
+        self.fixed = fixed_steps is not None
+        self.per_call = max(self.slice, fixed_steps // self.slice * self.slice) if self.fixed else self.slice
 
     def run_until(self, end: int, done: int) -> int:
         """Simulate from time step ``done`` to ``end`` (within one Prepare/Cleanup); returns ``end``."""
@@ -78,7 +82,9 @@ class BoundedSteps:
             self.nest.Run((stop - done) * self.dt)
             wall = time.perf_counter() - t0
             full = stop - done >= self.per_call
-            if wall > self.MAX_STEP_WALL_S:
+            if self.fixed:
+                pass
+            elif wall > self.MAX_STEP_WALL_S:
                 self.per_call = max(self.slice, self.per_call // 2)
             elif wall < self.MAX_STEP_WALL_S / 4 and full:
                 self.per_call *= 2
@@ -263,7 +269,10 @@ class Network:
         report_steps = max(1, math.ceil(total_steps / reports))
         done = 0
         in_nest = flushing = 0.0
-        steps = BoundedSteps(nest, round(nest.min_delay / dt), dt)
+        fixed = None
+        if nest.NumProcesses() > 1:  # the same calls on every rank: from the expected speed
+            fixed = max(1, round(BoundedSteps.MAX_STEP_WALL_S * p["n_vp"] / simulate_core_s_per_ms(p) / dt))
+        steps = BoundedSteps(nest, round(nest.min_delay / dt), dt, fixed)
         while done < total_steps:
             end = min(done + chunk_steps, total_steps)
             t1 = time.perf_counter()

@@ -103,12 +103,17 @@ def estimate_memory_mib(p: dict, costs: dict | None = None) -> int:
     return math.ceil(fixed + variable / 2**20)
 
 
+def simulate_core_s_per_ms(p: dict) -> float:
+    """Expected work of simulating 1 ms of model time (core-seconds), from RUNTIME_COST."""
+    sizes = population_sizes(p)
+    return (sizes["E"] + sizes["I"]) / 1000.0 * RUNTIME_COST["per_neuron_second_s"]
+
+
 def estimate_runtime_min(p: dict) -> int:
     """Generous wall-time request for the simulate job (minutes)."""
     c = RUNTIME_COST
     n_conn = sum(expected_connections(p).values())
-    sizes = population_sizes(p)
-    work = n_conn * c["per_connection_s"] + (sizes["E"] + sizes["I"]) * total_sim_time(p) / 1000.0 * c["per_neuron_second_s"]
+    work = n_conn * c["per_connection_s"] + total_sim_time(p) * simulate_core_s_per_ms(p)
     per_vp = work / p["n_vp"]
     return max(c["minimum_min"], math.ceil(3 * per_vp / 60))
 
