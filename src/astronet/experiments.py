@@ -60,17 +60,17 @@ def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
 
 
 def check_figure_window(config: dict, experiment: str, runs: list, settings: dict) -> None:
-    """figures.t_start, if set, lies within each run's analysis window, at least one rate bin before its end."""
+    """figures.t_start, if set, lies within each run's recording, at least one rate bin before its end."""
     figures = config["figures"]
     t_start = figures.get("t_start")
     if t_start is None:
         return
     for run in runs:
-        t0, t1 = analysis_window(settings, run.params)
+        t0, t1 = recording_window(run.params)
         if not t0 <= t_start <= t1 - figures["rate_bin_ms"]:
             raise ConfigError(
                 f"invalid value for 'figures.t_start': {t_start!r} (the plotted window [t_start, t_presim + sim_time) "
-                f"must start within run {run.path}'s analysis window [{t0:g}, {t1:g}) ms, at least rate_bin_ms = "
+                f"must start within run {run.path}'s recording [{t0:g}, {t1:g}) ms, at least rate_bin_ms = "
                 f"{figures['rate_bin_ms']:g} ms before its end; leave t_start out to start with the analysis window)"
             )
 
