@@ -24,6 +24,7 @@ import yaml
 
 from astronet.config import validate_config
 from astronet.recording import write_json_atomic
+from mpi_support import mpi_env, mpiexec_env
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
@@ -42,11 +43,20 @@ def snakemake_cmd(workdir: Path, *args: str) -> list[str]:
             "--cores", "1", *args, "--configfile", str(workdir / "config.yaml")]
 
 
-def start(workdir: Path, *args: str) -> subprocess.Popen:
-    (workdir / "config.yaml").write_text(yaml.safe_dump(LONG))
+def start(workdir: Path, *args: str, ranks: int = 1) -> subprocess.Popen:
+    """Snakemake on the long run; with ranks > 1 an MPI run (NEST's MPI build, mpiexec)."""
+    config = json.loads(json.dumps(LONG))
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if ranks > 1:
+        config["params"].update(n_vp=ranks, mpi_ranks=ranks)
+        env = {**mpiexec_env(mpi_env()), "PYTHONWARNINGS": "ignore"}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     log = open(workdir / "snakemake.out", "w")
-    return subprocess.Popen(snakemake_cmd(workdir, *args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    return subprocess.Popen(snakemake_cmd(workdir, *args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+
+
+def descendants(proc: subprocess.Popen) -> list[psutil.Process]:
+    return psutil.Process(proc.pid).children(recursive=True)
 
 
 def simulation_of(proc: subprocess.Popen, timeout: float = 120.0) -> psutil.Process:
@@ -86,9 +96,9 @@ def cleanup(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-@pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_stops_the_run_at_once(tmp_path, presses):
-    proc = start(tmp_path)
+@pytest.mark.parametrize("presses,ranks", [(1, 1), (2, 1), (1, 2)], ids=["once", "twice", "mpi"])
+def test_ctrl_c_stops_the_run_at_once(tmp_path, presses, ranks):
+    proc = start(tmp_path, ranks=ranks)
     try:
         sim = simulation_of(proc)
         everything = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
@@ -103,27 +113,32 @@ def test_ctrl_c_stops_the_run_at_once(tmp_path, presses):
     assert proc.returncode != 0
     run = tmp_path / RUN
     assert not (run / "raw").exists()
-    if presses == 1:
+    if presses == 1 and ranks == 1:
         assert "stopped by Ctrl-C" in (run / "logs" / "simulate.log").read_text()
     # Snakemake released its lock; the next run starts (a dry run here) without --unlock.
     again = subprocess.run(snakemake_cmd(tmp_path, "--dry-run"), capture_output=True, text=True)
     assert again.returncode == 0 and "rule simulate" in again.stdout, again.stdout + again.stderr
 
 
-def test_simulation_ends_with_snakemake(tmp_path):
-    """Snakemake killed on its own (not its process group): its simulation does not run on."""
-    proc = start(tmp_path)
+@pytest.mark.parametrize("ranks", [1, 2], ids=["threads", "mpi"])
+def test_simulation_ends_with_snakemake(tmp_path, ranks):
+    """Snakemake killed on its own (not its process group): no process of its run runs on (with
+    MPI: neither the launcher nor a rank)."""
+    proc = start(tmp_path, ranks=ranks)
+    run_processes = []
     try:
-        sim = simulation_of(proc)
+        simulation_of(proc)
+        run_processes = descendants(proc)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
-        wait_gone([sim], STOP_WITHIN_S)
+        wait_gone(run_processes, STOP_WITHIN_S)
     finally:
         cleanup(proc)
-        try:
-            psutil.Process(sim.pid).kill()
-        except psutil.NoSuchProcess:
-            pass
+        for child in run_processes:
+            try:
+                child.kill()
+            except psutil.NoSuchProcess:
+                pass
     assert not (tmp_path / RUN / "raw").exists()
 
 
