@@ -30,7 +30,8 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from astronet.config import ConfigError, check_cross_field, param_defaults, retype_cli_overrides, validate_config
+from astronet.config import ConfigError, check_config_file, check_cross_field, param_defaults, retype_cli_overrides, validate_config
+from astronet.experiments import check_figure_window, experiment_analysis
 from astronet.resources import available_memory_mib, check_memory, estimate_memory_mib
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,6 +163,18 @@ CASES = [
     Case("experiment-name", "experiments: {a/b: {description: x}}", ("invalid experiment name 'experiments.a/b'", "names a directory")),
     Case("no-experiments", "params: {sim_time: 100.0}", ("'experiments' is a required property",), alone=True, file=True),
     Case("empty-experiments", "experiments: {}", ("'experiments'", "{}", "should be non-empty"), alone=True),
+    # --- accepted by earlier versions, then failing late (issue 11) ----------------------------------
+    Case("experiment-name-number", "experiments: {2024: {description: x}}\ntargets: ['2024']",
+         ("invalid experiment name 'experiments.2024'", "YAML reads it as the int 2024", "quote it"), file=True),
+    Case("experiment-name-boolean", "experiments: {true: {description: x}}", ("invalid experiment name 'experiments.True'", "YAML reads it as the bool True")),
+    Case("experiment-name-is-a-rule", "experiments: {scaling: {description: x}}\ntargets: [scaling]",
+         ("invalid experiment name 'experiments.scaling'", "name of one of the workflow's rules"), file=True),
+    Case("no-spikes-recorded", "params: {N_rec_spk: 0}", ("'params.N_rec_spk'", "0", "must be integer >= 1 or all"), file=True),
+    Case("figure-window-after-the-recording", "figures: {t_start: 500.0}", ("'figures.t_start'", "500.0", "[0, 200) ms"), file=True,
+         cli=("figures={t_start: 500.0}",)),
+    Case("rec-interval-longer-than-sim-time", "params: {rec_interval: 300.0}", ("'params.rec_interval'", "300.0", "there is none"), file=True),
+    Case("rec-interval-equal-to-sim-time", "params: {rec_interval: 200.0}", ("'params.rec_interval'", "200.0", "no IP3, Ca_astro or I_SIC would be recorded")),
+    Case("integer-as-quoted-string", "params: {pool_size: '10'}", ("'params.pool_size'", "'10'", "as a whole number, e.g. 10")),
     # --- resources ---------------------------------------------------------------------------------
     Case("memory-limit", "resources: {max_mem_mb: 100}", ("estimated peak memory", "exceeds the 100 MiB resources.max_mem_mb allows", "Lower params.scale",
          "resources.max_mem_mb"), file=True, cli=("resources={max_mem_mb: 100}",)),
@@ -189,9 +202,10 @@ def load(case: Case) -> dict:
 
 
 def validate_like_workflow(config: dict) -> None:
-    """What workflow/rules/common.smk does at load time."""
+    """What workflow/rules/common.smk does at load time for the experiments it builds."""
     runs = validate_config(config)
-    for exp_runs in runs.values():
+    for name, exp_runs in runs.items():
+        check_figure_window(config, name, exp_runs, experiment_analysis(config, name, exp_runs))
         for run in exp_runs:
             check_memory(run, config["resources"]["max_mem_mb"])
 
@@ -424,3 +438,107 @@ def test_tic_rule_matches_nest(nest, dt):
     except ConfigError as err:
         ours = "tic" not in str(err)
     assert ours == _nest_accepts(nest, set_resolution)
+
+
+# --- valid settings that must run (issue 11) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("yaml_text,expected", [
+    ("params: {n_vp: 2.0, N_rec_mm: 20.0, pool_size: 10.0, rng_seed: 5.0}", {"n_vp": 2, "N_rec_mm": 20, "pool_size": 10, "rng_seed": 5}),
+    ("params: {pool_size: 1.0e+1, N_rec_spk: 100.0, mpi_ranks: 1.0}", {"pool_size": 10, "N_rec_spk": 100, "mpi_ranks": 1}),
+    ("experiments: {reference: {seeds: [7.0, 8]}}", {"rng_seed": 7}),
+    ("experiments: {reference: {grid: {pool_size: [1.0, 10.0]}}}", {"pool_size": 1}),
+], ids=["params", "exponent", "seeds", "grid"])
+def test_whole_number_floats_are_integers(yaml_text, expected):
+    """2.0 where a count is asked for means 2: every value reaches NEST as an int, and names the run as an int."""
+    config = load(Case("", yaml_text, ()))
+    validate_like_workflow(config)
+    run = validate_config(config)["reference"][0]
+    for key, value in expected.items():
+        assert run.params[key] == value and type(run.params[key]) is int, (key, run.params[key])
+    assert ".0" not in run.name, run.name
+
+
+def test_zip_without_a_grid_is_one_run():
+    config = load(Case("", "experiments: {reference: {zip: true}}", ()))
+    validate_like_workflow(config)
+    assert [r.name for r in validate_config(config)["reference"]] == ["rng_seed-143202461"]
+
+
+def test_cli_string_stays_a_string():
+    """A --config leaf is not parsed into a mapping: Snakemake already parsed the structure."""
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    overrides = {"experiments": {"reference": {"description": "test: small network", "seeds": ["7"]}}, "params": {"N_rec_mm": "all"}}
+    update_config(config, copy.deepcopy(overrides))
+    retype_cli_overrides(config, overrides)
+    runs = validate_config(config)
+    assert config["experiments"]["reference"]["description"] == "test: small network"
+    assert runs["reference"][0].params["rng_seed"] == 7 and runs["reference"][0].params["N_rec_mm"] == "all"
+
+
+def test_duplicate_key_in_config_file(tmp_path):
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("params:\n  sim_time: 100.0\n  n_vp: 1\n  sim_time: 200.0\n")
+    with pytest.raises(ConfigError, match=r"duplicate key 'sim_time' on line 4 \(first given on line 2\)"):
+        check_config_file(dup)
+    check_config_file(REPO / "config" / "config.yaml")  # its `<<: *laptop` merges are no duplicates
+    proc = snakemake(tmp_path, "--configfile", str(TEST_CONFIG), str(dup))
+    assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", "dup.yaml", "duplicate key 'sim_time'"))
+
+
+def test_rule_names_are_the_workflows(tmp_path):
+    from astronet.config import RULE_NAMES
+
+    proc = snakemake(tmp_path, "--configfile", str(TEST_CONFIG), "--list-rules")
+    assert proc.returncode == 0, proc.stderr
+    listed = set(proc.stdout.split()) - {"reference"}  # the experiment's own rule
+    assert listed == RULE_NAMES
+
+
+def test_readme_quick_run_is_accepted(tmp_path):
+    """README's first example on config/config.yaml: experiments that are not built do not refuse it,
+    but are warned about; building one of them is refused."""
+    config = str(REPO / "config" / "config.yaml")
+    proc = snakemake(tmp_path, "--configfile", config, "--dry-run", "--config", "params={scale: 0.5, sim_time: 200}")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "Warning: experiment 'pool_size' is not built by this invocation" in out and "pool_size-1000" in out
+    assert "rule simulate" in out
+    proc = snakemake(tmp_path, "pool_size", "--configfile", config, "--dry-run", "--config", "params={scale: 0.5, sim_time: 200}")
+    assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", "experiments.pool_size run pool_size-1000", "N_astro x scale = 500"))
+
+
+@pytest.mark.parametrize("args", [
+    ("--config", "params={pool_type: block, pool_size: 1}"),
+    ("--config", 'experiments={reference: {description: "test: small network"}}'),
+    ("--config", "experiments={other: {descripton: typo}}"),
+], ids=["block-pools-top-level", "quoted-string", "typo-in-an-experiment-not-built"])
+def test_valid_settings_run(tmp_path, args):
+    config = str(REPO / "config" / "config.yaml")
+    proc = snakemake(tmp_path, "--configfile", config, "--dry-run", *args)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    if "typo" in args[1]:
+        assert "Warning: experiment 'other'" in proc.stderr and "Did you mean 'description'?" in proc.stderr
+
+
+@pytest.mark.parametrize("target,expect", [
+    ("results/nope/rng_seed-1/metadata.json", ("invalid target", "no experiment 'nope' is configured", "reference")),
+    ("results/reference/rng_seed-1/metadata.json", ("invalid target", "has no run 'rng_seed-1'", "rng_seed-143202461")),
+], ids=["experiment", "run"])
+def test_unknown_target_is_refused(tmp_path, target, expect):
+    proc = snakemake(tmp_path, target, "--configfile", str(TEST_CONFIG))
+    assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", *expect))
+    assert "KeyError" not in proc.stderr
+
+
+def test_whole_number_floats_simulate(tmp_path):
+    """Counts written as floats reach NEST as integers: a real run through snakemake."""
+    cfg = tmp_path / "floats.yaml"
+    cfg.write_text("params: {sim_time: 50.0, n_vp: 1.0, N_ex: 80.0, N_in: 20, N_astro: 100, N_rec_mm: 5.0, N_rec_spk: 50.0, pool_size: 1.0e+1}\n"
+                   "experiments: {reference: {description: floats, seeds: [7.0]}}\n")
+    proc = snakemake(tmp_path, "results/reference/rng_seed-7/metadata.json", "--configfile", str(cfg))
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    import json
+
+    meta = json.loads((tmp_path / "results/reference/rng_seed-7/metadata.json").read_text())
+    assert meta["parameters"]["pool_size"] == 10 and meta["n_vp"] == 1 and meta["recorded_nodes"]["neurons"] == 5

@@ -11,7 +11,8 @@
 #     CPUs from nproc, RealMemory a bit under the available memory;
 #   - no cgroups (proctrack/linuxproc, task/none), select/cons_tres + CR_Core_Memory
 #     (so --mem requests are accepted and counted), DefMemPerCPU so jobs without a
-#     memory request do not take the whole node;
+#     memory request do not take the whole node; jobacct_gather/linux with
+#     OverMemoryKill, so a job step using more than its --mem is killed;
 #   - MpiDefault=pmix when Slurm and OpenMPI both support it (Debian 12: yes), so
 #     `srun -n 2 ./mpi_prog` starts 2 OpenMPI ranks of one MPI_COMM_WORLD;
 #   - no accounting daemon (AccountingStorageType=accounting_storage/none), and a
@@ -155,7 +156,11 @@ SlurmdDebug=info
 # no cgroups: containers rarely delegate cgroup v2 controllers
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
+# memory is enforced without cgroups: slurmd samples each job's processes every second and kills
+# a job step that uses more than its --mem (as a cluster does), so that requests are tested
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 SchedulerType=sched/backfill

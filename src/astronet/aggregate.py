@@ -33,6 +33,7 @@ from .config import recording_window
 from .lean import to_numpy
 from .recording import TABLES, metadata_file, write_json_atomic
 from .units import with_units
+from .rundir import params_id
 
 
 class RecordingError(RuntimeError):
@@ -188,8 +189,12 @@ def population_of(senders: np.ndarray, populations: dict[str, list[int]]) -> pa.
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # e.g. a full disk: no half-written temporary file stays
+        raise
 
 
 def merged_metadata(metas: list[dict]) -> dict:
@@ -206,6 +211,7 @@ def merged_metadata(metas: list[dict]) -> dict:
     timers = {k: max(m["timers_s"][k] for m in metas) for k in first["timers_s"]}
     return {
         **shared,
+        "params_id": params_id(first["parameters"]),
         "connections": connections,
         "recorded_nodes": recorded,
         "timers_s": timers,
@@ -222,6 +228,18 @@ def _mean(table: pa.Table, column: str) -> float:
     return pc.mean(table.column(column)).as_py() if table.num_rows else math.nan
 
 
+def mean_by_population(table: pa.Table, column: str, populations: dict[str, list[int]]) -> dict[str, float]:
+    """Mean of ``column`` over the rows of each neuron population (E, I), by sender id; NaN for a
+    population without rows."""
+    if not table.num_rows:
+        return {}
+    labels = population_of(to_numpy(table.column("sender")), populations)
+    values = to_numpy(table.column(column))
+    index = to_numpy(labels.indices)
+    names = labels.dictionary.to_pylist()
+    return {name: float(values[index == i].mean()) if np.any(index == i) else math.nan for i, name in enumerate(names)}
+
+
 def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: dict) -> list[dict]:
     """Per-population counts, recorded nodes and mean rates (spikes/s over recorded neurons); one dict per row."""
     p = meta["parameters"]
@@ -232,7 +250,7 @@ def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: di
     names = population.dictionary.to_pylist() if population is not None else []
     counts = np.bincount(to_numpy(population.indices), minlength=len(names)) if population is not None else []
     pop_counts = dict(zip(names, (int(c) for c in counts)))
-    sic = _mean(neurons, "I_SIC")
+    sic = mean_by_population(neurons, "I_SIC", pops)
     rows = []
     first_neuron = pops["E"][0]
     for name in ("E", "I"):
@@ -242,7 +260,7 @@ def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: di
         recorded = int(np.clip(first_neuron + n_rec_spk - lo, 0, n))
         n_spk = pop_counts.get(name, 0)
         rate = n_spk / recorded / t_sim_s if recorded else math.nan
-        rows.append(dict(zip(SUMMARY_COLUMNS, [name, n, recorded, n_spk, rate, math.nan, math.nan, sic])))
+        rows.append(dict(zip(SUMMARY_COLUMNS, [name, n, recorded, n_spk, rate, math.nan, math.nan, sic.get(name, math.nan)])))
     lo, hi = pops["astrocytes"]
     astro_row = ["astrocytes", hi - lo + 1, meta["recorded_nodes"]["astrocytes"], 0, math.nan, _mean(astro, "Ca_astro"), _mean(astro, "IP3"), math.nan]
     rows.append(dict(zip(SUMMARY_COLUMNS, astro_row)))
@@ -259,11 +277,15 @@ def write_summary_csv(rows: list[dict], path: Path) -> None:
     """CSV as pandas writes it (empty field for NaN, shortest round-trip floats), atomically."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", newline="") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow(SUMMARY_COLUMNS)
-        out.writerows([_csv_value(row[c]) for c in SUMMARY_COLUMNS] for row in rows)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", newline="") as fh:
+            out = csv.writer(fh, lineterminator="\n")
+            out.writerow(SUMMARY_COLUMNS)
+            out.writerows([_csv_value(row[c]) for c in SUMMARY_COLUMNS] for row in rows)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def aggregate(raw: Path, out_dir: Path) -> dict:

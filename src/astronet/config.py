@@ -86,22 +86,101 @@ def _check_finite(value, where: str) -> None:
             _check_finite(item, f"{where}.{i}")
 
 
-def retype_cli_overrides(config: dict, overrides: dict) -> None:
+def retype_cli_overrides(config: dict, overrides: dict, schema: dict | None = None) -> None:
     """Give nested ``--config`` values their YAML types in ``config``.
 
     Snakemake parses nested values of ``--config key={a: 1}`` with YAML's BaseLoader, so every leaf
-    arrives as a string; re-read each such leaf as YAML so it is validated like a config file value.
+    arrives as a string (quotes already removed); re-read each such leaf as YAML so it is validated
+    like a config file value. A leaf stays the string it is where the schema takes only strings
+    (``description: "test: small network"``), and a leaf is never re-read into a mapping or list:
+    Snakemake has already parsed the structure.
     """
+    schema = schema if schema is not None else load_schema()
     for key, value in overrides.items():
+        spec = _child_schema(schema, key)
         if isinstance(value, dict) and isinstance(config.get(key), dict):
-            retype_cli_overrides(config[key], value)
+            retype_cli_overrides(config[key], value, spec)
         elif isinstance(value, str) and config.get(key) == value:
-            try:
-                config[key] = yaml.safe_load(value)
-            except yaml.YAMLError:
-                pass
+            config[key] = _retyped(value, spec)
         elif isinstance(value, list) and config.get(key) == value:
-            config[key] = [yaml.safe_load(v) if isinstance(v, str) else v for v in value]
+            item = spec.get("items", {})
+            config[key] = [_retyped(v, item) if isinstance(v, str) else v for v in value]
+
+
+def _child_schema(schema: dict, key) -> dict:
+    """The schema of entry ``key`` of an object with schema ``schema`` ({} if unconstrained)."""
+    props = schema.get("properties", {})
+    if key in props:
+        return props[key]
+    extra = schema.get("additionalProperties")
+    return extra if isinstance(extra, dict) else {}
+
+
+def _retyped(text: str, spec: dict):
+    if spec.get("type") == "string":
+        return text
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return text if isinstance(value, (dict, list)) else value
+
+
+def _integer_only(spec: dict) -> bool:
+    """The schema takes integers but not other numbers (alone or as one choice of a oneOf)."""
+    if spec.get("type") == "integer":
+        return True
+    return any(choice.get("type") == "integer" for choice in spec.get("oneOf", ()))
+
+
+def coerce_integers(value, spec: dict):
+    """``value`` with whole-number floats made ints wherever ``spec`` asks for an integer.
+
+    JSON schema calls 2.0 an integer, and YAML writes 1.0e+1 as a float; NEST and Python's range()
+    do not take floats for counts. So 2.0 means 2 everywhere (also in run names and the run's
+    identity); 2.5 stays a float and is refused by the schema.
+    """
+    if isinstance(value, float) and value.is_integer() and _integer_only(spec):
+        return int(value)
+    if isinstance(value, dict):
+        for key in list(value):
+            value[key] = coerce_integers(value[key], _child_schema(spec, key))
+    elif isinstance(value, list) and isinstance(spec.get("items"), dict):
+        value[:] = [coerce_integers(item, spec["items"]) for item in value]
+    return value
+
+
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A safe YAML loader that refuses a key given twice in one mapping (YAML keeps the last)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor`: merged, overridable keys
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise ConfigError(
+                f"duplicate key {key!r} on line {key_node.start_mark.line + 1} (first given on line {seen[key] + 1}): "
+                "YAML would silently keep only the last value; give each key once"
+            )
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def check_config_file(path) -> None:
+    """Refuse a configuration file with a key given twice in one mapping (ConfigError)."""
+    with open(path) as fh:
+        try:
+            yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 (a safe loader)
+        except yaml.YAMLError:
+            pass  # Snakemake itself reports files it cannot parse
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from None
 
 
 def _validator(schema: dict):
@@ -112,20 +191,18 @@ def _validator(schema: dict):
     return jsonschema.Draft202012Validator(schema)
 
 
-def _json_path(error: jsonschema.ValidationError) -> str:
-    return ".".join(str(p) for p in error.absolute_path) or "<config>"
-
-
 def _schema_error(error: jsonschema.ValidationError, prefix: str = "") -> ConfigError:
-    key = _json_path(error)
-    key = f"{prefix}.{key}" if prefix else key
+    key = ".".join(str(p) for p in error.absolute_path)
+    key = ".".join(filter(None, (prefix, key))) or "<config>"
     return ConfigError(f"invalid value for '{key}': {error.instance!r} ({_rule(error)})")
 
 
 def _rule(error: jsonschema.ValidationError) -> str:
     """The broken schema rule, in words."""
     rule = error.message
-    if error.validator == "type" and isinstance(error.instance, str) and _looks_numeric(error.instance):
+    if error.validator == "type" and error.validator_value == "integer" and isinstance(error.instance, str) and _looks_numeric(error.instance):
+        rule += "; a quoted number is read by YAML as a string: write it unquoted, as a whole number, e.g. 10"
+    elif error.validator == "type" and isinstance(error.instance, str) and _looks_numeric(error.instance):
         rule += (
             "; a quoted number, or an exponent without a dot such as 1e3, is read by YAML as a string: "
             "write it unquoted with a dot, e.g. 1000.0 or 1.0e+3"
@@ -166,6 +243,7 @@ def validate_params(params: dict, where: str = "params", schema: dict | None = N
     params = copy.deepcopy(params)
     _fill_defaults(params, pschema)
     _check_finite(params, where)
+    coerce_integers(params, pschema)
     errors = sorted(_validator(pschema).iter_errors(params), key=lambda e: list(e.path))
     if errors:
         raise _schema_error(errors[0], where)
@@ -221,6 +299,15 @@ def recording_window(params: dict) -> tuple[float, float]:
 def total_sim_time(params: dict) -> float:
     """Model time NEST simulates, presimulation included (ms)."""
     return recording_window(params)[1]
+
+
+def samples_per_node(params: dict) -> int:
+    """Multimeter samples of each sampled node: NEST samples at the multiples of rec_interval strictly
+    inside the recording window (t_presim, t_presim + sim_time)."""
+    dt = params["dt"]
+    interval = round(params["rec_interval"] / dt)
+    first, end = (round(t / dt) for t in recording_window(params))
+    return (end - 1) // interval - first // interval
 
 
 # chunk_ms: auto holds at most this many recorded rows in NEST's memory between two flushes.
@@ -326,6 +413,13 @@ def check_cross_field(p: dict, where: str = "params") -> None:
                 f"{per_vp} (all nodes after scale / n_vp, + 1 generator): use n_vp >= "
                 f"{math.ceil(sum(sizes.values()) / (HPC_MAX_NODES_PER_VP - 1))} or synapse_model: tsodyks_synapse",
             )
+    if p["N_rec_mm"] != 0 and samples_per_node(p) < 1:
+        fail(
+            "rec_interval",
+            f"NEST samples at the multiples of rec_interval inside the recording window ({p['t_presim']:g}, "
+            f"{p['t_presim'] + p['sim_time']:g}) ms, and there is none: no IP3, Ca_astro or I_SIC would be recorded; "
+            "use a shorter rec_interval, a longer sim_time, or N_rec_mm: 0",
+        )
     _check_neuron_params(p, where)
     n_neurons = n_targets
     for key, limit, what in (("N_rec_spk", n_neurons, "neurons"), ("N_rec_mm", min(n_neurons, n_astro), "neurons or astrocytes")):
@@ -430,7 +524,7 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
                 f"invalid value for '{where}.grid': lists of lengths {lengths} (with zip: true the i-th values of "
                 "all lists form run i, so every list needs the same length)"
             )
-        points = list(zip(*grid.values()))
+        points = list(zip(*grid.values())) if grid else [()]  # no grid: one point, as without zip
         if len(set(map(repr, points))) != len(points):
             raise ConfigError(f"invalid value for '{where}.grid': {grid!r} (with zip: true, the runs' values must be distinct)")
     else:
@@ -464,25 +558,182 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
     return runs
 
 
-def validate_config(config: dict, schema: dict | None = None) -> dict[str, list[Run]]:
-    """Validate a whole configuration in place (filling defaults); return the runs of each experiment."""
+# Names of the workflow's rules: `snakemake <experiment>` is a rule of that name, so an experiment may
+# not take one (tests/test_bad_config.py checks this list against the workflow).
+RULE_NAMES = frozenset({
+    "all", "run_parameters", "simulate", "simulate_mpi", "aggregate", "aggregate_connections", "metrics",
+    "provenance", "experiment_summary", "sweep_figures", "figures", "scaling", "comparison", "connectivity",
+    "export_nwb", "nwb",
+})
+
+
+def _check_experiment_name(name) -> None:
+    if not isinstance(name, str):
+        raise ConfigError(
+            f"invalid experiment name 'experiments.{name}': YAML reads it as the {type(name).__name__} {name!r}, not "
+            f"a name; quote it in the file (e.g. '{name}': ...), as experiment names are strings"
+        )
+    if not EXPERIMENT_NAME.fullmatch(name):
+        raise ConfigError(
+            f"invalid experiment name 'experiments.{name}' (letters, digits, '.', '_' and '-', starting with a "
+            "letter or digit: it names a directory under results/)"
+        )
+    if name == COMPARISONS_DIR:
+        raise ConfigError(
+            f"invalid experiment name 'experiments.{name}': results/{COMPARISONS_DIR}/ holds the comparisons' figures; "
+            "choose another name"
+        )
+    if name in RULE_NAMES:
+        raise ConfigError(
+            f"invalid experiment name 'experiments.{name}': {name!r} is the name of one of the workflow's rules "
+            f"({', '.join(sorted(RULE_NAMES))}), and `snakemake <experiment>` builds an experiment; choose another name"
+        )
+
+
+def _global_schema(schema: dict) -> dict:
+    """The configuration's schema with each experiment's contents left to _validate_experiment."""
+    top = copy.deepcopy(schema)
+    top["properties"]["experiments"] = {k: v for k, v in top["properties"]["experiments"].items() if k != "additionalProperties"}
+    return top
+
+
+def validate_global(config: dict, schema: dict | None = None) -> None:
+    """Validate everything but the experiments' contents, in place (defaults filled)."""
     schema = schema or load_schema()
-    _check_known_keys(config, schema, "")
-    _check_finite(config, "")
-    _fill_defaults(config, schema)
-    errors = sorted(_validator(schema).iter_errors(config), key=lambda e: list(e.path))
+    top = _global_schema(schema)
+    _check_known_keys(config, top, "")
+    _check_finite({k: v for k, v in config.items() if k != "experiments"}, "")
+    coerce_integers(config, top)
+    _fill_defaults(config, top)
+    errors = sorted(_validator(top).iter_errors(config), key=lambda e: list(e.path))
     if errors:
         raise _schema_error(errors[0])
-    for name in config["experiments"]:
-        if not EXPERIMENT_NAME.fullmatch(str(name)):
-            raise ConfigError(
-                f"invalid experiment name 'experiments.{name}' (letters, digits, '.', '_' and '-', starting with a "
-                "letter or digit: it names a directory under results/)"
-            )
     for target in config["targets"]:
+        for name in config["experiments"]:
+            if not isinstance(name, str) and str(name).lower() == str(target).lower():
+                _check_experiment_name(name)  # the target names it: its ConfigError says why it does not match
         if target not in config["experiments"]:
             raise ConfigError(
-                f"invalid value for 'targets': {target!r} (not an experiment).{did_you_mean(target, config['experiments'])}"
+                f"invalid value for 'targets': {target!r} (not an experiment).{did_you_mean(target, map(str, config['experiments']))}"
             )
     validate_params(config["params"], "params", schema)
-    return {name: expand_experiment(name, exp, config["params"], schema) for name, exp in config["experiments"].items()}
+
+
+def _validate_experiment(name, experiment, config: dict, schema: dict) -> list[Run]:
+    """One experiment: its name, keys, types and ranges, then every run it expands into."""
+    _check_experiment_name(name)
+    spec = schema["properties"]["experiments"]["additionalProperties"]
+    where = f"experiments.{name}"
+    _check_known_keys(experiment, spec, where)
+    _check_finite(experiment, where)
+    coerce_integers(experiment, spec)
+    errors = sorted(_validator(spec).iter_errors(experiment), key=lambda e: list(e.path))
+    if errors:
+        raise _schema_error(errors[0], where)
+    if isinstance(experiment, dict):
+        _fill_defaults(experiment, spec)
+    return expand_experiment(name, experiment, config["params"], schema)
+
+
+def comparison_experiments(config: dict, name: str) -> set:
+    """The experiments whose runs the comparison ``name`` shows (its runs are experiment/run or experiment)."""
+    return {ref.split("/")[0] for ref in config["comparisons"][name]["runs"].values()}
+
+
+def selected_comparisons(config: dict, targets) -> set:
+    """The comparisons a Snakemake invocation with these targets draws: by rule name or by a file
+    under results/comparisons/<name>/."""
+    chosen = set()
+    for target in targets:
+        parts = target_parts(target)
+        if target in config["comparisons"]:
+            chosen.add(target)
+        elif parts and len(parts) >= 3 and parts[1] == COMPARISONS_DIR and parts[2] in config["comparisons"]:
+            chosen.add(parts[2])
+    return chosen
+
+
+def selected_experiments(config: dict, targets) -> set:
+    """The experiments a Snakemake invocation with these targets builds (after validate_global):
+    those of ``config['targets']`` for no target or ``all``, an experiment for its own rule name,
+    the experiment of each target file under results/, and those shown by the comparisons drawn."""
+    chosen = set()
+    for name in selected_comparisons(config, targets):
+        chosen.update(comparison_experiments(config, name))
+    for target in targets:
+        parts = target_parts(target)
+        if target == "all":
+            chosen.update(config["targets"])
+        elif target in config["experiments"]:
+            chosen.add(target)
+        elif parts and len(parts) >= 2 and parts[1] == COMPARISONS_DIR:
+            continue  # a comparison's files: its experiments are chosen above
+        elif parts and len(parts) >= 2:
+            if parts[1] not in config["experiments"]:
+                raise ConfigError(
+                    f"invalid target {target!r}: no experiment {parts[1]!r} is configured (experiments: "
+                    f"{', '.join(map(str, config['experiments']))}).{did_you_mean(parts[1], map(str, config['experiments']))}"
+                )
+            chosen.add(parts[1])
+    return chosen if targets else set(config["targets"])
+
+
+# Directories of an experiment's own results (not runs): results/<experiment>/{figures,logs}/...
+EXPERIMENT_DIRS = ("figures", "logs")
+# The comparisons' files: results/comparisons/<name>/... (no experiment may take this name).
+COMPARISONS_DIR = "comparisons"
+
+
+def target_parts(target: str) -> tuple[str, ...] | None:
+    """A target file's path parts from results/ on (relative to the working directory), else None."""
+    path = Path(target)
+    if path.is_absolute():
+        try:
+            path = path.relative_to(Path.cwd())
+        except ValueError:
+            return None
+    parts = path.parts
+    return parts if parts and parts[0] == "results" else None
+
+
+def target_run(target: str) -> tuple[str, str] | None:
+    """(experiment, run) a target file under results/<experiment>/<run>/... belongs to, else None."""
+    parts = target_parts(target)
+    if parts and len(parts) >= 4 and parts[2] not in EXPERIMENT_DIRS:
+        return parts[1], parts[2]
+    return None
+
+
+def check_target_runs(targets, runs: dict[str, list[Run]]) -> None:
+    """Every target file of a run names a configured run (ConfigError otherwise)."""
+    for target in targets:
+        found = target_run(target)
+        if found is None or found[0] not in runs:
+            continue
+        names = [run.name for run in runs[found[0]]]
+        if found[1] not in names:
+            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+            raise ConfigError(
+                f"invalid target {target!r}: experiment {found[0]!r} has no run {found[1]!r} with this configuration "
+                f"(its runs: {shown}).{did_you_mean(found[1], names)}"
+            )
+
+
+def validate_config(config: dict, schema: dict | None = None, required=None, problems: dict | None = None) -> dict[str, list[Run]]:
+    """Validate a whole configuration in place (filling defaults); return the runs of each experiment.
+
+    ``required``: names of the experiments that must be valid (None: all). An experiment outside it
+    that is invalid is left out of the result and its ConfigError put into ``problems``: a run is not
+    refused because of an experiment that is not being built.
+    """
+    schema = schema or load_schema()
+    validate_global(config, schema)
+    runs = {}
+    for name, experiment in config["experiments"].items():
+        try:
+            runs[name] = _validate_experiment(name, experiment, config, schema)
+        except ConfigError as err:
+            if required is None or name in required or problems is None:
+                raise
+            problems[name] = err
+    return runs

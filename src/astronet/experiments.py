@@ -59,36 +59,64 @@ def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
     return settings
 
 
+def check_figure_window(config: dict, experiment: str, runs: list, settings: dict) -> None:
+    """figures.t_start, if set, lies within each run's recording, at least one rate bin before its end."""
+    figures = config["figures"]
+    t_start = figures.get("t_start")
+    if t_start is None:
+        return
+    for run in runs:
+        t0, t1 = recording_window(run.params)
+        if not t0 <= t_start <= t1 - figures["rate_bin_ms"]:
+            raise ConfigError(
+                f"invalid value for 'figures.t_start': {t_start!r} (the plotted window [t_start, t_presim + sim_time) "
+                f"must start within run {run.path}'s recording [{t0:g}, {t1:g}) ms, at least rate_bin_ms = "
+                f"{figures['rate_bin_ms']:g} ms before its end; leave t_start out to start with the analysis window)"
+            )
+
+
 # --------------------------------------------------------------------------------------------
 # comparisons: runs side by side (Jiang et al. 2025's Fig. 3)
 # --------------------------------------------------------------------------------------------
 
 
-def comparison_runs(config: dict, runs: dict[str, list], reserved=()) -> dict[str, dict]:
+def comparison_runs(config: dict, runs: dict[str, list], reserved=(), required=None, problems: dict | None = None) -> dict[str, dict]:
     """Each comparison of ``config["comparisons"]`` as ``{"runs": {label: Run}, **settings}``, with
     the schema's defaults filled in; ConfigError for a run or experiment that is not configured,
-    or a name that is already an experiment or in ``reserved`` (rule names)."""
+    or a name that is already an experiment or in ``reserved`` (rule names).
+
+    ``required``: the comparisons that must be valid (None: all); another one that is not is left
+    out and its ConfigError put into ``problems``, as for experiments that are not being built."""
     spec = load_schema()["properties"]["comparisons"]["additionalProperties"]["properties"]
     defaults = {k: s["default"] for k, s in spec.items() if "default" in s}
     by_path = {run.path: run for exp_runs in runs.values() for run in exp_runs}
     out = {}
     for name, comparison in config.get("comparisons", {}).items():
-        where = f"comparisons.{name}"
-        if name in runs or name in reserved:
-            raise ConfigError(f"invalid comparison name '{where}' (already the name of an experiment or a rule)")
-        chosen = {}
-        for label, target in comparison["runs"].items():
-            if target in by_path:
-                chosen[label] = by_path[target]
-            elif target in runs:
-                chosen.update({f"{label} {run.name}": run for run in runs[target]})
-            else:
-                raise ConfigError(
-                    f"invalid value for '{where}.runs.{label}': {target!r} (neither a configured run, "
-                    f"experiment/run, nor an experiment).{did_you_mean(target, [*by_path, *runs])}"
-                )
-        out[name] = {**defaults, **comparison, "runs": chosen}
+        try:
+            out[name] = {**defaults, **comparison, "runs": _comparison_columns(name, comparison, runs, by_path, reserved)}
+        except ConfigError as err:
+            if required is None or name in required or problems is None:
+                raise
+            problems[name] = err
     return out
+
+
+def _comparison_columns(name: str, comparison: dict, runs: dict, by_path: dict, reserved) -> dict:
+    where = f"comparisons.{name}"
+    if name in runs or name in reserved:
+        raise ConfigError(f"invalid comparison name '{where}' (already the name of an experiment or a rule)")
+    chosen = {}
+    for label, target in comparison["runs"].items():
+        if target in by_path:
+            chosen[label] = by_path[target]
+        elif target in runs:
+            chosen.update({f"{label} {run.name}": run for run in runs[target]})
+        else:
+            raise ConfigError(
+                f"invalid value for '{where}.runs.{label}': {target!r} (neither a configured run, "
+                f"experiment/run, nor an experiment).{did_you_mean(target, [*by_path, *runs])}"
+            )
+    return chosen
 
 
 # --------------------------------------------------------------------------------------------

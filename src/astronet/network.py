@@ -17,6 +17,7 @@ import time
 
 from . import recording
 from .config import chunk_ms, population_sizes, total_sim_time
+from .resources import simulate_core_s_per_ms
 
 NEURON_MODEL = "aeif_cond_alpha_astro"
 ASTROCYTE_MODEL = "astrocyte_lr_1994"
@@ -52,6 +53,43 @@ def check_mpi(mpi_ranks: int) -> None:
             f"params.mpi_ranks = {mpi_ranks} but NEST runs in {nest.NumProcesses()} MPI process(es); "
             "launch the simulation through the workflow's simulate rule"
         )
+
+
+class BoundedSteps:
+    """Advance NEST in calls of at most about MAX_STEP_WALL_S of wall time each.
+
+    NEST holds off signals while it simulates (Python sees a Ctrl-C only when ``nest.Run`` returns),
+    so a long call would make a stop request wait for minutes. The number of time steps per call
+    adapts to the measured speed; each call ends on a multiple of the network's minimum delay (as
+    NEST's own slices do) or at the caller's boundary, so the results do not depend on the split.
+    """
+
+    MAX_STEP_WALL_S = 1.0
+
+    def __init__(self, nest, slice_steps: int, dt: float, fixed_steps: int | None = None):
+        """``fixed_steps``: time steps per call, for MPI runs, whose ranks must all make the same
+        calls (each rank's own clock would split them differently); None: adapt to the clock."""
+        self.nest, self.slice, self.dt = nest, max(1, slice_steps), dt
+        self.fixed = fixed_steps is not None
+        self.per_call = max(self.slice, fixed_steps // self.slice * self.slice) if self.fixed else self.slice
+
+    def run_until(self, end: int, done: int) -> int:
+        """Simulate from time step ``done`` to ``end`` (within one Prepare/Cleanup); returns ``end``."""
+        while done < end:
+            aligned = (done + self.per_call) // self.slice * self.slice
+            stop = min(end, aligned if aligned > done else done + self.slice)
+            t0 = time.perf_counter()
+            self.nest.Run((stop - done) * self.dt)
+            wall = time.perf_counter() - t0
+            full = stop - done >= self.per_call
+            if self.fixed:
+                pass
+            elif wall > self.MAX_STEP_WALL_S:
+                self.per_call = max(self.slice, self.per_call // 2)
+            elif wall < self.MAX_STEP_WALL_S / 4 and full:
+                self.per_call *= 2
+            done = stop
+        return done
 
 
 class Network:
@@ -220,7 +258,8 @@ class Network:
     def simulate(self, writer: recording.RankWriter, progress=None, reports: int = 20) -> None:
         """Simulate ``t_presim + sim_time`` (the recorders start after ``t_presim``): one NEST Prepare/Cleanup cycle per chunk (``config.chunk_ms``), after
         which this rank's recordings are flushed to disk; within a chunk NEST runs in steps of
-        ``1 / reports`` of the whole for progress reports. NEST lets recorders be emptied only outside
+        ``1 / reports`` of the whole for progress reports, each made of NEST calls of bounded wall
+        time (:class:`BoundedSteps`). NEST lets recorders be emptied only outside
         Prepare/Cleanup, and each cycle costs ~0.1 s at full scale: the fewer chunks, the better."""
         nest, p = self.nest, self.p
         dt = p["dt"]
@@ -230,14 +269,17 @@ class Network:
         report_steps = max(1, math.ceil(total_steps / reports))
         done = 0
         in_nest = flushing = 0.0
+        fixed = None
+        if nest.NumProcesses() > 1:  # the same calls on every rank: from the expected speed
+            fixed = max(1, round(BoundedSteps.MAX_STEP_WALL_S * p["n_vp"] / simulate_core_s_per_ms(p) / dt))
+        steps = BoundedSteps(nest, round(nest.min_delay / dt), dt, fixed)
         while done < total_steps:
             end = min(done + chunk_steps, total_steps)
             t1 = time.perf_counter()
             nest.Prepare()
             while done < end:
-                steps = min(report_steps - done % report_steps, end - done)
-                nest.Run(steps * dt)
-                done += steps
+                report_end = min(done + report_steps - done % report_steps, end)
+                done = steps.run_until(report_end, done)
                 if progress:
                     progress(done * dt, time.perf_counter() - t0)
             nest.Cleanup()

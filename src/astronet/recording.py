@@ -9,6 +9,7 @@ directory that looks complete.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -152,11 +153,15 @@ class RankWriter:
 def write_json_atomic(path: Path, data) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w") as fh:
-        json.dump(data, fh, indent=1, sort_keys=True, default=_json_default)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True, default=_json_default)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # e.g. a full disk: no half-written temporary file stays
+        raise
 
 
 def _json_default(value):
@@ -172,12 +177,42 @@ def staging_dir(final: Path) -> Path:
     return final.with_name(final.name + ".partial")
 
 
+class StagingBusy(RuntimeError):
+    """Another simulation of the same run is still running."""
+
+
+_STAGING_LOCKS: list[int] = []  # open descriptors: the locks last as long as this process
+
+
+def _lock(directory: Path) -> int | None:
+    """A descriptor holding an exclusive lock on ``directory``, or None if another process has it."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def prepare_staging(final: Path) -> Path:
-    """Remove leftovers of an interrupted run and create an empty staging directory (rank 0)."""
+    """Remove leftovers of an interrupted run and create an empty staging directory (rank 0), locked
+    for as long as this process lives; StagingBusy if a live simulation holds the old one."""
     staging = staging_dir(final)
     if staging.exists():
+        fd = _lock(staging)
+        if fd is None:
+            raise StagingBusy(
+                f"{staging} belongs to another simulation of this run that is still running; stop it (or wait for "
+                "it) before starting this run again"
+            )
         shutil.rmtree(staging)
+        os.close(fd)
     staging.mkdir(parents=True)
+    fd = _lock(staging)
+    if fd is None:
+        raise StagingBusy(f"{staging} was taken by another simulation of this run while this one started")
+    _STAGING_LOCKS.append(fd)
     return staging
 
 

@@ -22,9 +22,12 @@ MEMORY_COST = {
 }
 # Fitted by benchmarks/memory_model.py on this machine (NEST 3.10 wheel, scales 0.5-2 and variations
 # at scale 1); it predicts the measured peak at scales 5 and 10 within 0.1 %. Slurm jobs ask for
-# REQUEST_MARGIN times the estimate: other builds and allocators differ a little, and a job killed
-# for memory is worse than a slightly larger request.
-REQUEST_MARGIN = 1.10
+# resources.mem_margin (default 1.10) times the estimate: other builds and allocators differ a
+# little, and a job killed for memory is worse than a slightly larger request.
+# Below scale 0.5 the fitted base per rank is too small: the interpreter, NumPy, PyArrow and NEST
+# alone take ~150-240 MiB in a Slurm job (measured peaks 159 and 239 MiB for estimates of 131 and
+# 212 MiB), so no request is based on less than MIN_REQUEST_MIB per rank.
+MIN_REQUEST_MIB = 384
 # Work estimate for Slurm's runtime request, in core-seconds, from the reference network on 2 cores
 # (connect ~14 core-s for 18 M connections; simulate ~176 core-s for 10 000 neurons x 1 s with their
 # astrocytes), then tripled: a job killed for time is worse than a wait.
@@ -100,12 +103,17 @@ def estimate_memory_mib(p: dict, costs: dict | None = None) -> int:
     return math.ceil(fixed + variable / 2**20)
 
 
+def simulate_core_s_per_ms(p: dict) -> float:
+    """Expected work of simulating 1 ms of model time (core-seconds), from RUNTIME_COST."""
+    sizes = population_sizes(p)
+    return (sizes["E"] + sizes["I"]) / 1000.0 * RUNTIME_COST["per_neuron_second_s"]
+
+
 def estimate_runtime_min(p: dict) -> int:
     """Generous wall-time request for the simulate job (minutes)."""
     c = RUNTIME_COST
     n_conn = sum(expected_connections(p).values())
-    sizes = population_sizes(p)
-    work = n_conn * c["per_connection_s"] + (sizes["E"] + sizes["I"]) * total_sim_time(p) / 1000.0 * c["per_neuron_second_s"]
+    work = n_conn * c["per_connection_s"] + total_sim_time(p) * simulate_core_s_per_ms(p)
     per_vp = work / p["n_vp"]
     return max(c["minimum_min"], math.ceil(3 * per_vp / 60))
 
@@ -117,9 +125,12 @@ def available_memory_mib() -> int:
     return info.get("MemAvailable", info["MemTotal"]) // 1024
 
 
-def request_memory_mib(p: dict) -> int:
-    """Memory a Slurm job of this run asks for (MiB): the estimate with REQUEST_MARGIN."""
-    return math.ceil(estimate_memory_mib(p) * REQUEST_MARGIN)
+def request_memory_mib(p: dict, margin: float = 1.10, attempt: int = 1) -> int:
+    """Memory a Slurm job of this run asks for (MiB): the estimate, at least MIN_REQUEST_MIB per rank,
+    times ``margin`` (resources.mem_margin), times ``attempt``: a job that Snakemake retries (after
+    Slurm killed it for exceeding its memory, say) asks for twice as much, then three times."""
+    base = max(estimate_memory_mib(p), MIN_REQUEST_MIB * p["mpi_ranks"])
+    return math.ceil(base * margin * attempt)
 
 
 def check_memory(run, limit_mib: int | None = None) -> None:

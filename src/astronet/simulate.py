@@ -2,7 +2,12 @@
 
 Launched once per MPI rank (``mpirun -n R`` / ``srun``) or as a single process with threads.
 Only rank 0 prints. Each rank writes its recordings and metadata under ``OUTPUT_DIR.partial/``;
-rank 0 renames it to ``OUTPUT_DIR`` when all ranks are done.
+rank 0 renames it to ``OUTPUT_DIR`` when all ranks are done, and holds a lock on the staging
+directory while it runs, so that no other simulation of the same run can take it over.
+
+A stop request takes effect within about a second: Ctrl-C (SIGINT) ends the run with exit status 130
+and SIGTERM at once, leaving only the staging directory, which the next simulation of the run
+clears. The process also ends when the process that started it does (astronet.guard).
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from pathlib import Path
 from . import provenance, recording
 from .console import ConsoleProgress, Reports, rate_and_eta, run_label
 from .config import total_sim_time, validate_params
+from .guard import die_with_parent
+from .joblog import report_errors
 from .lean import hide_modules
+from .rundir import params_id
 
 # PyNEST imports pandas and matplotlib whenever it finds them (optional output formats, plotting
 # helpers): ~0.5 s and ~70 MiB in every simulation process, NEST's example included. Not here.
@@ -80,7 +88,7 @@ def run(params: dict, out: Path) -> dict:
     say = (lambda *a: print(*a, flush=True)) if rank == 0 else (lambda *a: None)
 
     if rank == 0:
-        recording.prepare_staging(out)
+        recording.prepare_staging(out)  # refuses if another simulation of this run still runs
     nest.SyncProcesses()
     staging = recording.staging_dir(out)
 
@@ -104,6 +112,7 @@ def run(params: dict, out: Path) -> dict:
         "nest_version": nest.__version__,
         "build_info": nest.build_info,
         "parameters": params,
+        "params_id": params_id(params),
         "model_parameters": net.model_parameters(),
         "populations": net.node_ranges(),
         "recorded_nodes": net.recorders.recorded,
@@ -123,6 +132,8 @@ def run(params: dict, out: Path) -> dict:
 
 
 def main(argv=None) -> dict | None:
+    report_errors("simulate")
+    die_with_parent()
     hide_optional_imports()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parameters", type=Path, help="JSON file with the run's complete parameters")
@@ -133,8 +144,19 @@ def main(argv=None) -> dict | None:
         help="only check, in this single process, that NEST has MPI if the run asks for ranks "
         "(before an MPI launcher starts them: NEST without MPI exits at import under a launcher)",
     )
+    parser.add_argument(
+        "--params-id",
+        help="the run's identity as the workflow configured it (astronet.rundir.params_id): the run stops "
+        "if the parameters file holds another parameter set",
+    )
     args = parser.parse_args(argv)
     params = validate_params(json.loads(args.parameters.read_text()))
+    if args.params_id is not None and params_id(params) != args.params_id:
+        sys.exit(
+            f"[simulate] {args.parameters} holds parameters {params_id(params)}, but the workflow configured this run "
+            f"as {args.params_id}: the file was changed after the workflow checked it. Nothing was simulated; run "
+            "the workflow again (it compares the run directory with the configuration)"
+        )
     if args.check_mpi:
         from .network import check_nest_has_mpi
 
@@ -145,7 +167,13 @@ def main(argv=None) -> dict | None:
         return
     if args.output is None:
         parser.error("the output directory is required")
-    return run(params, args.output)
+    try:
+        return run(params, args.output)
+    except KeyboardInterrupt:
+        print("[simulate] stopped by Ctrl-C (SIGINT); nothing was published", file=sys.stderr, flush=True)
+        sys.exit(130)
+    except recording.StagingBusy as err:
+        sys.exit(f"[simulate] {err}")
 
 
 def exit_without_teardown() -> None:

@@ -17,7 +17,7 @@ rule aggregate:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "python {params.script:q} {input:q} {params.out_dir:q} > {log:q} 2>&1"
+        "ASTRONET_ERRORS_FD=3 python {params.script:q} {input:q} {params.out_dir:q} 3>&2 > {log:q} 2>&1"
 
 
 rule aggregate_connections:

@@ -1,16 +1,9 @@
 # Metrics of every run, tables and sweep figures across the runs of an experiment, run provenance.
 # The logic lives in astronet.experiments (read at start-up) and astronet.sweeps; the rules only wire files.
 from astronet.experiments import FIGURES as SWEEP_FIGURES
-from astronet.experiments import experiment_analysis, experiment_caption
+from astronet.experiments import experiment_caption
 
-# Analysis settings of each experiment (top-level `analysis`, then the experiment's overrides),
-# checked against every run before any rule runs.
-try:
-    ANALYSIS = {
-        exp: experiment_analysis(config, exp, runs) for exp, runs in RUNS.items()
-    }
-except ConfigError as err:
-    sys.exit(f"Invalid configuration: {err}")
+# ANALYSIS (common.smk): the analysis settings of each experiment, checked against every run.
 
 
 rule metrics:

@@ -3,21 +3,78 @@ import os
 import shlex
 import sys
 
-from astronet.config import ConfigError, retype_cli_overrides, validate_config
-from astronet.experiments import analysis_window
+from astronet.config import (
+    ConfigError,
+    check_config_file,
+    check_target_runs,
+    retype_cli_overrides,
+    selected_experiments,
+    target_run,
+    validate_config,
+    validate_global,
+)
+from astronet.experiments import analysis_window, experiment_analysis, check_figure_window
 from astronet.resources import check_memory, estimate_runtime_min, request_memory_mib
+from astronet.rundir import RunDirectoryError, check_run_dir, params_id
+
+def command_line_targets():
+    """The targets given to this `snakemake` command (Snakemake sets its DAG settings only after
+    reading the workflow, so they are read from the command line with Snakemake's own parser)."""
+    argv0 = os.path.normpath(sys.argv[0]) if sys.argv else ""
+    if os.path.basename(argv0) != "snakemake" and not argv0.endswith(os.path.join("snakemake", "__main__.py")):
+        return []
+    from snakemake.cli import get_argument_parser
+
+    try:
+        args, _ = get_argument_parser().parse_known_args(sys.argv[1:])
+    except SystemExit:
+        return []
+    return list(args.targets or [])
 
 
 # Validate the whole configuration (defaults filled in, --config overrides included) before any
-# rule runs; a bad value stops the workflow here with the key, the value and the rule.
+# rule runs; a bad value stops the workflow here with the key, the value and the rule. Experiments
+# that this invocation does not build are checked too, but only warned about.
 try:
+    for _file in workflow.configfiles:
+        check_config_file(_file)
     retype_cli_overrides(config, workflow.config_settings.config)
-    RUNS = validate_config(config)
-    # Memory is checked where the workflow is started, not again inside each (cluster) job.
+    validate_global(config)
+    # Jobs that read the workflow again (cluster, group jobs) need only their own, valid runs.
+    TARGETS = command_line_targets() if workflow.is_main_process else []
+    SELECTED = selected_experiments(config, TARGETS) if workflow.is_main_process else set()
+    PROBLEMS = {}
+    RUNS = validate_config(config, required=SELECTED, problems=PROBLEMS)
+    ANALYSIS = {}
+    for _exp in list(RUNS):
+        try:
+            ANALYSIS[_exp] = experiment_analysis(config, _exp, RUNS[_exp])
+            check_figure_window(config, _exp, RUNS[_exp], ANALYSIS[_exp])
+            # Memory is checked where the workflow is started, not again inside each (cluster) job.
+            if workflow.is_main_process:
+                for _run in RUNS[_exp]:
+                    check_memory(_run, config["resources"]["max_mem_mb"])
+        except ConfigError as err:
+            if _exp in SELECTED:
+                raise
+            PROBLEMS[_exp] = err
+            del RUNS[_exp]
+    check_target_runs(TARGETS, RUNS)
     if workflow.is_main_process:
-        for _runs in RUNS.values():
-            for _run in _runs:
-                check_memory(_run, config["resources"]["max_mem_mb"])
+        for _exp, _err in PROBLEMS.items():
+            print(f"Warning: experiment {_exp!r} is not built by this invocation, and would be refused: {_err}", file=sys.stderr)
+        # A run's directory holds the run of one parameter set (astronet.rundir): compare what each
+        # run to be built holds with its configuration, by content, before any job starts.
+        _run_targets = set(filter(None, map(target_run, TARGETS)))
+        _whole = {e for t in TARGETS if target_run(t) is None for e in selected_experiments(config, [t])} if TARGETS else SELECTED
+        for _exp in sorted(SELECTED & set(RUNS)):
+            for _run in RUNS[_exp]:
+                if _exp in _whole or (_exp, _run.name) in _run_targets:
+                    for _stale in check_run_dir(f"results/{_run.path}", _run.params):
+                        if not workflow.dryrun:
+                            _stale.unlink()
+except RunDirectoryError as err:
+    sys.exit(f"Stopped before any job: {err}")
 except ConfigError as err:
     sys.exit(f"Invalid configuration: {err}")
 
@@ -123,8 +180,9 @@ def mpi_launcher(wildcards, resources):
     return launcher
 
 
-def simulate_mem_mb(wildcards):
-    return request_memory_mib(run_params(wildcards))
+def simulate_mem_mb(wildcards, attempt):
+    """Slurm's --mem of a simulation; grows with Snakemake's attempt (retries in profiles/slurm)."""
+    return request_memory_mib(run_params(wildcards), config["resources"]["mem_margin"], attempt)
 
 
 def simulate_runtime_min(wildcards):

@@ -3,14 +3,26 @@
 # as in its Fig. 8. The logic lives in astronet.paper_figures and astronet.connectivity.
 import re
 
+from astronet.config import RULE_NAMES, selected_comparisons
 from astronet.experiments import comparison_runs, fmt_value
 
 try:
+    _PROBLEMS = {}
     COMPARISONS = comparison_runs(
-        config, RUNS, reserved={r.name for r in workflow.rules} | {"comparison", "connectivity"}
+        config,
+        RUNS,
+        reserved=RULE_NAMES,
+        required=selected_comparisons(config, TARGETS),
+        problems=_PROBLEMS,
     )
 except ConfigError as err:
     sys.exit(f"Invalid configuration: {err}")
+if workflow.is_main_process:
+    for _name, _err in _PROBLEMS.items():
+        print(
+            f"Warning: comparison {_name!r} is not drawn by this invocation, and would be refused: {_err}",
+            file=sys.stderr,
+        )
 
 # Experiments all of whose runs record their connections.
 CONNECTIVITY = [

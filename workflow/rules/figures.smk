@@ -35,5 +35,5 @@ rule figures:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "python {params.script:q} {params.settings:q} {threads} {input.spikes:q} {input.astrocytes:q} "
-        "{input.neurons:q} {input.metadata:q} {output.raster:q} {output.dynamics:q} {output.rate_distribution:q} > {log:q} 2>&1"
+        "ASTRONET_ERRORS_FD=3 python {params.script:q} {params.settings:q} {threads} {input.spikes:q} {input.astrocytes:q} "
+        "{input.neurons:q} {input.metadata:q} {output.raster:q} {output.dynamics:q} {output.rate_distribution:q} 3>&2 > {log:q} 2>&1"

@@ -11,8 +11,10 @@ rule run_parameters:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        # Written next to the output and renamed: a killed job never leaves a truncated file.
-        "printf '%s\\n' {params.json:q} > {output}.tmp 2> {log} && mv {output}.tmp {output}"
+        # Written next to the output and renamed: a killed job never leaves a truncated file, and a
+        # failed one (a full disk) no temporary file; its error goes to Snakemake's stderr.
+        "printf '%s\\n' {params.json:q} > {output}.tmp && mv {output}.tmp {output} 2> {log} "
+        "|| {{ rc=$?; rm -f {output}.tmp; echo 'writing {output} failed' >&2; exit $rc; }}"
 
 
 # Two rules make a run's raw/ directory, and for each run exactly one applies (the other one's input
@@ -21,9 +23,13 @@ rule run_parameters:
 # ranks. snakemake-executor-plugin-slurm refuses MPI jobs of one task, hence the split.
 rule simulate:
     input:
-        single_rank_input,
+        # ancient: a run's identity is the content of its parameters (checked against the
+        # configuration by astronet.rundir at start-up), not the file's time.
+        ancient(single_rank_input),
     output:
         directory("results/{experiment}/{run}/raw"),
+    params:
+        params_id=lambda wildcards: params_id(run_params(wildcards)),
     log:
         "results/{experiment}/{run}/logs/simulate.log",
     threads: threads_per_rank
@@ -35,18 +41,22 @@ rule simulate:
     conda:
         "../../envs/astronet.yaml"
     # stdout (detailed progress) goes to the log; stderr (a short progress line now and then, errors)
-    # to the log and the console. Every job runs the `python` of its environment (astronet.deployment).
+    # to the log and the console; errors also to Snakemake's stderr (fd 3), seen even when the log
+    # cannot be written. exec: the simulation is Snakemake's own child and ends with it. Every job
+    # runs the `python` of its environment (astronet.deployment).
     shell:
-        ": > {log} && python -m astronet.simulate {input} {output} >> {log} 2> >(tee -a {log} >&2)"
+        ": > {log} && exec env ASTRONET_ERRORS_FD=3 python -m astronet.simulate --params-id {params.params_id} "
+        "{input} {output} 3>&2 >> {log} 2> >(tee -a {log} >&2)"
 
 
 rule simulate_mpi:
     input:
-        mpi_input,
+        ancient(mpi_input),
     output:
         directory("results/{experiment}/{run}/raw"),
     params:
         launcher=mpi_launcher,
+        params_id=lambda wildcards: params_id(run_params(wildcards)),
     log:
         "results/{experiment}/{run}/logs/simulate.log",
     # Cores the run occupies on this machine (all ranks); Slurm gets tasks x cpus_per_task.
@@ -60,5 +70,8 @@ rule simulate_mpi:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        ": > {log} && python -m astronet.simulate --check-mpi {input} >> {log} 2> >(tee -a {log} >&2) && "
-        "{params.launcher} python -m astronet.simulate {input} {output} >> {log} 2> >(tee -a {log} >&2)"
+        # The launcher runs under astronet.guard: it (and with it its ranks) ends with Snakemake.
+        ": > {log} && ASTRONET_ERRORS_FD=3 python -m astronet.simulate --params-id {params.params_id} --check-mpi {input} "
+        "3>&2 >> {log} 2> >(tee -a {log} >&2) && "
+        "exec env ASTRONET_ERRORS_FD=3 python -m astronet.guard {params.launcher} python -m astronet.simulate "
+        "--params-id {params.params_id} {input} {output} 3>&2 >> {log} 2> >(tee -a {log} >&2)"

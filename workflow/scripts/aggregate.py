@@ -9,7 +9,10 @@ imports Snakemake into the job (~0.1 s) for nothing that this step needs.
 import sys
 from pathlib import Path
 
+from astronet.joblog import report_errors
 from astronet.lean import hide_modules
+
+report_errors("aggregate")
 
 hide_modules("pandas", "matplotlib", reason="the aggregation uses PyArrow and NumPy only")
 from astronet.aggregate import aggregate  # noqa: E402

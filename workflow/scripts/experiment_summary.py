@@ -1,12 +1,12 @@
 """Tables of one experiment: one row per run (runs.*) and mean / 95 % CI / n per grid point (summary.*)."""
 
-import sys
 from pathlib import Path
 
 from astronet import advice
 from astronet.sweeps import load_records, summary_html, write_tables
+from astronet.joblog import log_to
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
+log_to(snakemake.log[0], "experiment_summary")  # noqa: F821
 out, params = snakemake.output, snakemake.params  # noqa: F821
 grid_keys = list(params.grid_keys)
 records = load_records(snakemake.input)  # noqa: F821

@@ -10,7 +10,10 @@ is drawn in a forked process while this one draws the other two.
 import json
 import sys
 
+from astronet.joblog import report_errors
 from astronet.lean import hide_modules
+
+report_errors("figures")
 
 hide_modules("pandas", reason="the figures use NumPy and matplotlib only")
 from astronet import plotting  # noqa: E402

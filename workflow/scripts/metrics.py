@@ -1,14 +1,14 @@
 """Compute the metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json."""
 
 import json
-import sys
 
 import pandas as pd
 
 from astronet.recording import write_json_atomic
 from astronet.sweeps import run_metrics_record
+from astronet.joblog import log_to
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
+log_to(snakemake.log[0], "metrics")  # noqa: F821
 inp, params = snakemake.input, snakemake.params  # noqa: F821
 meta = json.loads(open(inp.metadata).read())
 record = run_metrics_record(

@@ -1,14 +1,14 @@
 """Sweep figures of one experiment: each metric against the swept parameter, mean ± 95 % CI across seeds."""
 
-import sys
 
 import pandas as pd
 
 from astronet import advice
 from astronet.experiments import FIGURES
 from astronet.sweeps import sweep_figure
+from astronet.joblog import log_to
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
+log_to(snakemake.log[0], "sweep_figures")  # noqa: F821
 inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
 summary, runs = pd.read_parquet(inp.summary), pd.read_parquet(inp.runs)
 advice.report(advice.single_point(snakemake.wildcards.experiment, len(summary)))  # noqa: F821
