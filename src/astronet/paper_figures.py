@@ -81,8 +81,8 @@ def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
             ax_s.set_ylabel("I_SIC (pA)")
         if col == n - 1:
             ax_c.set_ylabel("Ca²⁺ (µM)", color=COLORS["Ca_astro"])
-    for row, letter in enumerate("ABCD"):
-        axes[row, 0].text(-0.22 if n > 1 else -0.25, 1.05, letter, transform=axes[row, 0].transAxes, fontsize=12, fontweight="bold")
+    for row, letter in enumerate("ABCD"):  # panel letters at the figure's left edge
+        fig.text(0.01, axes[row, 0].get_position().y1 + 0.005, letter, fontsize=12, fontweight="bold", va="bottom")
     fig.savefig(path, dpi=settings["dpi"])
 
 
