@@ -20,7 +20,7 @@ def meta(n_vp, ranks, simulate_s, cells=2000, memory=(250.0,)):
     n_e = cells * 2 // 5
     return {
         "n_vp": n_vp, "n_ranks": ranks, "threads": n_vp // ranks,
-        "parameters": {"sim_time": 200.0, "rng_seed": 1},
+        "parameters": {"sim_time": 200.0, "t_presim": 0.0, "rng_seed": 1},
         "populations": {"E": [1, n_e], "I": [n_e + 1, cells // 2], "astrocytes": [cells // 2 + 1, cells]},
         "connections": {"E_to_neurons": 1000, "I_to_neurons": 250},
         "ranks": per_rank,
