@@ -142,9 +142,10 @@ def test_sweep_and_mpi_run_through_the_slurm_profile(tmp_path, cluster):
 def test_memory_requests_cover_small_runs_and_grow_on_retry(tmp_path, cluster):
     """The local cluster kills a job step that uses more than its --mem (start_slurm.sh:
     OverMemoryKill). A small run asks for enough at once; a run whose request is too small
-    (resources.mem_margin: 0.5) is killed, retried by the profile with twice the memory, and completes."""
+    (resources.mem_margin: 0.5, below what Snakemake and NEST take in the job) is killed, retried by
+    the profile with twice the memory, and completes. The run lasts a few seconds: slurmd samples memory every second."""
     env = {**os.environ, "ASTRONET_SLURM_PARTITION": cluster["partition"], "ASTRONET_SLURM_ACCOUNT": "astronet", "PYTHONWARNINGS": "ignore"}
-    small = {"sim_time": 50.0, "N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 5, "n_vp": 1}
+    small = {"sim_time": 2000.0, "N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 5, "n_vp": 1}
     config = {"params": small, "experiments": {"mem_small": {"description": "x"}}, "targets": ["mem_small"]}
     results = {}
     for name, margin in (("mem_small", 1.1), ("mem_retry", 0.5)):

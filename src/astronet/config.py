@@ -630,8 +630,7 @@ def _validate_experiment(name, experiment, config: dict, schema: dict) -> list[R
     errors = sorted(_validator(spec).iter_errors(experiment), key=lambda e: list(e.path))
     if errors:
         raise _schema_error(errors[0], where)
-    if isinstance(experiment, dict):
-        _fill_defaults(experiment, spec)
+    # No defaults filled in here: an experiment's analysis holds only its overrides of the top level.
     return expand_experiment(name, experiment, config["params"], schema)
 
 
