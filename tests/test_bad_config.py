@@ -502,10 +502,13 @@ def test_readme_quick_run_is_accepted(tmp_path):
     proc = snakemake(tmp_path, "--configfile", config, "--dry-run", "--config", "params={scale: 0.5, sim_time: 200}")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    assert "Warning: experiment 'pool_size' is not built by this invocation" in out and "pool_size-1000" in out
+    # pool_size_full keeps the top-level scale: at 0.5, 5 000 astrocytes cannot fill a pool of 10 000
+    assert "Warning: experiment 'pool_size_full' is not built by this invocation" in out and "pool_size-10000" in out
     assert "rule simulate" in out
-    proc = snakemake(tmp_path, "pool_size", "--configfile", config, "--dry-run", "--config", "params={scale: 0.5, sim_time: 200}")
-    assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", "experiments.pool_size run pool_size-1000", "N_astro x scale = 500"))
+    proc = snakemake(tmp_path, "pool_size_full", "--configfile", config, "--dry-run", "--config", "params={scale: 0.5, sim_time: 200}")
+    assert_refused_before_anything(
+        tmp_path, proc, ("Invalid configuration:", "experiments.pool_size_full run pool_size-10000", "N_astro x scale = 5000")
+    )
 
 
 @pytest.mark.parametrize("args", [

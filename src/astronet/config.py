@@ -488,7 +488,7 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
             value = {**params[key], **value}
         params[key] = value
     where = f"experiments.{name}"
-    validate_params(params, f"{where}.params", schema)
+    params = validate_params(params, f"{where}.params", schema)
     grid = experiment.get("grid", {})
     zipped = experiment.get("zip", False)
     known = _params_schema(schema)["properties"]
@@ -543,7 +543,8 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
             run_params["rng_seed"] = seed
             point["rng_seed"] = seed
             label = "__".join(f"{k.split('.')[-1]}-{_format_value(v)}" for k, v in point.items())
-            validate_params(run_params, f"{where} run {label}", schema)
+            run_params = validate_params(run_params, f"{where} run {label}", schema)
+            point.update({k: run_params[k] for k in point if k in run_params})  # counts as integers
             if not RUN_NAME.fullmatch(label):
                 raise ConfigError(
                     f"invalid value for '{where}.grid': run name {label!r} (string grid values may only use letters, "
@@ -616,7 +617,7 @@ def validate_global(config: dict, schema: dict | None = None) -> None:
             raise ConfigError(
                 f"invalid value for 'targets': {target!r} (not an experiment).{did_you_mean(target, map(str, config['experiments']))}"
             )
-    validate_params(config["params"], "params", schema)
+    config["params"] = validate_params(config["params"], "params", schema)
 
 
 def _validate_experiment(name, experiment, config: dict, schema: dict) -> list[Run]:
