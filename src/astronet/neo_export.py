@@ -28,6 +28,17 @@ def sample_matrix(df, column: str):
     return times, ids, values
 
 
+def sampled_signals(run):
+    """``(kind, column, times, node_ids, values[time, node])`` of each sampled quantity of a run
+    (:data:`SIGNALS`, :func:`sample_matrix`); none for an empty table."""
+    for kind, columns in SIGNALS.items():
+        df = run.table(kind)
+        if not len(df):
+            continue
+        for column in columns:
+            yield (kind, column, *sample_matrix(df, column))
+
+
 def spike_trains(run) -> dict[str, list]:
     """Neo SpikeTrains of every recorded neuron, per population."""
     import neo
@@ -61,20 +72,13 @@ def analog_signals(run) -> list:
 
     units = run.units
     period = float(run.parameters["rec_interval"]) * pq.ms
-    signals = []
-    for kind, columns in SIGNALS.items():
-        df = run.table(kind)
-        if not len(df):
-            continue
-        for column in columns:
-            times, ids, values = sample_matrix(df, column)
-            signals.append(
-                neo.AnalogSignal(
-                    values, units=units.get(column, ""), sampling_period=period, t_start=times[0] * pq.ms,
-                    name=column, array_annotations={"node_id": ids.astype(np.int64)}, source_table=kind,
-                )
-            )
-    return signals
+    return [
+        neo.AnalogSignal(
+            values, units=units.get(column, ""), sampling_period=period, t_start=times[0] * pq.ms,
+            name=column, array_annotations={"node_id": ids.astype(np.int64)}, source_table=kind,
+        )
+        for kind, column, times, ids, values in sampled_signals(run)
+    ]
 
 
 def to_neo(run):

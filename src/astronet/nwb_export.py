@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from .neo_export import SIGNALS, sample_matrix
+from .neo_export import sampled_signals
 
 # column -> (NWB unit, conversion of the stored values to it)
 NWB_UNITS = {"IP3": ("M", 1e-6), "Ca_astro": ("M", 1e-6), "I_SIC": ("amperes", 1e-12)}
@@ -59,20 +59,15 @@ def nwb_file(run):
         lo, hi = np.searchsorted(senders, ids, side="left"), np.searchsorted(senders, ids, side="right")
         for node, a, b in zip(ids, lo, hi):
             nwb.add_unit(id=int(node), spike_times=times[a:b], population=population)
-    for kind, columns in SIGNALS.items():
-        df = run.table(kind)
-        if not len(df):
-            continue
-        for column in columns:
-            t, ids, values = sample_matrix(df, column)
-            unit, conversion = NWB_UNITS[column]
-            nwb.add_acquisition(
-                TimeSeries(
-                    name=column, data=values, unit=unit, conversion=conversion, timestamps=t / 1000.0,
-                    description=f"{column} of the sampled {kind} ({run.units.get(column, '')} as stored)",
-                    comments=json.dumps({"node_id": ids.tolist()}),
-                )
+    for kind, column, t, ids, values in sampled_signals(run):
+        unit, conversion = NWB_UNITS[column]
+        nwb.add_acquisition(
+            TimeSeries(
+                name=column, data=values, unit=unit, conversion=conversion, timestamps=t / 1000.0,
+                description=f"{column} of the sampled {kind} ({run.units.get(column, '')} as stored)",
+                comments=json.dumps({"node_id": ids.tolist()}),
             )
+        )
     nwb.add_scratch(json.dumps(params, sort_keys=True), name="parameters", description="the run's complete parameters (JSON)")
     nwb.add_scratch(json.dumps(meta.get("build_info", {}), sort_keys=True, default=str), name="nest_build_info", description="NEST's build_info (JSON)")
     nwb.add_scratch(json.dumps(prov, sort_keys=True), name="provenance", description="astronet's provenance record: versions, commit, host, start and end (JSON)")
