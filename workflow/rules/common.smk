@@ -13,7 +13,7 @@ from astronet.config import (
     validate_config,
     validate_global,
 )
-from astronet.experiments import analysis_window, experiment_analysis, check_figure_window
+from astronet.experiments import analysis_window, fmt_value, experiment_analysis, check_figure_window
 from astronet.resources import check_memory, estimate_runtime_min, request_memory_mib
 from astronet.rundir import RunDirectoryError, check_run_dir, params_id
 
@@ -187,3 +187,25 @@ def simulate_mem_mb(wildcards, attempt):
 
 def simulate_runtime_min(wildcards):
     return estimate_runtime_min(run_params(wildcards))
+
+
+def run_label(run):
+    """A run's label in figures across runs: its swept values, e.g. 'pool_size 10'; the seed only
+    where nothing else is swept."""
+    swept = {k: v for k, v in run.point.items() if k != "rng_seed"} or run.point
+    return ", ".join(f"{k} {fmt_value(v)}" for k, v in swept.items())
+
+
+def comparison_input(wildcards):
+    """Tables, metadata and metrics of a comparison's runs (COMPARISONS comes from comparisons.smk)."""
+    runs = COMPARISONS[wildcards.comparison]["runs"].values()
+    return {
+        kind: [f"{run_dir(run)}/{kind}.{ext}" for run in runs]
+        for kind, ext in (
+            ("spikes", "parquet"),
+            ("astrocytes", "parquet"),
+            ("neurons", "parquet"),
+            ("metadata", "json"),
+            ("metrics", "json"),
+        )
+    }

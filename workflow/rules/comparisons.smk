@@ -4,7 +4,7 @@
 import re
 
 from astronet.config import RULE_NAMES, selected_comparisons
-from astronet.experiments import comparison_runs, fmt_value
+from astronet.experiments import comparison_runs
 
 try:
     _PROBLEMS = {}
@@ -28,27 +28,6 @@ if workflow.is_main_process:
 CONNECTIVITY = [
     exp for exp, runs in RUNS.items() if all(r.params["record_connections"] for r in runs)
 ]
-
-
-def run_label(run):
-    """A run's label in figures across runs: its swept values, e.g. 'pool_size 10'; the seed only
-    where nothing else is swept."""
-    swept = {k: v for k, v in run.point.items() if k != "rng_seed"} or run.point
-    return ", ".join(f"{k} {fmt_value(v)}" for k, v in swept.items())
-
-
-def comparison_input(wildcards):
-    runs = COMPARISONS[wildcards.comparison]["runs"].values()
-    return {
-        kind: [f"{run_dir(run)}/{kind}.{ext}" for run in runs]
-        for kind, ext in (
-            ("spikes", "parquet"),
-            ("astrocytes", "parquet"),
-            ("neurons", "parquet"),
-            ("metadata", "json"),
-            ("metrics", "json"),
-        )
-    }
 
 
 rule comparison:
