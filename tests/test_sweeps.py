@@ -193,7 +193,10 @@ def test_jiang2025_experiments_are_the_papers():
     assert {k for k in sparse if sparse[k] != reference[k]} <= same_model  # NEST's example otherwise
     for control, changed in (("synchronous", {"d_i": 2.0, "tau_syn_in": 2.0}), ("sparse_no_tripartite", {"tripartite": False}),
                              ("sparse_a2n_delay", {"d_a2n": 0.1}), ("synchronous_no_tripartite", {"d_i": 2.0, "tau_syn_in": 2.0, "tripartite": False}),
-                             ("synchronous_a2n_delay", {"d_i": 2.0, "tau_syn_in": 2.0, "d_a2n": 0.1})):
+                             ("synchronous_a2n_delay", {"d_i": 2.0, "tau_syn_in": 2.0, "d_a2n": 0.1}),
+                             ("sparse_earlier_set", {"w_a2n": 0.01, "astrocyte_params": {"delta_IP3": 0.5, "tau_IP3": 2.0}}),
+                             ("synchronous_earlier_set", {"w_a2n": 0.01, "astrocyte_params": {"delta_IP3": 0.5, "tau_IP3": 2.0},
+                                                          "d_i": 2.0, "tau_syn_in": 2.0})):
         params = runs[control][0].params
         assert {k: v for k, v in params.items() if v != sparse[k]} == changed, control
         assert len(runs[control]) == 3
