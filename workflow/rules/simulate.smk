@@ -41,12 +41,12 @@ rule simulate:
     conda:
         "../../envs/astronet.yaml"
     # stdout (detailed progress) goes to the log; stderr (a short progress line now and then, errors)
-    # to the log and the console; errors also to Snakemake's stderr (fd 3), seen even when the log
-    # cannot be written. exec: the simulation is Snakemake's own child and ends with it. Every job
+    # to the log and the console (tee -i: a Ctrl-C stops the simulation, which still logs why, not
+    # tee); errors also to Snakemake's stderr (fd 3), seen even when the log cannot be written. exec: the simulation is Snakemake's own child and ends with it. Every job
     # runs the `python` of its environment (astronet.deployment).
     shell:
         ": > {log} && exec env ASTRONET_ERRORS_FD=3 python -m astronet.simulate --params-id {params.params_id} "
-        "{input} {output} 3>&2 >> {log} 2> >(tee -a {log} >&2)"
+        "{input} {output} 3>&2 >> {log} 2> >(tee -i -a {log} >&2)"
 
 
 rule simulate_mpi:
@@ -72,6 +72,6 @@ rule simulate_mpi:
     shell:
         # The launcher runs under astronet.guard: it (and with it its ranks) ends with Snakemake.
         ": > {log} && ASTRONET_ERRORS_FD=3 python -m astronet.simulate --params-id {params.params_id} --check-mpi {input} "
-        "3>&2 >> {log} 2> >(tee -a {log} >&2) && "
+        "3>&2 >> {log} 2> >(tee -i -a {log} >&2) && "
         "exec env ASTRONET_ERRORS_FD=3 python -m astronet.guard {params.launcher} python -m astronet.simulate "
-        "--params-id {params.params_id} {input} {output} 3>&2 >> {log} 2> >(tee -a {log} >&2)"
+        "--params-id {params.params_id} {input} {output} 3>&2 >> {log} 2> >(tee -i -a {log} >&2)"
