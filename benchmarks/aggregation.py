@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from astronet import bench
+import bench
 from astronet.config import param_defaults, validate_params
 from astronet.recording import TABLES
 

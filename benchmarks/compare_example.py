@@ -6,14 +6,14 @@
     .venv/bin/python benchmarks/compare_example.py --protocol jiang2025 --synapse-model tsodyks_synapse tsodyks_synapse_hpc
 
 ``--protocol jiang2025`` is Jiang et al. 2025's: 1 000 ms presimulation (not recorded) + 10 000 ms,
-the example adapted the same way (``python -m astronet.example --t-presim``). With several
+the example adapted the same way (``python benchmarks/nest_example.py --t-presim``). With several
 ``--synapse-model`` values the workflow runs once per model after each example run, so the kernel
 time of the example's ``tsodyks_synapse`` can be compared with the same model and with the HPC one.
 
 Runs, each as a child process measured from the outside (wall time; peak RSS of the largest
 process, exact; peak RSS summed over the process tree, sampled):
 
-* ``python -m astronet.example``: ``astrocyte_brunel_bernoulli.py`` from the NEST sdist, only
+* ``python benchmarks/nest_example.py``: ``astrocyte_brunel_bernoulli.py`` from the NEST sdist, only
   sim_time, n_vp and the data export changed;
 * ``snakemake --cores N`` on the reference configuration with the same sim_time, n_vp and seeds, in
   a fresh working directory, asked for the run's figures: simulate + aggregate + figures
@@ -41,9 +41,10 @@ from pathlib import Path
 
 import yaml
 
-from astronet import bench
+import bench
 
 REPO = Path(__file__).resolve().parents[1]
+NEST_EXAMPLE = Path(__file__).with_name("nest_example.py")
 RUN = "results/reference/rng_seed-143202461"
 FIGURES = ("raster", "dynamics", "rate_distribution")
 
@@ -115,7 +116,7 @@ def run_once(args, tmp: Path, index: int) -> list[dict]:
         return m, wd
 
     def example_run():
-        cmd = [sys.executable, "-m", "astronet.example", "--sim-time", str(args.sim_time), "--t-presim", str(args.t_presim), "--n-vp", str(args.n_vp), str(npz)]
+        cmd = [sys.executable, str(NEST_EXAMPLE), "--sim-time", str(args.sim_time), "--t-presim", str(args.t_presim), "--n-vp", str(args.n_vp), str(npz)]
         return quiet_measure("example", cmd, args, env=env, stdout=open(tmp / f"example-{index}.log", "w"), stderr=open(tmp / f"example-{index}.err", "w"))
 
     # Pairs alternate which side runs first (example, workflow; workflow, example; ...): the speed of

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from astronet import bench
+import bench
 from astronet.config import HPC_MAX_NODES_PER_VP, param_defaults, population_sizes, validate_params
 from astronet.resources import MEMORY_COST, available_memory_mib, estimate_memory_mib, memory_features
 

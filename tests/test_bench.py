@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from astronet import bench
+import bench
 from astronet.aggregate import is_sorted, sort_order
 
 ALLOCATE = "import numpy as np; a = np.ones({mib} * 2**20 // 8); a += 1"

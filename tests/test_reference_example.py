@@ -10,6 +10,7 @@ presimulating as Jiang et al. 2025 do, its recorders starting after it; the work
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import pytest
 from astronet.aggregate import aggregate
 from astronet.config import param_defaults, validate_params
 
+NEST_EXAMPLE = Path(__file__).parents[1] / "benchmarks" / "nest_example.py"
 SIM_TIME = 100.0  # ms
 N_VP = 2
 
@@ -33,7 +35,7 @@ def both_runs(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reference")
     example_npz = tmp / "example.npz"
     subprocess.run(
-        [sys.executable, "-m", "astronet.example", "--sim-time", str(SIM_TIME), "--t-presim", str(t_presim), "--n-vp", str(N_VP), str(example_npz)],
+        [sys.executable, str(NEST_EXAMPLE), "--sim-time", str(SIM_TIME), "--t-presim", str(t_presim), "--n-vp", str(N_VP), str(example_npz)],
         check=True, capture_output=True,
     )  # fmt: skip
     params = validate_params({**param_defaults(), "sim_time": SIM_TIME, "t_presim": t_presim, "n_vp": N_VP})

@@ -30,7 +30,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .config import recording_window
-from .lean import to_numpy
 from .recording import TABLES, metadata_file, write_json_atomic
 from .units import with_units
 from .rundir import params_id
@@ -174,7 +173,7 @@ def sort_order(time: np.ndarray, sender: np.ndarray, dt: float) -> np.ndarray | 
 def _sorted(table: pa.Table, dt: float) -> pa.Table:
     if table.num_rows < 2:
         return table
-    order = sort_order(to_numpy(table.column("time")), to_numpy(table.column("sender")), dt)
+    order = sort_order(table.column("time").to_numpy(), table.column("sender").to_numpy(), dt)
     return table if order is None else table.take(order)
 
 
@@ -233,9 +232,9 @@ def mean_by_population(table: pa.Table, column: str, populations: dict[str, list
     population without rows."""
     if not table.num_rows:
         return {}
-    labels = population_of(to_numpy(table.column("sender")), populations)
-    values = to_numpy(table.column(column))
-    index = to_numpy(labels.indices)
+    labels = population_of(table.column("sender").to_numpy(), populations)
+    values = table.column(column).to_numpy()
+    index = labels.indices.to_numpy()
     names = labels.dictionary.to_pylist()
     return {name: float(values[index == i].mean()) if np.any(index == i) else math.nan for i, name in enumerate(names)}
 
@@ -248,7 +247,7 @@ def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: di
     n_rec_spk = meta["recorded_nodes"]["spikes"]
     population = spikes.column("population").combine_chunks() if spikes.num_rows else None
     names = population.dictionary.to_pylist() if population is not None else []
-    counts = np.bincount(to_numpy(population.indices), minlength=len(names)) if population is not None else []
+    counts = np.bincount(population.indices.to_numpy(), minlength=len(names)) if population is not None else []
     pop_counts = dict(zip(names, (int(c) for c in counts)))
     sic = mean_by_population(neurons, "I_SIC", pops)
     rows = []
@@ -299,7 +298,7 @@ def aggregate(raw: Path, out_dir: Path) -> dict:
         futures = {kind: pool.submit(lambda k: _sorted(_read_table(raw, k, metas), dt), kind) for kind in TABLES}
         tables = {kind: f.result() for kind, f in futures.items()}
     spikes = tables["spikes"]
-    tables["spikes"] = spikes.append_column("population", population_of(to_numpy(spikes.column("sender")), meta["populations"]))
+    tables["spikes"] = spikes.append_column("population", population_of(spikes.column("sender").to_numpy(), meta["populations"]))
     summary = summary_table(tables["spikes"], tables["astrocytes"], tables["neurons"], meta)
     _publish_outputs(out_dir, tables, summary, meta)
     return meta

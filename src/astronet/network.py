@@ -123,28 +123,14 @@ class Network:
     def astrocyte_params(self) -> dict:
         return {**self.p["astrocyte_params"], "IP3": self.p["IP3"]}
 
-    def _create(self, model: str, n: int, params: dict):
-        """``nest.Create(model, n, params=params)``: create, then one SetStatus of ``params`` on all
-        nodes. NodeCollection.set() reads the nodes' status first for checks that a dict of single
-        values never needs (~0.1 s per 10 000 nodes), so the status is set by the call it ends in."""
-        nodes = self.nest.Create(model, n)
-        if params:
-            try:
-                from nest import nestkernel_api
-            except ImportError:  # another NEST layout: the public way
-                nodes.set(params)
-            else:
-                nestkernel_api.llapi_set_nc_status(nodes._datum, [params])
-        return nodes
-
     def create(self) -> None:
         nest, p = self.nest, self.p
         t0 = time.perf_counter()
         sizes = population_sizes(p)
-        self.exc = self._create(NEURON_MODEL, sizes["E"], self.neuron_params())
-        self.inh = self._create(NEURON_MODEL, sizes["I"], self.neuron_params())
-        self.astro = self._create(ASTROCYTE_MODEL, sizes["astrocytes"], self.astrocyte_params())
-        self.noise = self._create("poisson_generator", 1, {"rate": p["poisson_rate"]})
+        self.exc = nest.Create(NEURON_MODEL, sizes["E"], params=self.neuron_params())
+        self.inh = nest.Create(NEURON_MODEL, sizes["I"], params=self.neuron_params())
+        self.astro = nest.Create(ASTROCYTE_MODEL, sizes["astrocytes"], params=self.astrocyte_params())
+        self.noise = nest.Create("poisson_generator", params={"rate": p["poisson_rate"]})
         self.neurons = self.exc + self.inh
         self.timers["create"] = time.perf_counter() - t0
 

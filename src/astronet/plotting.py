@@ -1,7 +1,7 @@
 """Figures of one run, drawn from the aggregated tables only (no simulation needed).
 
 Tables are passed as mappings of column name to array (``read_columns`` reads them from Parquet with
-PyArrow); pandas is neither needed nor imported. Figures are made with matplotlib's object API,
+PyArrow). Figures are made with matplotlib's object API,
 without pyplot and its backend machinery, and are drawn once: margins are fixed per figure (an
 automatic layout measures every text first, ``bbox_inches="tight"`` even draws everything twice),
 and units and indices are Unicode characters rather than mathtext, whose parser costs ~0.2 s.
@@ -9,20 +9,23 @@ and units and indices are Unicode characters rather than mathtext, whose parser 
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
 from typing import Mapping
 
 import numpy as np
+import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
-from .lean import read_columns  # noqa: F401  (re-exported for the figure script)
 from .metrics import per_neuron_rates
 
 COLORS = {"E": "tab:red", "I": "tab:blue", "IP3": "tab:blue", "Ca_astro": "tab:green", "I_SIC": "tab:purple"}
 
 Columns = Mapping[str, np.ndarray]
+
+
+def read_columns(path, columns=None) -> dict[str, np.ndarray]:
+    """A Parquet table as ``{column: NumPy array}`` (all columns, or those named)."""
+    table = pq.read_table(path, columns=columns)
+    return {name: table.column(name).to_numpy() for name in table.column_names}
 
 
 def recorded_neurons(meta: dict) -> dict[str, np.ndarray]:
@@ -145,28 +148,8 @@ def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> None
     _finish(fig, path, settings["dpi"])
 
 
-def draw_all(spikes: Columns, astro: Columns, neurons: Columns, meta: dict, settings: dict, paths: dict, jobs: int = 1) -> None:
-    """The three figures of a run. With ``jobs > 1`` a forked process draws the dynamics figure while
-    this one draws the raster and the rate distribution (the data is read once, before the fork)."""
-    child = 0
-    if jobs > 1 and hasattr(os, "fork"):
-        child = os.fork()
-        if child == 0:  # the forked process: one figure, then leave without running any cleanup
-            code = 1
-            try:
-                dynamics(astro, neurons, meta, settings, paths["dynamics"])
-                code = 0
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-    else:
-        dynamics(astro, neurons, meta, settings, paths["dynamics"])
+def draw_all(spikes: Columns, astro: Columns, neurons: Columns, meta: dict, settings: dict, paths: dict) -> None:
+    """The three figures of a run: raster, dynamics and rate distribution, to ``paths[name]``."""
     raster(spikes, meta, settings, paths["raster"])
+    dynamics(astro, neurons, meta, settings, paths["dynamics"])
     rate_distribution(spikes, meta, settings, paths["rate_distribution"])
-    if child:
-        _, status = os.waitpid(child, 0)
-        if os.waitstatus_to_exitcode(status):
-            raise RuntimeError(f"drawing {paths['dynamics']} failed in the forked process (see the traceback above)")

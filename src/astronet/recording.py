@@ -92,15 +92,8 @@ class Recorders:
 
 
 def _reset_events(device) -> None:
-    """Empty a recorder's memory. Not `device.n_events = 0`: NodeCollection.set() first reads the
-    device's whole status, events included (another copy of everything just fetched, ~40 % of a
-    flush), so the low-level call NodeCollection.set() ends in is used directly where it exists."""
-    try:
-        from nest import nestkernel_api
-    except ImportError:  # another NEST layout: the public, slower way
-        device.set([{"n_events": 0}])
-        return
-    nestkernel_api.llapi_set_nc_status(device._datum, [{"n_events": 0}])
+    """Empty a recorder's memory (NEST keeps every event until ``n_events`` is set to 0)."""
+    device.n_events = 0
 
 
 class RankWriter:

@@ -25,17 +25,11 @@ from .console import ConsoleProgress, Reports, rate_and_eta, run_label
 from .config import total_sim_time, validate_params
 from .guard import die_with_parent
 from .joblog import report_errors
-from .lean import hide_modules
+from .optional_imports import skip_imports
 from .rundir import params_id
 
-# PyNEST imports pandas and matplotlib whenever it finds them (optional output formats, plotting
-# helpers): ~0.5 s and ~70 MiB in every simulation process, NEST's example included. Not here.
-HIDDEN_FROM_NEST = ("pandas", "matplotlib")
-
-
-def hide_optional_imports(names=HIDDEN_FROM_NEST) -> None:
-    """Make ``import pandas`` (etc.) fail from now on in this process, unless it is imported already."""
-    hide_modules(*names, reason="astronet.simulate needs neither")
+# ~92 MiB (~5 %) of a full-scale simulation's peak memory: see astronet.optional_imports.
+MODULES_A_SIMULATION_NEVER_USES = ("pandas", "matplotlib")
 
 
 class Progress:
@@ -134,7 +128,7 @@ def run(params: dict, out: Path) -> dict:
 def main(argv=None) -> dict | None:
     report_errors("simulate")
     die_with_parent()
-    hide_optional_imports()
+    skip_imports(*MODULES_A_SIMULATION_NEVER_USES, reason="a simulation uses neither")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parameters", type=Path, help="JSON file with the run's complete parameters")
     parser.add_argument("output", type=Path, nargs="?", help="directory that will hold the per-rank recordings")
@@ -176,16 +170,5 @@ def main(argv=None) -> dict | None:
         sys.exit(f"[simulate] {err}")
 
 
-def exit_without_teardown() -> None:
-    """End the process at once: everything is written and closed, and tearing NEST's network down
-    object by object takes ~0.3 s per 20 000 cells (seconds at scale 10) that the OS does instantly."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
 if __name__ == "__main__":
-    metadata = main()
-    # Single-process runs only: MPI ranks exit normally, so that NEST finalizes MPI.
-    if metadata is not None and metadata["n_ranks"] == 1:
-        exit_without_teardown()
+    main()

@@ -10,12 +10,9 @@ import sys
 from pathlib import Path
 
 from astronet.joblog import report_errors
-from astronet.lean import hide_modules
+from astronet.aggregate import aggregate
 
 report_errors("aggregate")
-
-hide_modules("pandas", "matplotlib", reason="the aggregation uses PyArrow and NumPy only")
-from astronet.aggregate import aggregate  # noqa: E402
 
 if len(sys.argv) != 3:
     sys.exit(__doc__)

@@ -11,19 +11,16 @@ import json
 import sys
 
 from astronet.joblog import report_errors
-from astronet.lean import hide_modules
+from astronet import plotting
 
 report_errors("figures")
 
-hide_modules("pandas", reason="the figures use NumPy and matplotlib only")
-from astronet import plotting  # noqa: E402
-
 if len(sys.argv) != 10:
     sys.exit(__doc__)
-settings, jobs = json.loads(sys.argv[1]), int(sys.argv[2])
+settings = json.loads(sys.argv[1])
 spikes_path, astro_path, neurons_path, meta_path, *paths = sys.argv[3:]
 with open(meta_path) as fh:
     meta = json.load(fh)
 spikes = plotting.read_columns(spikes_path, ["sender", "time"])
 astro, neurons = plotting.read_columns(astro_path), plotting.read_columns(neurons_path)
-plotting.draw_all(spikes, astro, neurons, meta, settings, dict(zip(("raster", "dynamics", "rate_distribution"), paths)), jobs)
+plotting.draw_all(spikes, astro, neurons, meta, settings, dict(zip(("raster", "dynamics", "rate_distribution"), paths)))

@@ -5,8 +5,8 @@ changed only in ``sim_time``, ``n_vp`` and in exporting its data instead of plot
 benchmarks can run it side by side with the workflow; with ``--t-presim`` it also presimulates, as
 Jiang et al. 2025 do, with its recorders starting after the presimulation.
 
-    python -m astronet.example --sim-time 100 --n-vp 2 OUT.npz
-    python -m astronet.example --t-presim 1000 --sim-time 10000 --n-vp 2 OUT.npz
+    python benchmarks/nest_example.py --sim-time 100 --n-vp 2 OUT.npz
+    python benchmarks/nest_example.py --t-presim 1000 --sim-time 10000 --n-vp 2 OUT.npz
 """
 
 from __future__ import annotations
