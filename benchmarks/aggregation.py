@@ -32,7 +32,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import bench
-from astronet.config import param_defaults, validate_params
+from astronet.parameters import validate_params
+from astronet.schema import param_defaults
 from astronet.recording import TABLES
 
 REPO = Path(__file__).resolve().parents[1]

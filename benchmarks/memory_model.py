@@ -39,7 +39,10 @@ from pathlib import Path
 import numpy as np
 
 import bench
-from astronet.config import HPC_MAX_NODES_PER_VP, param_defaults, population_sizes, validate_params
+from astronet.nest_limits import HPC_MAX_NODES_PER_VP
+from astronet.parameters import validate_params
+from astronet.run_quantities import population_sizes
+from astronet.schema import param_defaults
 from astronet.resources import MEMORY_COST, available_memory_mib, estimate_memory_mib, memory_features
 
 REPO = Path(__file__).resolve().parents[1]

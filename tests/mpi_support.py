@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from astronet.aggregate import aggregate, aggregate_connections
-from astronet.config import param_defaults, validate_params
+from astronet.parameters import validate_params
+from astronet.schema import param_defaults
 
 REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -4,7 +4,9 @@ drawing no confidence interval from fewer than three seeds."""
 import numpy as np
 import pytest
 
-from astronet import advice, sweeps
+from astronet import advice
+from astronet.sweep_figures import sweep_figure
+from astronet.sweep_tables import METRIC_NAMES, runs_table, summary_table
 
 
 def _record(ca_peak, threshold=0.19669, window=(200.0, 1200.0)):
@@ -44,14 +46,14 @@ def test_sweep_figures_draw_no_confidence_interval_below_three_seeds(tmp_path, n
     rng = np.random.default_rng(1)
     records = [
         {"experiment": "exp", "run": f"w-{w}__s-{s}", "point": {"w_a2n": w, "rng_seed": s},
-         "metrics": {m: float(rng.normal(1.0, 0.1)) for m in sweeps.METRIC_NAMES}, "cost": {}}
+         "metrics": {m: float(rng.normal(1.0, 0.1)) for m in METRIC_NAMES}, "cost": {}}
         for w in (0.5, 1.0) for s in range(1, n_seeds + 1)
     ]  # fmt: skip
-    runs = sweeps.runs_table(records, ["w_a2n"])
-    summary = sweeps.summary_table(runs, ["w_a2n"])
+    runs = runs_table(records, ["w_a2n"])
+    summary = summary_table(runs, ["w_a2n"])
     assert summary["rate_E_ci95"].notna().all()  # the table keeps the interval
     path = tmp_path / "activity.svg"
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        sweeps.sweep_figure("activity", summary, runs, {"w_a2n": [0.5, 1.0]}, "exp", {"dpi": 40}, path)
+        sweep_figure("activity", summary, runs, {"w_a2n": [0.5, 1.0]}, "exp", {"dpi": 40}, path)
     svg = path.read_text()
     assert ("no CI where n &lt; 3" in svg) is not drawn

@@ -30,8 +30,12 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from astronet.config import ConfigError, check_config_file, check_cross_field, param_defaults, retype_cli_overrides, validate_config
-from astronet.experiments import check_figure_window, experiment_analysis
+from astronet.config import validate_config
+
+from astronet.nest_limits import check_cross_field
+
+from astronet.schema import ConfigError, check_config_file, param_defaults, retype_cli_overrides
+from astronet.analysis_settings import check_figure_window, experiment_analysis
 from astronet.resources import available_memory_mib, check_memory, estimate_memory_mib
 
 REPO = Path(__file__).resolve().parents[1]
@@ -369,7 +373,7 @@ def _bound_values(spec: dict) -> list[float]:
 
 
 def test_model_parameter_ranges_match_nest(nest):
-    from astronet.config import load_schema
+    from astronet.schema import load_schema
 
     params = load_schema()["properties"]["params"]["properties"]
     for group, model in (("neuron_params", "aeif_cond_alpha_astro"), ("astrocyte_params", "astrocyte_lr_1994")):
@@ -487,7 +491,7 @@ def test_duplicate_key_in_config_file(tmp_path):
 
 
 def test_rule_names_are_the_workflows(tmp_path):
-    from astronet.config import RULE_NAMES
+    from astronet.targets import RULE_NAMES
 
     proc = snakemake(tmp_path, "--configfile", str(TEST_CONFIG), "--list-rules")
     assert proc.returncode == 0, proc.stderr

@@ -12,7 +12,7 @@ def test_config_readme_is_generated_from_schema():
 
 
 def test_every_param_has_a_unit_or_is_dimensionless():
-    from astronet.config import load_schema
+    from astronet.schema import load_schema
 
     params = load_schema()["properties"]["params"]["properties"]
     for name, spec in params.items():

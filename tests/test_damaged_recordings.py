@@ -21,7 +21,8 @@ import pytest
 
 from astronet import aggregate as agg
 from astronet.aggregate import RecordingError, aggregate
-from astronet.config import param_defaults, validate_params
+from astronet.parameters import validate_params
+from astronet.schema import param_defaults
 from astronet.recording import TABLES, metadata_file, rank_file
 
 OUTPUTS = ["spikes.parquet", "astrocytes.parquet", "neurons.parquet", "summary.csv", "metadata.json"]

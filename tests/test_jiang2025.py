@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 
 from astronet.aggregate import aggregate
-from astronet.config import param_defaults, validate_params
-from astronet.experiments import analysis_window
+from astronet.parameters import validate_params
+from astronet.schema import param_defaults
+from astronet.analysis_settings import analysis_window
 
 SMALL = {"scale": 0.1, "n_vp": 2, "N_rec_mm": 10, "rec_interval": 0.5}
 
@@ -63,8 +64,8 @@ def test_state_after_presimulation_equals_an_uninterrupted_run(presim_pair):
 
 
 def test_analysis_must_start_within_the_recording():
-    from astronet.config import ConfigError
-    from astronet.experiments import check_analysis
+    from astronet.schema import ConfigError
+    from astronet.analysis_settings import check_analysis
 
     params = small_params(t_presim=100.0, sim_time=200.0)
     with pytest.raises(ConfigError, match=r"'analysis\.t_start': 50.0 \(before the end of the presimulation, t_presim = 100"):

@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from astronet import metrics as M
-from astronet import sweeps
+from astronet.run_quantities import recorded_neuron_ids
+from astronet.run_records import run_metrics_record
 from astronet.aggregate import aggregate
 from astronet.config import validate_config
 
@@ -65,7 +66,7 @@ def _trains(spikes, ids, t0, t1):
 
 def test_recorded_populations_follow_n_rec_spk(run):
     meta, tables = run
-    pops = sweeps.recorded_populations(meta)
+    pops = recorded_neuron_ids(meta)
     assert len(pops["E"]) == 240 and len(pops["I"]) == 30  # first 270 neurons: all E, then 30 I
     assert tables["spikes"]["sender"].max() <= pops["I"][-1]
 
@@ -73,7 +74,7 @@ def test_recorded_populations_follow_n_rec_spk(run):
 def test_rates_cv_fano_match_elephant_on_nest_output(run):
     meta, tables = run
     spikes, t1 = tables["spikes"], meta["parameters"]["sim_time"]
-    for name, ids in sweeps.recorded_populations(meta).items():
+    for name, ids in recorded_neuron_ids(meta).items():
         sts = _trains(spikes, ids, T0, t1)
         ref_rate = np.array([estats.mean_firing_rate(st).rescale(pq.Hz).magnitude for st in sts])
         np.testing.assert_allclose(M.per_neuron_rates(spikes, ids, T0, t1), ref_rate, rtol=0, atol=1e-9)
@@ -97,7 +98,7 @@ def test_rates_cv_fano_match_elephant_on_nest_output(run):
 def test_synchrony_matches_elephant_binning_and_correlation_on_nest_output(run):
     meta, tables = run
     spikes, t1 = tables["spikes"], meta["parameters"]["sim_time"]
-    ids = np.concatenate(list(sweeps.recorded_populations(meta).values()))
+    ids = np.concatenate(list(recorded_neuron_ids(meta).values()))
     res = M.synchrony(spikes, ids, T0, t1, bin_ms=10.0, sample_size=100, seed=0)
     assert res.n_neurons == 100
     binned = econv.BinnedSpikeTrain(_trains(spikes, res.node_ids, T0, t1), bin_size=10 * pq.ms, t_start=T0 * pq.ms, t_stop=t1 * pq.ms)
@@ -117,9 +118,9 @@ def test_run_record_agrees_with_elephant_population_means(run):
     """The values written to metrics.json (the workflow's path) are the Elephant-based means."""
     meta, tables = run
     settings = {**M.DEFAULT_SETTINGS, "t_start": T0}
-    rec = sweeps.run_metrics_record(tables["spikes"], tables["astrocytes"], tables["neurons"], meta, settings)
+    rec = run_metrics_record(tables["spikes"], tables["astrocytes"], tables["neurons"], meta, settings)
     t1 = meta["parameters"]["sim_time"]
-    for name, ids in sweeps.recorded_populations(meta).items():
+    for name, ids in recorded_neuron_ids(meta).items():
         sts = _trains(tables["spikes"], ids, T0, t1)
         rates = [estats.mean_firing_rate(st).rescale(pq.Hz).magnitude for st in sts]
         cvs = [estats.cv(estats.isi(st).magnitude) for st in sts if len(st) >= 3]

@@ -19,7 +19,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from astronet.config import ConfigError, validate_config, validate_params
+from astronet.config import validate_config
+
+from astronet.parameters import validate_params
+
+from astronet.schema import ConfigError
 from mpi_support import assert_identical, connections, missing, mpi_env, read, run_params, simulate, snakemake, wheel_env
 
 # 500 neurons, 500 astrocytes (block pools of size 1 fit), every node sampled; SIC_th below the

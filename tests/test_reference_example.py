@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from astronet.aggregate import aggregate
-from astronet.config import param_defaults, validate_params
+from astronet.parameters import validate_params
+from astronet.schema import param_defaults
 
 NEST_EXAMPLE = Path(__file__).parents[1] / "benchmarks" / "nest_example.py"
 SIM_TIME = 100.0  # ms

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from astronet import load_experiment, load_run, validate_params
-from astronet.config import ConfigError
+from astronet.schema import ConfigError
 from astronet.console import ConsoleProgress
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,8 +12,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from astronet import experiments, sweeps
-from astronet.config import ConfigError, population_sizes, validate_config
+from astronet.analysis_settings import analysis_settings, analysis_window, check_analysis, experiment_analysis
+from astronet.comparisons import comparison_runs
+from astronet.html_pages import provenance_html, summary_html
+from astronet.run_records import run_metrics_record
+from astronet.sweep_figures import sweep_figure
+from astronet.sweep_panels import FIGURES
+from astronet.sweep_tables import METRIC_NAMES, ci95_halfwidth, runs_table, summary_table, write_tables
+from astronet.config import validate_config
+from astronet.run_quantities import population_sizes
+from astronet.schema import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,26 +33,26 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_ci95_known_numbers():
     # 1..5: mean 3, s = sqrt(2.5), t_{0.975, 4} = 2.7764451052; half-width = t s / sqrt(5)
-    mean, half, n = sweeps.ci95_halfwidth([1.0, 2.0, 3.0, 4.0, 5.0])
+    mean, half, n = ci95_halfwidth([1.0, 2.0, 3.0, 4.0, 5.0])
     assert (mean, n) == (3.0, 5)
     assert half == pytest.approx(2.7764451052 * math.sqrt(2.5) / math.sqrt(5), rel=1e-9)
     assert half == pytest.approx(1.963243, abs=1e-6)
     # two values 0 and 2: s = sqrt(2), t_{0.975, 1} = 12.7062047362
-    assert sweeps.ci95_halfwidth([0.0, 2.0])[1] == pytest.approx(12.7062047362, rel=1e-9)
+    assert ci95_halfwidth([0.0, 2.0])[1] == pytest.approx(12.7062047362, rel=1e-9)
     # NaN (undefined metric) is left out and not counted; one value has no CI; none has no mean
-    mean, half, n = sweeps.ci95_halfwidth([np.nan, 4.0, 6.0, 5.0])
+    mean, half, n = ci95_halfwidth([np.nan, 4.0, 6.0, 5.0])
     assert (mean, n) == (5.0, 3) and half == pytest.approx(4.3026527297 * 1.0 / math.sqrt(3), rel=1e-9)
-    mean, half, n = sweeps.ci95_halfwidth([7.0, np.nan])
+    mean, half, n = ci95_halfwidth([7.0, np.nan])
     assert mean == 7.0 and math.isnan(half) and n == 1
-    mean, half, n = sweeps.ci95_halfwidth([np.nan])
+    mean, half, n = ci95_halfwidth([np.nan])
     assert math.isnan(mean) and math.isnan(half) and n == 0
     # identical values: zero width
-    assert sweeps.ci95_halfwidth([2.0, 2.0, 2.0])[1] == 0.0
+    assert ci95_halfwidth([2.0, 2.0, 2.0])[1] == 0.0
 
 
 def _record(point: dict, metrics: dict, experiment="exp") -> dict:
     name = "__".join(f"{k}-{v}" for k, v in point.items())
-    full = {m: None for m in sweeps.METRIC_NAMES}
+    full = {m: None for m in METRIC_NAMES}
     full.update(metrics)
     return {
         "experiment": experiment,
@@ -63,10 +71,10 @@ def test_runs_and_summary_tables(tmp_path):
             sic = None if pool_type == "block" and seed == 9 else 5.0
             records.append(_record({"rng_seed": seed, "pool_type": pool_type}, {"rate_E": rate, "sic_mean": sic}))
     out = {f"{t}_{f}": tmp_path / f"{t}.{f}" for t in ("runs", "summary") for f in ("parquet", "csv")}
-    runs, summary = sweeps.write_tables(records, ["pool_type"], out)
+    runs, summary = write_tables(records, ["pool_type"], out)
     assert list(runs.columns[:4]) == ["experiment", "run", "pool_type", "rng_seed"]
-    metric_cols = [c for c in runs.columns if c in sweeps.METRIC_NAMES]
-    assert metric_cols == list(sweeps.METRIC_NAMES)  # run_metrics' order
+    metric_cols = [c for c in runs.columns if c in METRIC_NAMES]
+    assert metric_cols == list(METRIC_NAMES)  # run_metrics' order
     assert len(runs) == 6 and runs["rate_E"].tolist() == [10.0, 10.0, 13.0, 1.0, 2.0, 3.0]
     assert summary["pool_type"].tolist() == ["random", "block"]
     assert summary["n_seeds"].tolist() == [3, 3]
@@ -82,7 +90,7 @@ def test_runs_and_summary_tables(tmp_path):
     for name, df in (("runs", runs), ("summary", summary)):
         pd.testing.assert_frame_equal(pd.read_parquet(out[f"{name}_parquet"]), df)
         assert len(pd.read_csv(out[f"{name}_csv"])) == len(df)
-    html = sweeps.summary_html(summary, ["pool_type"], "title")
+    html = summary_html(summary, ["pool_type"], "title")
     assert "2 ± 2.5" in html and "(2)" in html  # sic_mean of block defined in 2 of 3 seeds
 
 
@@ -93,10 +101,10 @@ def test_summary_of_two_keys_and_of_no_grid():
         for ps in (1, 10)
         for s in (1, 2)
     ]
-    summary = sweeps.summary_table(sweeps.runs_table(records, ["w_a2n", "pool_size"]), ["w_a2n", "pool_size"])
+    summary = summary_table(runs_table(records, ["w_a2n", "pool_size"]), ["w_a2n", "pool_size"])
     assert summary[["w_a2n", "pool_size"]].values.tolist() == [[0.5, 1], [0.5, 10], [1.0, 1], [1.0, 10]]
     assert summary["rate_E_mean"].tolist() == [2.0, 6.5, 2.5, 11.5]
-    single = sweeps.summary_table(sweeps.runs_table(records[:2]), [])
+    single = summary_table(runs_table(records[:2]), [])
     assert len(single) == 1 and single["n_seeds"].iloc[0] == 2 and single["rate_E_mean"].iloc[0] == 2.0
 
 
@@ -134,19 +142,19 @@ def test_analysis_settings_defaults_overrides_and_window():
     cfg = _config(late={"description": "d", "analysis": {"t_start": 150.0, "bin_ms": 5.0}})
     cfg["analysis"] = {"sync_sample_size": 50}
     runs = validate_config(cfg)
-    s = experiments.analysis_settings(cfg, "late")
+    s = analysis_settings(cfg, "late")
     assert s["t_start"] == 150.0 and s["bin_ms"] == 5.0 and s["sync_sample_size"] == 50
     assert s["ca_threshold"] == 0.19669 and s["fano_bin_ms"] == 100.0 and s["cv_min_spikes"] == 3
-    ref = experiments.analysis_settings(cfg, "reference")
+    ref = analysis_settings(cfg, "reference")
     assert ref["t_start"] is None and ref["bin_ms"] == 10.0
-    assert experiments.analysis_window(ref, runs["reference"][0].params) == (0.0, 200.0)  # from t_presim on
+    assert analysis_window(ref, runs["reference"][0].params) == (0.0, 200.0)  # from t_presim on
     # the metric defaults of the package are the schema's
     from astronet.metrics import DEFAULT_SETTINGS
 
     assert {k: v for k, v in ref.items() if k != "t_start"} == {**DEFAULT_SETTINGS, "sync_sample_size": 50}
-    experiments.check_analysis(s, runs["late"][0].params, "experiments.late.analysis")  # 150 < 200 ms
+    check_analysis(s, runs["late"][0].params, "experiments.late.analysis")  # 150 < 200 ms
     with pytest.raises(ConfigError, match=r"experiments\.late\.analysis\.t_start.*\[197, 200\)"):
-        experiments.check_analysis({**s, "t_start": 197.0}, runs["late"][0].params, "experiments.late.analysis")
+        check_analysis({**s, "t_start": 197.0}, runs["late"][0].params, "experiments.late.analysis")
 
 
 def test_unknown_analysis_key_in_experiment_is_refused():
@@ -172,9 +180,9 @@ def test_builtin_experiments_are_valid_and_replicated():
             assert exp["grid"][key] == values
         assert len(exp["seeds"]) >= 3
         assert len(runs[name]) == len(exp["grid"][key]) * len(exp["seeds"])
-        settings = experiments.analysis_settings(cfg, name)
+        settings = analysis_settings(cfg, name)
         for run in runs[name]:
-            experiments.check_analysis(settings, run.params, name)
+            check_analysis(settings, run.params, name)
             sizes = population_sizes(run.params)
             assert sizes["E"] + sizes["I"] <= 2000  # laptop-sized, by scale: the full network's in-degrees
             assert run.params["p_primary"] / run.params["scale"] * sizes["E"] == pytest.approx(800)
@@ -203,7 +211,7 @@ def test_jiang2025_experiments_are_the_papers():
     pools = runs["pool_size_full"]
     assert [r.params["pool_size"] for r in pools] == [10, 100, 1000, 10000]
     assert all(r.params["record_connections"] and r.params["scale"] == 1.0 for r in pools)
-    fig3 = experiments.comparison_runs(cfg, runs)["jiang2025_fig3"]["runs"]
+    fig3 = comparison_runs(cfg, runs)["jiang2025_fig3"]["runs"]
     assert {label: run.path for label, run in fig3.items()} == {"Sparse": "sparse/rng_seed-1", "Synchronous": "synchronous/rng_seed-1"}
 
 
@@ -237,9 +245,9 @@ def _tables():
 
 
 def test_run_record_counts_silent_and_only_recorded_neurons():
-    settings = {**experiments.analysis_settings({"experiments": {"e": {}}}, "e"), "t_start": 0.0}
+    settings = {**analysis_settings({"experiments": {"e": {}}}, "e"), "t_start": 0.0}
     spikes, astro, neurons = _tables()
-    rec = sweeps.run_metrics_record(spikes, astro, neurons, _meta(), settings, "e", "r", {"rng_seed": 1})
+    rec = run_metrics_record(spikes, astro, neurons, _meta(), settings, "e", "r", {"rng_seed": 1})
     m = rec["metrics"]
     assert m["rate_E"] == pytest.approx(3 / 4)  # 3 spikes, 4 neurons (3 and 4 silent), 1 s
     assert m["rate_I"] == pytest.approx(3 / 2)
@@ -249,10 +257,10 @@ def test_run_record_counts_silent_and_only_recorded_neurons():
     assert rec["window_ms"] == [0.0, 1000.0] and rec["cost"]["real_time_factor"] == 3.0
     json.dumps(rec, allow_nan=False)  # valid JSON
     # spikes recorded from the first 3 neurons only: the I population has none recorded
-    rec3 = sweeps.run_metrics_record(spikes, astro, neurons, _meta(n_rec_spk=3), settings, "e", "r", {})
+    rec3 = run_metrics_record(spikes, astro, neurons, _meta(n_rec_spk=3), settings, "e", "r", {})
     assert rec3["n_recorded"]["spikes_E"] == 3 and rec3["n_recorded"]["spikes_I"] == 0
     assert rec3["metrics"]["rate_E"] == pytest.approx(3 / 3) and rec3["metrics"]["rate_I"] is None
-    page = sweeps.provenance_html(_meta(), rec)
+    page = provenance_html(_meta(), rec)
     for text in ("3.10.0", "SIC_th", "E_to_neurons", "real_time_factor", "rate_E", "w_a2n"):
         assert text in page
 
@@ -278,21 +286,21 @@ def test_sweep_figures_are_drawn(tmp_path, grid):
     keys = list(grid)
     points = [dict(zip(keys, vals)) for vals in (np.array(np.meshgrid(*grid.values(), indexing="ij"), dtype=object).reshape(len(keys), -1).T if keys else [()])]
     records = [
-        _record({**p, "rng_seed": s}, {m: float(rng.normal(1.0, 0.1)) for m in sweeps.METRIC_NAMES if not m.startswith("ca_first")})
+        _record({**p, "rng_seed": s}, {m: float(rng.normal(1.0, 0.1)) for m in METRIC_NAMES if not m.startswith("ca_first")})
         for p in points
         for s in (1, 2, 3)
     ]
-    runs = sweeps.runs_table(records, keys)
-    summary = sweeps.summary_table(runs, keys)
-    for group in experiments.FIGURES:
+    runs = runs_table(records, keys)
+    summary = summary_table(runs, keys)
+    for group in FIGURES:
         path = tmp_path / f"{group}.png"
-        sweeps.sweep_figure(group, summary, runs, grid, "exp", {"dpi": 40}, path)
+        sweep_figure(group, summary, runs, grid, "exp", {"dpi": 40}, path)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_every_metric_has_a_panel():
-    shown = {col for panels in experiments.FIGURES.values() for p in panels for col, _ in p.series}
-    assert shown == set(sweeps.METRIC_NAMES) - {"rate_all", "cv_isi_all", "fano_all"}
+    shown = {col for panels in FIGURES.values() for p in panels for col, _ in p.series}
+    assert shown == set(METRIC_NAMES) - {"rate_all", "cv_isi_all", "fano_all"}
 
 
 def test_experiment_analysis_names_the_key_that_breaks_the_window():
@@ -300,8 +308,8 @@ def test_experiment_analysis_names_the_key_that_breaks_the_window():
     cfg["analysis"] = {"t_start": 199.0}
     runs = validate_config(cfg)
     with pytest.raises(ConfigError, match=r"'analysis\.t_start': 199"):
-        experiments.experiment_analysis(cfg, "reference", runs["reference"])
+        experiment_analysis(cfg, "reference", runs["reference"])
     with pytest.raises(ConfigError, match=r"'experiments\.late\.analysis\.t_start': 195"):
-        experiments.experiment_analysis(cfg, "late", runs["late"])
+        experiment_analysis(cfg, "late", runs["late"])
     cfg["analysis"] = {"t_start": 50.0}
-    assert experiments.experiment_analysis(cfg, "reference", runs["reference"])["t_start"] == 50.0
+    assert experiment_analysis(cfg, "reference", runs["reference"])["t_start"] == 50.0

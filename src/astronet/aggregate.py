@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .config import recording_window
+from .run_quantities import recorded_neuron_ids, recording_window
 from .recording import TABLES, metadata_file, write_json_atomic
 from .units import with_units
 from .rundir import params_id
@@ -244,19 +244,17 @@ def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: di
     p = meta["parameters"]
     pops = meta["populations"]
     t_sim_s = p["sim_time"] / 1000.0
-    n_rec_spk = meta["recorded_nodes"]["spikes"]
     population = spikes.column("population").combine_chunks() if spikes.num_rows else None
     names = population.dictionary.to_pylist() if population is not None else []
     counts = np.bincount(population.indices.to_numpy(), minlength=len(names)) if population is not None else []
     pop_counts = dict(zip(names, (int(c) for c in counts)))
     sic = mean_by_population(neurons, "I_SIC", pops)
     rows = []
-    first_neuron = pops["E"][0]
+    recorded_ids = recorded_neuron_ids(meta)
     for name in ("E", "I"):
         lo, hi = pops[name]
         n = hi - lo + 1
-        # The first N_rec_spk neurons are recorded (E first), as in NEST's example.
-        recorded = int(np.clip(first_neuron + n_rec_spk - lo, 0, n))
+        recorded = len(recorded_ids[name])
         n_spk = pop_counts.get(name, 0)
         rate = n_spk / recorded / t_sim_s if recorded else math.nan
         rows.append(dict(zip(SUMMARY_COLUMNS, [name, n, recorded, n_spk, rate, math.nan, math.nan, sic.get(name, math.nan)])))

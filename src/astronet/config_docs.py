@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from .config import load_schema
+from .schema import load_schema
 
 HEADER = """# Configuration
 
@@ -22,7 +22,7 @@ The configuration is validated before any rule runs: a wrong type, range, unknow
 combination NEST cannot build stops the workflow with the key, the value and the rule.
 `config/test.yaml` is the small network used by the test suite.
 
-This page is generated from `workflow/schemas/config.schema.yaml`
+This page is generated from `src/astronet/config.schema.yaml`
 (`python -m astronet.config_docs > config/README.md`); units are in brackets.
 """
 

@@ -96,14 +96,14 @@ def _schema_defaults() -> dict:
 
     ``t_start`` is the analysis window, an argument of :func:`run_metrics`, not a setting.
     """
-    from .config import load_schema
+    from .schema import load_schema
 
     props = load_schema()["properties"]["analysis"]["properties"]
     return {name: spec["default"] for name, spec in props.items() if name != "t_start"}
 
 
 #: Defaults for :func:`run_metrics`'s ``settings``, read from the configuration schema
-#: (``workflow/schemas/config.schema.yaml``, section ``analysis``, units there):
+#: (``src/astronet/config.schema.yaml``, section ``analysis``, units there):
 #: ``bin_ms`` [ms] (Jiang et al. 2025: 10 ms), ``fano_bin_ms`` [ms], ``sync_sample_size`` [-]
 #: (Jiang et al.: 100), ``sync_seed`` [-], ``ca_threshold`` [µM] (astrocyte_lr_1994's SIC_th,
 #: the calcium level above which an astrocyte emits a slow inward current), ``cv_min_spikes`` [-].

@@ -16,7 +16,8 @@ import random
 import time
 
 from . import recording
-from .config import chunk_ms, population_sizes, total_sim_time
+from .recording_chunks import chunk_ms
+from .run_quantities import population_sizes, total_sim_time
 from .resources import simulate_core_s_per_ms
 
 NEURON_MODEL = "aeif_cond_alpha_astro"

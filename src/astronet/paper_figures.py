@@ -17,7 +17,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .connectivity import DEGREES
-from .plotting import COLORS, band, mean_sd_over_time, recorded_neurons
+from .plotting import COLORS, band, mean_sd_over_time
+from .run_quantities import recorded_neuron_ids
 
 RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 
@@ -43,7 +44,7 @@ def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
     for col, (label, run) in enumerate(runs.items()):
         ax_r, ax_h, ax_a, ax_s = axes[:, col]
         t0, t1 = run["window"]
-        rec = recorded_neurons(run["meta"])
+        rec = recorded_neuron_ids(run["meta"])
         ids = np.concatenate([rec["E"], rec["I"]])
         shown = ids[: settings["raster_neurons"]]
         times = np.asarray(run["spikes"]["time"])

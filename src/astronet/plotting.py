@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from .metrics import per_neuron_rates
+from .run_quantities import recorded_neuron_ids
 
 COLORS = {"E": "tab:red", "I": "tab:blue", "IP3": "tab:blue", "Ca_astro": "tab:green", "I_SIC": "tab:purple"}
 
@@ -26,14 +27,6 @@ def read_columns(path, columns=None) -> dict[str, np.ndarray]:
     """A Parquet table as ``{column: NumPy array}`` (all columns, or those named)."""
     table = pq.read_table(path, columns=columns)
     return {name: table.column(name).to_numpy() for name in table.column_names}
-
-
-def recorded_neurons(meta: dict) -> dict[str, np.ndarray]:
-    """Ids of the neurons whose spikes were recorded (the first N_rec_spk, E before I)."""
-    pops = meta["populations"]
-    first = pops["E"][0]
-    last = first + meta["recorded_nodes"]["spikes"] - 1
-    return {name: np.arange(lo, min(hi, last) + 1) for name, (lo, hi) in ((n, pops[n]) for n in ("E", "I"))}
 
 
 def mean_sd_over_time(table: Columns, column: str, t_start: float) -> dict[str, np.ndarray]:
@@ -71,7 +64,7 @@ def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
     population rate histogram below."""
     p = meta["parameters"]
     t0, t1 = settings["t_start"], settings["t_stop"]
-    rec = recorded_neurons(meta)
+    rec = recorded_neuron_ids(meta)
     n_rec = sum(len(v) for v in rec.values())
     n_show = min(settings["raster_neurons"], n_rec)
     shown = {name: np.asarray(ids)[: max(1, round(n_show * len(ids) / n_rec))] for name, ids in rec.items() if len(ids)}
@@ -135,7 +128,7 @@ def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> None
     t0, t1 = settings["t_start"], settings["t_stop"]
     fig = _figure((6, 4), left=0.12, right=0.97, bottom=0.14, top=0.91)
     ax = fig.subplots()
-    rates = {name: per_neuron_rates(spikes, ids, t0, t1) for name, ids in recorded_neurons(meta).items()}
+    rates = {name: per_neuron_rates(spikes, ids, t0, t1) for name, ids in recorded_neuron_ids(meta).items()}
     top = max((r.max() for r in rates.values() if len(r)), default=1.0)
     bins = np.linspace(0, max(top, 1e-9), 41)
     for name, r in rates.items():

@@ -20,7 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .config import spike_recorder_synapse
+from .nest_limits import spike_recorder_synapse
+from .run_quantities import n_spike_recorded, nodes_per_vp
 
 # Recorded quantity -> (columns, Arrow types); names are NEST's.
 TABLES = {
@@ -62,7 +63,7 @@ class Recorders:
         mm_neurons = nest.Create("multimeter", params={"record_from": ["I_SIC"], "interval": interval, **window})
         mm_astro = nest.Create("multimeter", params={"record_from": ["IP3", "Ca_astro"], "interval": interval, **window})
         # Sampling order and calls to Python's random module are the example's.
-        n_spk = len(neurons) if p["N_rec_spk"] == "all" else p["N_rec_spk"]
+        n_spk = n_spike_recorded(p)
         n_mm = p["N_rec_mm"]
         if n_mm == "all":
             neurons_mm, astro_mm = neurons, astrocytes
@@ -70,9 +71,8 @@ class Recorders:
             neurons_mm = sorted(random.sample(node_ids(neurons), n_mm))
             astro_mm = sorted(random.sample(node_ids(astrocytes), n_mm))
         if n_spk:
-            # Every thread holds its own copy of each device: count them as local nodes too.
-            per_vp = -(-nest.network_size // nest.total_num_virtual_procs) + 16
-            nest.Connect(neurons[:n_spk], spike_rec, syn_spec={"synapse_model": spike_recorder_synapse(per_vp)})
+            synapse = spike_recorder_synapse(nodes_per_vp(p))
+            nest.Connect(neurons[:n_spk], spike_rec, syn_spec={"synapse_model": synapse})
         if len(neurons_mm):
             nest.Connect(mm_neurons, neurons_mm)
         if len(astro_mm):

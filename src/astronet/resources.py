@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import math
 
-from .config import SPIKE_RECORDER_SYNAPSES, ConfigError, chunk_ms, population_sizes, spike_recorder_synapse, total_sim_time
+from .nest_limits import SPIKE_RECORDER_SYNAPSES, spike_recorder_synapse
+
+from .recording_chunks import chunk_ms
+
+from .run_quantities import n_sampled_nodes, n_spike_recorded, nodes_per_vp, population_sizes, total_sim_time
+
+from .schema import ConfigError
 
 # Measured costs on NEST 3.10 (x86_64, GCC 12), see benchmarks/memory_model.py.
 MEMORY_COST = {
@@ -52,11 +58,7 @@ def expected_connections(p: dict) -> dict[str, float]:
 
 def recorded_rows_per_chunk(p: dict) -> float:
     """Multimeter samples held in NEST's memory until the recordings are flushed."""
-    sizes = population_sizes(p)
-    n_neurons = sizes["E"] + sizes["I"]
-    n_mm = p["N_rec_mm"]
-    sampled = (n_neurons + sizes["astrocytes"]) if n_mm == "all" else 2 * n_mm
-    return sampled * chunk_ms(p) / p["rec_interval"]
+    return n_sampled_nodes(p) * chunk_ms(p) / p["rec_interval"]
 
 
 SYNAPSE_MODELS = ("tsodyks_synapse", "tsodyks_synapse_hpc", "sic_connection", "static_synapse")
@@ -70,14 +72,12 @@ def memory_features(p: dict) -> dict[str, float]:
     conns = expected_connections(p)
     sizes = population_sizes(p)
     nodes = sum(sizes.values())
-    n_neurons = sizes["E"] + sizes["I"]
     by_model = dict.fromkeys(SYNAPSE_MODELS, 0.0)
     by_model[p["synapse_model"]] += conns["E_to_neurons"] + conns["E_to_astrocytes"] + conns["I_to_neurons"]
     by_model["sic_connection"] += conns["astrocytes_to_neurons"]
     by_model["static_synapse"] += conns["poisson"]
-    n_spk = n_neurons if p["N_rec_spk"] == "all" else p["N_rec_spk"]
-    per_vp = -(-nodes // p["n_vp"]) + 16  # as astronet.recording counts them: devices on every thread
-    recorder_factor = 1.0 if spike_recorder_synapse(per_vp) == SPIKE_RECORDER_SYNAPSES[0] else 3.0
+    n_spk = n_spike_recorded(p)
+    recorder_factor = 1.0 if spike_recorder_synapse(nodes_per_vp(p)) == SPIKE_RECORDER_SYNAPSES[0] else 3.0
     return {
         "rank": float(p["mpi_ranks"]),
         "thread": float(p["n_vp"]),

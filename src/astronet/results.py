@@ -19,7 +19,7 @@ import json
 from functools import cached_property
 from pathlib import Path
 
-from .config import recording_window
+from .run_quantities import recorded_neuron_ids, recording_window
 from .units import UNITS, units_of
 
 TABLE_KINDS = ("spikes", "astrocytes", "neurons")
@@ -73,9 +73,7 @@ class RunResults:
     @cached_property
     def recorded_neurons(self) -> dict:
         """Node ids of the neurons whose spikes were recorded, per population (E, I)."""
-        from .plotting import recorded_neurons
-
-        return recorded_neurons(self.metadata)
+        return recorded_neuron_ids(self.metadata)
 
     def table(self, kind: str):
         """One of the tables ``spikes``, ``astrocytes``, ``neurons`` as a pandas DataFrame; its
@@ -162,7 +160,7 @@ class ExperimentResults:
         path = self.path / "runs.parquet"
         if path.is_file():
             return pd.read_parquet(path)
-        from .sweeps import runs_table
+        from .sweep_tables import runs_table
 
         records = [run.metrics for run in self.runs.values() if run.metrics]
         return runs_table(records)

@@ -21,7 +21,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .config import ConfigError
+from .schema import ConfigError
 
 
 class RunDirectoryError(ConfigError):

@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .config import total_sim_time  # noqa: E402
+from .run_quantities import total_sim_time
 
 KINDS = ("strong", "weak")
 PHASES = ("create_s", "connect_s", "simulate_s")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import sys
 import time
@@ -22,7 +21,8 @@ from pathlib import Path
 
 from . import provenance, recording
 from .console import ConsoleProgress, Reports, rate_and_eta, run_label
-from .config import total_sim_time, validate_params
+from .parameters import validate_params
+from .run_quantities import total_sim_time
 from .guard import die_with_parent
 from .joblog import report_errors
 from .optional_imports import skip_imports

@@ -1,7 +1,8 @@
 # Metrics of every run, tables and sweep figures across the runs of an experiment, run provenance.
-# The logic lives in astronet.experiments (read at start-up) and astronet.sweeps; the rules only wire files.
-from astronet.experiments import FIGURES as SWEEP_FIGURES
-from astronet.experiments import experiment_caption
+# The logic lives in astronet.analysis_settings, astronet.sweep_panels (read at start-up), astronet.run_records,
+# astronet.sweep_tables and astronet.sweep_figures; the rules only wire files.
+from astronet.sweep_panels import FIGURES as SWEEP_FIGURES
+from astronet.labels import experiment_caption
 
 # ANALYSIS (common.smk): the analysis settings of each experiment, checked against every run.
 

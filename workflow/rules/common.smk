@@ -3,19 +3,14 @@ import os
 import shlex
 import sys
 
-from astronet.config import (
-    ConfigError,
-    check_config_file,
-    check_target_runs,
-    retype_cli_overrides,
-    selected_experiments,
-    target_run,
-    validate_config,
-    validate_global,
-)
-from astronet.experiments import analysis_window, fmt_value, experiment_analysis, check_figure_window
+from astronet.analysis_settings import analysis_window, check_figure_window, experiment_analysis
+from astronet.config import validate_config, validate_global
+from astronet.labels import format_value
 from astronet.resources import check_memory, estimate_runtime_min, request_memory_mib
 from astronet.rundir import RunDirectoryError, check_run_dir, params_id
+from astronet.schema import ConfigError, check_config_file, retype_cli_overrides
+from astronet.targets import check_target_runs, selected_experiments, target_run
+
 
 def command_line_targets():
     """The targets given to this `snakemake` command (Snakemake sets its DAG settings only after
@@ -193,7 +188,7 @@ def run_label(run):
     """A run's label in figures across runs: its swept values, e.g. 'pool_size 10'; the seed only
     where nothing else is swept."""
     swept = {k: v for k, v in run.point.items() if k != "rng_seed"} or run.point
-    return ", ".join(f"{k} {fmt_value(v)}" for k, v in swept.items())
+    return ", ".join(f"{k} {format_value(v)}" for k, v in swept.items())
 
 
 def comparison_input(wildcards):

@@ -3,8 +3,8 @@
 # as in its Fig. 8. The logic lives in astronet.paper_figures and astronet.connectivity.
 import re
 
-from astronet.config import RULE_NAMES, selected_comparisons
-from astronet.experiments import comparison_runs
+from astronet.targets import RULE_NAMES, selected_comparisons
+from astronet.comparisons import comparison_runs
 
 try:
     _PROBLEMS = {}

@@ -5,7 +5,7 @@ import sys
 
 from astronet import paper_figures
 from astronet.plotting import read_columns
-from astronet.sweeps import runs_table
+from astronet.sweep_tables import runs_table
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
 inp, out, params = snakemake.input, snakemake.output, snakemake.params  # noqa: F821

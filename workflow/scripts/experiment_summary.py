@@ -3,7 +3,9 @@
 from pathlib import Path
 
 from astronet import advice
-from astronet.sweeps import load_records, summary_html, write_tables
+from astronet.html_pages import summary_html
+from astronet.run_records import load_records
+from astronet.sweep_tables import write_tables
 from astronet.joblog import log_to
 
 log_to(snakemake.log[0], "experiment_summary")  # noqa: F821

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 
 from astronet.recording import write_json_atomic
-from astronet.sweeps import run_metrics_record
+from astronet.run_records import run_metrics_record
 from astronet.joblog import log_to
 
 log_to(snakemake.log[0], "metrics")  # noqa: F821

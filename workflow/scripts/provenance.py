@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from astronet.sweeps import provenance_html
+from astronet.html_pages import provenance_html
 from astronet.joblog import log_to
 
 log_to(snakemake.log[0], "provenance")  # noqa: F821

@@ -4,8 +4,8 @@
 import pandas as pd
 
 from astronet import advice
-from astronet.experiments import FIGURES
-from astronet.sweeps import sweep_figure
+from astronet.sweep_panels import FIGURES
+from astronet.sweep_figures import sweep_figure
 from astronet.joblog import log_to
 
 log_to(snakemake.log[0], "sweep_figures")  # noqa: F821

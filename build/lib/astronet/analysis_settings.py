@@ -1,0 +1,66 @@
+"""An experiment's analysis settings: the top-level ``analysis`` with its overrides, checked against each run.
+
+Snakemake reads these while it parses the workflow, at every start: no NumPy, no pandas here.
+"""
+
+from __future__ import annotations
+
+from .run_quantities import recording_window
+from .schema import ConfigError, load_schema
+
+
+def analysis_settings(config: dict, experiment: str) -> dict:
+    """The complete analysis settings of an experiment: top-level ``analysis``, then its overrides."""
+    schema = load_schema()["properties"]["analysis"]["properties"]
+    base = {name: spec["default"] for name, spec in schema.items()}
+    return {**base, **config.get("analysis", {}), **config["experiments"][experiment].get("analysis", {})}
+
+
+def analysis_window(settings: dict, params: dict) -> tuple[float, float]:
+    """A run's analysis window ``[t_start, t_presim + sim_time)`` in NEST's times (ms); ``t_start``
+    null means the end of the presimulation."""
+    t_presim, t_end = recording_window(params)
+    t_start = settings.get("t_start")
+    return (t_presim if t_start is None else float(t_start)), t_end
+
+
+def check_analysis(settings: dict, params: dict, where: str) -> None:
+    """The analysis window lies within the recording and holds at least one synchrony bin."""
+    t0, t1 = analysis_window(settings, params)
+    t_presim = params["t_presim"]
+    if t0 < t_presim:
+        raise ConfigError(
+            f"invalid value for '{where}.t_start': {t0!r} (before the end of the presimulation, t_presim = "
+            f"{t_presim:g} ms: nothing is recorded there; leave t_start out to start at t_presim)"
+        )
+    if t1 - t0 < settings["bin_ms"]:
+        raise ConfigError(
+            f"invalid value for '{where}.t_start': {t0!r} (the analysis window [t_start, t_presim + sim_time) = "
+            f"[{t0:g}, {t1:g}) ms must be at least bin_ms = {settings['bin_ms']:g} ms long)"
+        )
+
+
+def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
+    """An experiment's analysis settings, checked against each of its runs (ConfigError if invalid)."""
+    settings = analysis_settings(config, experiment)
+    overrides = config["experiments"][experiment].get("analysis", {})
+    where = f"experiments.{experiment}.analysis" if "t_start" in overrides or "bin_ms" in overrides else "analysis"
+    for run in runs:
+        check_analysis(settings, run.params, where)
+    return settings
+
+
+def check_figure_window(config: dict, experiment: str, runs: list, settings: dict) -> None:
+    """figures.t_start, if set, lies within each run's recording, at least one rate bin before its end."""
+    figures = config["figures"]
+    t_start = figures.get("t_start")
+    if t_start is None:
+        return
+    for run in runs:
+        t0, t1 = recording_window(run.params)
+        if not t0 <= t_start <= t1 - figures["rate_bin_ms"]:
+            raise ConfigError(
+                f"invalid value for 'figures.t_start': {t_start!r} (the plotted window [t_start, t_presim + sim_time) "
+                f"must start within run {run.path}'s recording [{t0:g}, {t1:g}) ms, at least rate_bin_ms = "
+                f"{figures['rate_bin_ms']:g} ms before its end; leave t_start out to start with the analysis window)"
+            )

@@ -1,0 +1,82 @@
+"""Where and with what a run was made: astronet's version and git commit, the versions of the
+Python packages, the host, and when the simulation started and ended. Rank 0's record goes into
+the run's metadata.json under ``provenance`` (each rank's host under ``ranks``)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+from . import __version__
+
+#: Distributions the workflow's jobs and the Python API import (requirements.txt's names).
+PACKAGES = (
+    "nest-simulator", "numpy", "pyarrow", "pandas", "scipy", "matplotlib", "jsonschema", "PyYAML",
+    "snakemake", "snakemake-executor-plugin-slurm", "neo", "quantities", "elephant", "pynwb", "hdmf", "h5py",
+)
+SOURCE_DIR = Path(__file__).resolve().parent
+
+
+def now() -> str:
+    """The current time, UTC, ISO 8601."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def package_versions(names=PACKAGES) -> dict[str, str | None]:
+    """Installed version of each distribution in this process's environment (None: not installed)."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(SOURCE_DIR), *args], capture_output=True, text=True, timeout=20, check=True).stdout.strip()
+
+
+def git_state() -> dict | None:
+    """``{"commit", "dirty"}`` of the checkout astronet runs from (``dirty``: tracked files differ
+    from the commit); None if astronet is not imported from a git checkout's ``src/`` or git fails."""
+    if SOURCE_DIR.parent.name != "src" or not (SOURCE_DIR.parents[1] / "pyproject.toml").is_file():
+        return None  # an installed copy, not a checkout
+    try:
+        commit = _git("rev-parse", "HEAD")
+        dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+def environment() -> dict:
+    """astronet's version and commit, Python and package versions, and the host."""
+    return {
+        "astronet_version": __version__,
+        "git": git_state(),
+        "python": sys.version.split()[0],
+        "packages": package_versions(),
+        "host": socket.gethostname(),
+    }
+
+
+class Record:
+    """Started when a simulation starts: collects :func:`environment` in a thread meanwhile (git
+    and the package metadata take ~0.06 s); :meth:`finish` adds the start and end times."""
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.start_time = now()
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._environment = self._pool.submit(environment)
+
+    def finish(self) -> dict:
+        record = {**self._environment.result(), "start_time": self.start_time, "end_time": now()}
+        self._pool.shutdown()
+        return record

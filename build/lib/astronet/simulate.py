@@ -1,0 +1,174 @@
+"""Simulate one run: ``python -m astronet.simulate PARAMETERS.json OUTPUT_DIR``.
+
+Launched once per MPI rank (``mpirun -n R`` / ``srun``) or as a single process with threads.
+Only rank 0 prints. Each rank writes its recordings and metadata under ``OUTPUT_DIR.partial/``;
+rank 0 renames it to ``OUTPUT_DIR`` when all ranks are done, and holds a lock on the staging
+directory while it runs, so that no other simulation of the same run can take it over.
+
+A stop request takes effect within about a second: Ctrl-C (SIGINT) ends the run with exit status 130
+and SIGTERM at once, leaving only the staging directory, which the next simulation of the run
+clears. The process also ends when the process that started it does (astronet.guard).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from . import provenance, recording
+from .console import ConsoleProgress, Reports, rate_and_eta, run_label
+from .parameters import validate_params
+from .run_quantities import total_sim_time
+from .guard import die_with_parent
+from .joblog import report_errors
+from .optional_imports import skip_imports
+from .rundir import params_id
+
+# ~92 MiB (~5 %) of a full-scale simulation's peak memory: see astronet.optional_imports.
+MODULES_A_SIMULATION_NEVER_USES = ("pandas", "matplotlib")
+
+
+class Progress:
+    """Reports model time, real-time factor and ETA at most 20 times per run (rank 0 only)."""
+
+    def __init__(self, sim_time: float, enabled: bool, stream=sys.stdout, reports: int = 20):
+        self.sim_time = sim_time
+        self.enabled = enabled
+        self.stream = stream
+        self.step = sim_time / reports
+        self.next = self.step
+
+    def __call__(self, t_model: float, t_wall: float) -> None:
+        if not self.enabled or (t_model < self.next - 1e-9 and t_model < self.sim_time):
+            return
+        while self.next <= t_model + 1e-9:
+            self.next += self.step
+        rtf, eta = rate_and_eta(t_model, t_wall, self.sim_time)
+        print(
+            f"[simulate] {t_model:9.1f} / {self.sim_time:.1f} ms ({100 * t_model / self.sim_time:3.0f} %)  "
+            f"real-time factor {rtf:7.2f}  ETA {eta:7.1f} s",
+            file=self.stream,
+            flush=True,
+        )
+
+
+def peak_memory_mib() -> float:
+    """Peak resident memory of this process (MiB): Linux's VmHWM, which starts afresh at exec;
+    ru_maxrss elsewhere (on Linux it carries the launcher's peak over fork and exec, so a small
+    run started by a large process would report the launcher's peak)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run(params: dict, out: Path) -> dict:
+    from .network import Network, check_mpi
+
+    t_start = time.perf_counter()
+    record = provenance.Record()
+    net = Network(params)
+    nest = net.nest
+    check_mpi(params["mpi_ranks"])
+    rank = nest.Rank()
+    say = (lambda *a: print(*a, flush=True)) if rank == 0 else (lambda *a: None)
+
+    if rank == 0:
+        recording.prepare_staging(out)  # refuses if another simulation of this run still runs
+    nest.SyncProcesses()
+    staging = recording.staging_dir(out)
+
+    net.setup_kernel()
+    say(f"[simulate] NEST {nest.__version__}, {nest.NumProcesses()} rank(s) x {nest.local_num_threads} thread(s)")
+    net.create()
+    net.connect()
+    net.record()
+    say(f"[simulate] built in {net.timers['create'] + net.timers['connect']:.1f} s: {net.connections}")
+    writer = recording.RankWriter(staging, rank)
+    if params["record_connections"]:
+        writer.write_connections(nest)
+    total = total_sim_time(params)
+    net.simulate(writer, Reports(Progress(total, rank == 0), ConsoleProgress(run_label(out), total, rank == 0)))
+    wall = time.perf_counter() - t_start
+    metadata = {
+        "rank": rank,
+        "n_ranks": nest.NumProcesses(),
+        "threads": nest.local_num_threads,
+        "n_vp": nest.total_num_virtual_procs,
+        "nest_version": nest.__version__,
+        "build_info": nest.build_info,
+        "parameters": params,
+        "params_id": params_id(params),
+        "model_parameters": net.model_parameters(),
+        "populations": net.node_ranges(),
+        "recorded_nodes": net.recorders.recorded,
+        "connections_local": net.connections,
+        "timers_s": {**net.timers, "total": wall},
+        "nest_timers_s": net.kernel_timers(),
+        "real_time_factor": net.timers["simulate"] / (total_sim_time(params) / 1000.0),
+        "peak_memory_mib": peak_memory_mib(),
+        "provenance": record.finish(),
+    }
+    writer.close(metadata)
+    nest.SyncProcesses()
+    if rank == 0:
+        recording.publish(out)
+    say(f"[simulate] done in {wall:.1f} s, peak memory {metadata['peak_memory_mib']:.0f} MiB (rank 0)")
+    return metadata
+
+
+def main(argv=None) -> dict | None:
+    report_errors("simulate")
+    die_with_parent()
+    skip_imports(*MODULES_A_SIMULATION_NEVER_USES, reason="a simulation uses neither")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parameters", type=Path, help="JSON file with the run's complete parameters")
+    parser.add_argument("output", type=Path, nargs="?", help="directory that will hold the per-rank recordings")
+    parser.add_argument(
+        "--check-mpi",
+        action="store_true",
+        help="only check, in this single process, that NEST has MPI if the run asks for ranks "
+        "(before an MPI launcher starts them: NEST without MPI exits at import under a launcher)",
+    )
+    parser.add_argument(
+        "--params-id",
+        help="the run's identity as the workflow configured it (astronet.rundir.params_id): the run stops "
+        "if the parameters file holds another parameter set",
+    )
+    args = parser.parse_args(argv)
+    params = validate_params(json.loads(args.parameters.read_text()))
+    if args.params_id is not None and params_id(params) != args.params_id:
+        sys.exit(
+            f"[simulate] {args.parameters} holds parameters {params_id(params)}, but the workflow configured this run "
+            f"as {args.params_id}: the file was changed after the workflow checked it. Nothing was simulated; run "
+            "the workflow again (it compares the run directory with the configuration)"
+        )
+    if args.check_mpi:
+        from .network import check_nest_has_mpi
+
+        try:
+            check_nest_has_mpi(params["mpi_ranks"])
+        except RuntimeError as err:
+            sys.exit(f"[simulate] {err}")
+        return
+    if args.output is None:
+        parser.error("the output directory is required")
+    try:
+        return run(params, args.output)
+    except KeyboardInterrupt:
+        print("[simulate] stopped by Ctrl-C (SIGINT); nothing was published", file=sys.stderr, flush=True)
+        sys.exit(130)
+    except recording.StagingBusy as err:
+        sys.exit(f"[simulate] {err}")
+
+
+if __name__ == "__main__":
+    main()

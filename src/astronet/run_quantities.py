@@ -1,0 +1,82 @@
+"""Quantities derived from a run's parameters, each computed in one place.
+
+``params`` is a complete parameter set (:func:`astronet.parameters.validate_params`); times are in
+ms of NEST's model time, counts are numbers of nodes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def population_sizes(params: dict) -> dict[str, int]:
+    """Node counts at the configured scale, rounded down as NEST's example does."""
+    s = params["scale"]
+    return {
+        "E": int(params["N_ex"] * s),
+        "I": int(params["N_in"] * s),
+        "astrocytes": int(params["N_astro"] * s),
+    }
+
+
+def recording_window(params: dict) -> tuple[float, float]:
+    """Model time a run records, in NEST's times (ms): ``(t_presim, t_presim + sim_time)``."""
+    return float(params["t_presim"]), float(params["t_presim"] + params["sim_time"])
+
+
+def total_sim_time(params: dict) -> float:
+    """Model time NEST simulates, presimulation included (ms)."""
+    return recording_window(params)[1]
+
+
+def n_spike_recorded(params: dict) -> int:
+    """Neurons whose spikes are recorded: ``N_rec_spk``, or every neuron for ``all``."""
+    sizes = population_sizes(params)
+    return sizes["E"] + sizes["I"] if params["N_rec_spk"] == "all" else params["N_rec_spk"]
+
+
+def recorded_neuron_ids(meta: dict) -> dict[str, np.ndarray]:
+    """Ids of the neurons whose spikes a run recorded, per population (E, I): the first
+    :func:`n_spike_recorded` neurons, E before I, as NEST's example records them. ``meta``: the run's
+    metadata (``populations``: name -> [first id, last id]; ``recorded_nodes.spikes``: the count)."""
+    import numpy as np  # here, not at the top: the workflow imports this module at every start
+
+    populations = meta["populations"]
+    last = populations["E"][0] + meta["recorded_nodes"]["spikes"] - 1
+    return {name: np.arange(lo, min(hi, last) + 1) for name, (lo, hi) in ((n, populations[n]) for n in ("E", "I"))}
+
+
+def n_sampled_nodes(params: dict) -> int:
+    """Nodes the multimeters sample (neurons for I_SIC and astrocytes for IP3 / Ca_astro together):
+    ``N_rec_mm`` of each, or every neuron and astrocyte for ``all``."""
+    sizes = population_sizes(params)
+    return sum(sizes.values()) if params["N_rec_mm"] == "all" else 2 * params["N_rec_mm"]
+
+
+def samples_per_node(params: dict) -> int:
+    """Multimeter samples of each sampled node: NEST samples at the multiples of rec_interval strictly
+    inside the recording window (t_presim, t_presim + sim_time)."""
+    dt = params["dt"]
+    interval = round(params["rec_interval"] / dt)
+    first, end = (round(t / dt) for t in recording_window(params))
+    return (end - 1) // interval - first // interval
+
+
+# Devices of a run: the Poisson generator, the spike recorder and the two multimeters.
+N_DEVICES = 4
+
+
+def nodes_per_vp(params: dict, n_devices: int = N_DEVICES) -> int:
+    """Nodes NEST keeps on one virtual process (thread): its share of the neurons and astrocytes,
+    rounded up, plus one instance of each of ``n_devices`` devices (every thread holds its own)."""
+    return -(-sum(population_sizes(params).values()) // params["n_vp"]) + n_devices
+
+
+def is_multiple(value: float, step: float) -> bool:
+    """``value`` is a positive whole multiple of ``step`` (1 x, 2 x, ...; 0 x is not)."""
+    ratio = value / step
+    return round(ratio) >= 1 and math.isclose(ratio, round(ratio), rel_tol=0, abs_tol=1e-9)
