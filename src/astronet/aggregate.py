@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .run_quantities import recorded_neuron_ids, recording_window
+from .atomic_files import replaced_atomically
 from .recording import TABLES, metadata_file, write_json_atomic
 from .units import with_units
 from .rundir import params_id
@@ -186,14 +187,8 @@ def population_of(senders: np.ndarray, populations: dict[str, list[int]]) -> pa.
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
+    with replaced_atomically(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # e.g. a full disk: no half-written temporary file stays
-        raise
 
 
 def merged_metadata(metas: list[dict]) -> dict:
@@ -272,17 +267,10 @@ def _csv_value(value) -> str:
 
 def write_summary_csv(rows: list[dict], path: Path) -> None:
     """CSV as pandas writes it (empty field for NaN, shortest round-trip floats), atomically."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "w", newline="") as fh:
-            out = csv.writer(fh, lineterminator="\n")
-            out.writerow(SUMMARY_COLUMNS)
-            out.writerows([_csv_value(row[c]) for c in SUMMARY_COLUMNS] for row in rows)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path) as tmp, open(tmp, "w", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(SUMMARY_COLUMNS)
+        out.writerows([_csv_value(row[c]) for c in SUMMARY_COLUMNS] for row in rows)
 
 
 def aggregate(raw: Path, out_dir: Path) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import string
 
 import numpy as np
 import pandas as pd
@@ -43,49 +44,62 @@ def provenance_rows(meta: dict, record: dict) -> list[tuple[str, str, object]]:
     return rows
 
 
+PAGE = string.Template(
+    """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>$title</title>
+<style>body{font-family:sans-serif;font-size:13px}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}th.sec{background:#eee}</style></head>
+<body><h3>$title</h3><p>$intro</p>
+$table
+</body></html>
+"""
+)
+
+
+def page(title: str, intro: str, table_html: str) -> str:
+    """A self-contained HTML page: a title, a paragraph and a table (already HTML)."""
+    return PAGE.substitute(title=html.escape(title), intro=html.escape(intro), table=table_html)
+
+
+def _shown(value) -> str:
+    return "" if value is None else (f"{value:.6g}" if isinstance(value, float) else str(value))
+
+
 def provenance_html(meta: dict, record: dict) -> str:
-    """A self-contained HTML page with the provenance table of one run."""
-    rows = provenance_rows(meta, record)
+    """A page with the provenance table of one run, one section per kind of entry."""
     body = []
     section = None
-    for sec, key, value in rows:
+    for sec, key, value in provenance_rows(meta, record):
         if sec != section:
             body.append(f'<tr><th colspan="2" class="sec">{html.escape(sec)}</th></tr>')
             section = sec
-        shown = "" if value is None else (f"{value:.6g}" if isinstance(value, float) else str(value))
-        body.append(f"<tr><td>{html.escape(key)}</td><td>{html.escape(shown)}</td></tr>")
-    title = f"Provenance of run {record['run']} of experiment {record['experiment']}"
-    return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
-        + html.escape(title)
-        + "</title><style>body{font-family:sans-serif;font-size:13px}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}th.sec{background:#eee}</style></head><body>"
-        + f"<h3>{html.escape(title)}</h3><p>From metadata.json (written by every MPI rank during the simulation) "
-        "and metrics.json. Metrics: rates in spikes/s, Ca and IP3 in µM, I_SIC in pA, times in ms; "
-        "empty = undefined.</p><table>"
-        + "\n".join(body)
-        + "</table></body></html>\n"
+        body.append(f"<tr><td>{html.escape(key)}</td><td>{html.escape(_shown(value))}</td></tr>")
+    return page(
+        f"Provenance of run {record['run']} of experiment {record['experiment']}",
+        "From metadata.json (written by every MPI rank during the simulation) and metrics.json. Metrics: rates in "
+        "spikes/s, Ca and IP3 in µM, I_SIC in pA, times in ms; empty = undefined.",
+        "<table>\n" + "\n".join(body) + "\n</table>",
     )
 
 
+def _mean_ci(mean: float, half: float, n: int, n_seeds: int) -> str:
+    if not np.isfinite(mean):
+        return ""
+    text = f"{mean:.4g} ± {half:.2g}" if np.isfinite(half) else f"{mean:.4g}"
+    return text + (f" ({n})" if n != n_seeds else "")
+
+
 def summary_html(summary: pd.DataFrame, grid_keys: list[str], title: str) -> str:
-    """The summary table as HTML: mean ± 95 % CI half-width (n) per metric and grid point."""
+    """A page with the summary table: mean ± 95 % CI half-width (n) per metric and grid point."""
     cols = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
     table = pd.DataFrame({k: summary[k].map(format_value) for k in grid_keys})
     table["n_seeds"] = summary["n_seeds"]
     for c in cols:
-        mean, half, n = summary[f"{c}_mean"], summary[f"{c}_ci95"], summary[f"{c}_n"]
-        table[c] = [
-            "" if not np.isfinite(m) else (f"{m:.4g} ± {h:.2g}" if np.isfinite(h) else f"{m:.4g}") + (f" ({k})" if k != ns else "")
-            for m, h, k, ns in zip(mean, half, n, summary["n_seeds"])
-        ]
-    return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + html.escape(title) + "</title>"
-        "<style>body{font-family:sans-serif;font-size:12px}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 6px}</style></head><body>"
-        f"<h3>{html.escape(title)}</h3><p>Mean ± half-width of the 95 % confidence interval across seeds "
-        "(Student's t); (k) = seeds where the metric is defined, if fewer than n_seeds. Units: rate spikes/s, "
-        "ca/ip3 µM, sic pA, ca_first_crossing ms, simulate_s / total_s s, peak_memory_mib MiB.</p>"
-        + table.T.to_html(header=False, escape=True)
-        + "</body></html>\n"
+        table[c] = list(map(_mean_ci, summary[f"{c}_mean"], summary[f"{c}_ci95"], summary[f"{c}_n"], summary["n_seeds"]))
+    return page(
+        title,
+        "Mean ± half-width of the 95 % confidence interval across seeds (Student's t); (k) = seeds where the metric "
+        "is defined, if fewer than n_seeds. Units: rate spikes/s, ca/ip3 µM, sic pA, ca_first_crossing ms, "
+        "simulate_s / total_s s, peak_memory_mib MiB.",
+        table.T.to_html(header=False, escape=True),
     )

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from .atomic_files import replaced_atomically
 from .neo_export import sampled_signals
 
 # column -> (NWB unit, conversion of the stored values to it)
@@ -76,16 +77,7 @@ def nwb_file(run):
 
 def write_nwb(run, path) -> None:
     """Write the run as an NWB file at ``path`` (written next to it, then renamed)."""
-    import os
-    from pathlib import Path
-
     from pynwb import NWBHDF5IO
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with NWBHDF5IO(str(tmp), "w") as io:
-            io.write(nwb_file(run))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with replaced_atomically(path) as tmp, NWBHDF5IO(str(tmp), "w") as io:
+        io.write(nwb_file(run))

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .atomic_files import replaced_atomically
 from .nest_limits import spike_recorder_synapse
 from .run_quantities import n_spike_recorded, nodes_per_vp
 
@@ -144,17 +145,10 @@ class RankWriter:
 
 
 def write_json_atomic(path: Path, data) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True, default=_json_default)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # e.g. a full disk: no half-written temporary file stays
-        raise
+    with replaced_atomically(path) as tmp, open(tmp, "w") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True, default=_json_default)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _json_default(value):
