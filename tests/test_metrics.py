@@ -465,3 +465,16 @@ def test_elephant_binning_on_nest_grid_times():
     for width in (10.0, 0.1, 0.3, np.nextafter(3.0, 4.0)):
         binned = conv.BinnedSpikeTrain(sts, bin_size=width * pq.ms, t_start=t0 * pq.ms, t_stop=t1 * pq.ms)
         np.testing.assert_array_equal(M.binned_spike_counts(spikes, ids, t0, t1, width), binned.to_array())
+
+
+def test_population_rate_histogram_counts_silent_neurons_and_stays_in_the_window():
+    from astronet.metrics import population_rate_histogram
+
+    # 4 neurons (2 of them silent), 20 ms bins from 1000 ms: whole bins only, so over [1000, 1050)
+    # the bins are [1000, 1020) and [1020, 1040]; the partial bin [1040, 1050) would understate its rate
+    times = np.array([1000.5, 1001.0, 1019.9, 1020.0, 1045.0])
+    rate, edges = population_rate_histogram(times, 4, 1000.0, 1050.0, 20.0)
+    np.testing.assert_array_equal(edges, [1000.0, 1020.0, 1040.0])
+    np.testing.assert_allclose(rate, np.array([3, 1]) / 4 / 0.020)
+    rate, edges = population_rate_histogram(times, 4, 1000.0, 1060.0, 20.0)
+    np.testing.assert_allclose(rate, np.array([3, 1, 1]) / 4 / 0.020)

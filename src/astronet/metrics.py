@@ -205,6 +205,15 @@ def per_neuron_rates(spikes: pd.DataFrame | None, node_ids, t_start: float, t_st
     return counts / ((float(t_stop) - float(t_start)) / 1000.0)
 
 
+def population_rate_histogram(spike_times, n_neurons: int, t_start: float, t_stop: float, bin_ms: float):
+    """Population rate (spikes/s per neuron) in bins of ``bin_ms`` from ``t_start`` on (ms), over
+    ``n_neurons`` neurons, silent ones included; returns ``(rate, edges)``, edges in ms. Whole bins
+    only: a last bin that ``t_stop`` would cut short is left out (its rate would read too low)."""
+    edges = np.arange(t_start, t_stop + bin_ms / 2, bin_ms)
+    counts, _ = np.histogram(spike_times, bins=edges)
+    return counts / max(n_neurons, 1) / (bin_ms / 1000.0), edges
+
+
 def population_rate(spikes: pd.DataFrame | None, node_ids, t_start: float, t_stop: float) -> float:
     """Mean firing rate [spikes/s] over *all* neurons of ``node_ids``, silent ones included.
 

@@ -18,17 +18,10 @@ from matplotlib.figure import Figure
 
 from .connectivity import DEGREES
 from .plotting import COLORS, band, mean_sd_over_time
+from .metrics import population_rate_histogram
 from .run_quantities import recorded_neuron_ids
 
 RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
-
-
-def population_rate_histogram(spike_times: np.ndarray, n_neurons: int, t_start: float, t_stop: float, bin_ms: float):
-    """Population rate (spikes/s per neuron) in bins of ``bin_ms`` from ``t_start`` on (ms), over
-    ``n_neurons`` neurons, silent ones included; returns ``(rate, edges)``, edges in ms."""
-    edges = np.arange(t_start, t_stop + bin_ms / 2, bin_ms)
-    counts, _ = np.histogram(spike_times, bins=edges)
-    return counts / max(n_neurons, 1) / (bin_ms / 1000.0), edges
 
 
 def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
-from .metrics import per_neuron_rates
+from .metrics import per_neuron_rates, population_rate_histogram
 from .run_quantities import recorded_neuron_ids
 
 COLORS = {"E": "tab:red", "I": "tab:blue", "IP3": "tab:blue", "Ca_astro": "tab:green", "I_SIC": "tab:purple"}
@@ -83,9 +83,7 @@ def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
     shown_txt = " + ".join(f"{len(ids)} {name} ({COLORS[name].removeprefix('tab:')})" for name, ids in shown.items())
     ax_r.set_title(f"Spikes of {shown_txt} of {n_rec} recorded neurons; N = {p['N_ex'] * p['scale']:.0f} E + {p['N_in'] * p['scale']:.0f} I", fontsize=10)
     bin_ms = settings["rate_bin_ms"]
-    edges = np.arange(t0, t1 + bin_ms, bin_ms)
-    counts, _ = np.histogram(w_times, bins=edges)
-    rate = counts / max(n_rec, 1) / (bin_ms / 1000.0)
+    rate, edges = population_rate_histogram(w_times, n_rec, t0, t1, bin_ms)
     ax_h.stairs(rate, edges, fill=True, color="0.3")  # one patch, not one per bin: ~0.1 s less
     ax_h.set_ylabel("Rate (spikes/s)")
     ax_h.set_xlabel("Time (ms)")
