@@ -21,7 +21,6 @@ import math
 import os
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -280,9 +279,7 @@ def aggregate(raw: Path, out_dir: Path) -> dict:
     meta = merged_metadata(metas)
     dt = meta["parameters"]["dt"]
     # Read, check and sort everything before writing anything.
-    with ThreadPoolExecutor(max_workers=len(TABLES)) as pool:
-        futures = {kind: pool.submit(lambda k: _sorted(_read_table(raw, k, metas), dt), kind) for kind in TABLES}
-        tables = {kind: f.result() for kind, f in futures.items()}
+    tables = {kind: _sorted(_read_table(raw, kind, metas), dt) for kind in TABLES}
     spikes = tables["spikes"]
     tables["spikes"] = spikes.append_column("population", population_of(spikes.column("sender").to_numpy(), meta["populations"]))
     summary = summary_table(tables["spikes"], tables["astrocytes"], tables["neurons"], meta)
@@ -305,9 +302,8 @@ def _publish_outputs(out_dir: Path, tables: dict[str, pa.Table], summary: list[d
     staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
     staging.mkdir()
     try:
-        with ThreadPoolExecutor(max_workers=len(tables)) as pool:
-            for f in [pool.submit(pq.write_table, with_units(table), staging / f"{kind}.parquet", compression="zstd") for kind, table in tables.items()]:
-                f.result()
+        for kind, table in tables.items():
+            pq.write_table(with_units(table), staging / f"{kind}.parquet", compression="zstd")
         write_summary_csv(summary, staging / "summary.csv")
         write_json_atomic(staging / "metadata.json", meta)
         (out_dir / "metadata.json").unlink(missing_ok=True)

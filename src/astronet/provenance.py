@@ -66,17 +66,12 @@ def environment() -> dict:
 
 
 class Record:
-    """Started when a simulation starts: collects :func:`environment` in a thread meanwhile (git
-    and the package metadata take ~0.06 s); :meth:`finish` adds the start and end times."""
+    """Started when a simulation starts: the :func:`environment` then; :meth:`finish` adds the start
+    and end times."""
 
     def __init__(self):
-        from concurrent.futures import ThreadPoolExecutor
-
         self.start_time = now()
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._environment = self._pool.submit(environment)
+        self._environment = environment()
 
     def finish(self) -> dict:
-        record = {**self._environment.result(), "start_time": self.start_time, "end_time": now()}
-        self._pool.shutdown()
-        return record
+        return {**self._environment, "start_time": self.start_time, "end_time": now()}
