@@ -1,13 +1,13 @@
 """Neuron–astrocyte networks on NEST: model, per-rank recording, aggregation, analysis, figures.
 
 ``load_run``, ``load_experiment`` (:mod:`astronet.results`) and ``validate_params``
-(:mod:`astronet.config`) are imported on first use: the workflow imports this package at every
+(:mod:`astronet.parameters`) are imported on first use: the workflow imports this package at every
 start and in every job, and needs none of them there.
 """
 
 __version__ = "0.1.0"
 
-_LAZY = {"load_run": "results", "load_experiment": "results", "validate_params": "config"}
+_LAZY = {"load_run": "results", "load_experiment": "results", "validate_params": "parameters"}
 __all__ = ["__version__", *_LAZY]
 
 
