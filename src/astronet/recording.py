@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import pause_points
 from .config import spike_recorder_synapse
 
 # Recorded quantity -> (columns, Arrow types); names are NEST's.
@@ -211,4 +212,6 @@ def prepare_staging(final: Path) -> Path:
 
 def publish(final: Path) -> None:
     """Make the complete run visible in one rename (rank 0, after every rank has closed)."""
+    pause_points.reached("before_publish")
     os.replace(staging_dir(final), final)
+    pause_points.reached("after_publish")
