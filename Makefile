@@ -1,10 +1,14 @@
 # The two commands of the README:
 #   make run    set everything up, then simulate the reference network and draw its figures
 #   make test   set everything up (NEST with MPI, a local Slurm cluster), then run the test suite
+# and the checks that CI runs first (.ci/run):
+#   make lint   ruff, snakefmt, shellcheck and `snakemake --lint`; stops at the first that fails
 CORES ?= all
 SNAKEMAKE_ARGS ?=
+# Every shell script of the repository.
+SHELL_SCRIPTS = tools/*.sh envs/*.sh .ci/run
 
-.PHONY: run test setup test-setup
+.PHONY: run test setup test-setup lint
 
 setup:
 	tools/setup.sh
@@ -18,3 +22,12 @@ test-setup: setup
 
 test: test-setup
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+# Configuration: [tool.ruff] and [tool.snakefmt] in pyproject.toml, .shellcheckrc. The same tools
+# run as git hooks with .pre-commit-config.yaml. Only checks: nothing is rewritten.
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/snakefmt --check Snakefile workflow/rules
+	.venv/bin/shellcheck $(SHELL_SCRIPTS)
+	.venv/bin/snakemake --lint

@@ -5,6 +5,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,6 +38,22 @@ def test_conda_environment_matches_requirements():
     assert set(req) <= set(conda), f"missing in envs/astronet.yaml: {sorted(set(req) - set(conda))}"
     for name, version in req.items():
         assert conda[name] == version, f"{name}: requirements.txt {version}, envs/astronet.yaml {conda[name]}"
+
+
+# Declared in pyproject.toml but deliberately not pinned: astronet itself (extras naming extras),
+# psutil (comes with Snakemake) and pre-commit (the developer's git hook; `make lint` runs the tools).
+NOT_PINNED = {"astronet", "psutil", "pre-commit"}
+
+
+def test_pyproject_dependencies_are_pinned_in_requirements():
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = [*project["dependencies"], *(d for extra in project["optional-dependencies"].values() for d in extra)]
+    names = {re.match(r"[A-Za-z0-9_.-]+", spec).group(0).lower() for spec in declared}
+    req = _requirements()
+    assert names - NOT_PINNED <= set(req), f"not pinned in requirements.txt: {sorted(names - NOT_PINNED - set(req))}"
+    for spec in project["dependencies"]:  # lower bounds, never a pin: requirements.txt is the lock
+        assert "==" not in spec, spec
 
 
 # Import name -> distribution (requirements.txt's names), for the modules the jobs import.

@@ -3,9 +3,9 @@
 Real simulations of a tiny network are started through `snakemake` (and once directly with
 `python -m astronet.simulate`) and killed with SIGTERM or SIGKILL: the simulate process alone, or
 Snakemake's whole process group. The moment is either found by polling (the simulate log reports
-progress, so chunks have been flushed into raw.partial/) or made exact by tests/hooks/sitecustomize.py,
-which stops the process at a chosen point (building the network, just before or just after the
-rename that publishes raw/, between two renames of the aggregation's outputs) until it is killed.
+progress, so chunks have been flushed into raw.partial/) or made exact by a pause point of
+astronet.pause_points, where the process stops until it is killed (building the network, just
+before or just after the rename that publishes raw/, between two renames of the aggregation's outputs).
 
 After the kill, results/ may hold only complete parameters.json files, logs and *.partial or
 staging leftovers, unless Snakemake itself was killed after an output appeared, in which case
@@ -37,11 +37,11 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from astronet import pause_points
 from astronet.aggregate import aggregate
 from astronet.config import validate_config
 
 REPO = Path(__file__).resolve().parents[1]
-HOOKS = Path(__file__).resolve().parent / "hooks"
 SIM_TIME = 1000.0
 # ~1-2 s of simulation in 200 chunks: kills during the simulation land between flushed chunks.
 TINY = {
@@ -71,9 +71,11 @@ def reference(tmp_path_factory) -> dict:
 
 def _env(pause: str | None, marker: Path | None) -> dict:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    for name in (pause_points.PAUSE_AT, pause_points.PAUSE_MARKER):
+        env.pop(name, None)
     if pause:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HOOKS), env.get("PYTHONPATH")]))
-        env["ASTRONET_TEST_PAUSE"] = f"{pause}|{marker}"
+        env[pause_points.PAUSE_AT] = pause
+        env[pause_points.PAUSE_MARKER] = str(marker)
     return env
 
 
@@ -187,12 +189,9 @@ class Kill:
     id: str
     victim: str  # "simulate" / "aggregate": that process only; "snakemake": Snakemake's whole process group
     sig: int
-    moment: str  # "mid-simulation" (polled), or a pause point of tests/hooks/sitecustomize.py
+    moment: str  # "mid-simulation" (polled), or a pause point of astronet.pause_points.POINTS
     leaves_incomplete_output: bool = False  # an output of the killed job existed when Snakemake died
 
-
-PAUSE_MODULE = {"build": "astronet.network", "before_publish": "astronet.network", "after_publish": "astronet.network",
-                "moving_outputs": "astronet.aggregate"}
 
 KILLS = [
     Kill("simulate-SIGKILL-building", "simulate", signal.SIGKILL, "build"),
@@ -215,7 +214,7 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
     run = workdir / RUN
     sim_log = run / "logs" / "simulate.log"
     marker = tmp_path / "paused"
-    pause = None if kill.moment == "mid-simulation" else f"{PAUSE_MODULE[kill.moment]}|{kill.moment}"
+    pause = None if kill.moment == "mid-simulation" else kill.moment
     out = tmp_path / "snakemake.out"
     with open(out, "w") as fh:
         proc = subprocess.Popen(snakemake_cmd(workdir, TARGET), stdout=fh, stderr=subprocess.STDOUT, env=_env(pause, marker), start_new_session=True)
@@ -296,3 +295,19 @@ def test_killed_direct_simulation_is_redone(tmp_path, reference):
     for name in TABLES:
         assert pq.read_table(tmp_path / f"{name}.parquet").equals(reference[name])
 
+
+
+def test_every_pause_point_is_killed_at():
+    assert {k.moment for k in KILLS} - {"mid-simulation"} == set(pause_points.POINTS)
+
+
+def test_unknown_pause_point_fails_the_run(tmp_path):
+    """A kill test naming a point that no longer exists fails at once instead of never pausing."""
+    config = json.loads(json.dumps(TINY))
+    params = validate_config(config)["reference"][0].params
+    (tmp_path / "parameters.json").write_text(json.dumps(params))
+    cmd = [sys.executable, "-m", "astronet.simulate", str(tmp_path / "parameters.json"), str(tmp_path / "raw")]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=_env("building", tmp_path / "paused"), timeout=300)
+    assert done.returncode != 0
+    assert "ASTRONET_PAUSE_AT='building' names no pause point" in done.stderr, done.stderr[-3000:]
+    assert not (tmp_path / "paused").exists() and not (tmp_path / "raw").exists()

@@ -7,6 +7,7 @@
 # Environment: NEST_MPI_PREFIX (install prefix, default ~/.cache/astronet/nest-3.10.0-mpi),
 #              PYTHON (interpreter PyNEST is built for, default .venv/bin/python).
 set -euo pipefail
+# shellcheck source=nest_mpi_paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/nest_mpi_paths.sh"
 
 have_mpi() {

@@ -15,6 +15,7 @@
 # Exit status 1, with the reason on stderr, when there is no complete build; nothing is built here.
 # Environment: NEST_MPI_PREFIX and PYTHON as for tools/build_nest_mpi.sh.
 set -euo pipefail
+# shellcheck source=nest_mpi_paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/nest_mpi_paths.sh"
 
 if ! [ -f "$prefix/.complete" ] || ! [ -d "$site/nest" ]; then

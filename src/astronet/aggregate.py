@@ -28,8 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .run_quantities import recorded_neuron_ids, recording_window
+from . import pause_points
 from .atomic_files import replaced_atomically
+from .run_quantities import recorded_neuron_ids, recording_window
 from .recording import TABLES, metadata_file, write_json_atomic
 from .units import with_units
 from .rundir import params_id
@@ -312,6 +313,8 @@ def _publish_outputs(out_dir: Path, tables: dict[str, pa.Table], summary: list[d
             for name in [*(f"{kind}.parquet" for kind in tables), "summary.csv", "metadata.json"]:
                 os.replace(staging / name, out_dir / name)
                 moved.append(name)
+                if name == "astrocytes.parquet":
+                    pause_points.reached("moving_outputs")
         except BaseException:
             for name in moved:  # no partial set of outputs
                 (out_dir / name).unlink(missing_ok=True)

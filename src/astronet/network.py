@@ -15,7 +15,7 @@ import os
 import random
 import time
 
-from . import recording
+from . import pause_points, recording
 from .recording_chunks import chunk_ms
 from .run_quantities import population_sizes, total_sim_time
 from .resources import simulate_core_s_per_ms
@@ -155,6 +155,7 @@ class Network:
         return self.nest.GetDefaults(model, "num_connections")
 
     def connect(self) -> None:
+        pause_points.reached("build")
         nest, p = self.nest, self.p
         t0 = time.perf_counter()
         syn = p["synapse_model"]

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import pause_points
 from .atomic_files import replaced_atomically
 from .nest_limits import spike_recorder_synapse
 from .run_quantities import n_spike_recorded, nodes_per_vp
@@ -195,4 +196,6 @@ def prepare_staging(final: Path) -> Path:
 
 def publish(final: Path) -> None:
     """Make the complete run visible in one rename (rank 0, after every rank has closed)."""
+    pause_points.reached("before_publish")
     os.replace(staging_dir(final), final)
+    pause_points.reached("after_publish")
