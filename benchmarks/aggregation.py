@@ -33,8 +33,8 @@ import pyarrow.parquet as pq
 
 import bench
 from astronet.parameters import validate_params
-from astronet.schema import param_defaults
 from astronet.recording import TABLES
+from astronet.schema import param_defaults
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / "out" / "aggregation"
@@ -43,14 +43,20 @@ AGGREGATE = REPO / "workflow" / "scripts" / "aggregate.py"  # the command the ag
 
 
 def simulate_full_recordings(args) -> bench.Measurement:
-    params = validate_params({**param_defaults(), "sim_time": args.sim_time, "n_vp": args.n_vp, "N_rec_spk": "all", "N_rec_mm": "all"})
+    params = validate_params(
+        {**param_defaults(), "sim_time": args.sim_time, "n_vp": args.n_vp, "N_rec_spk": "all", "N_rec_mm": "all"}
+    )
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     (WORK / "parameters.json").write_text(json.dumps(params))
     if not args.no_wait:
         bench.wait_for_quiet(args.max_load, args.wait_s)
     with open(WORK / "simulate.log", "w") as log:
-        m = bench.measure([sys.executable, "-m", "astronet.simulate", str(WORK / "parameters.json"), str(WORK / "raw")], stdout=log, stderr=log)
+        m = bench.measure(
+            [sys.executable, "-m", "astronet.simulate", str(WORK / "parameters.json"), str(WORK / "raw")],
+            stdout=log,
+            stderr=log,
+        )
     if m.returncode:
         sys.exit(f"simulation failed, see {WORK / 'simulate.log'}")
     print(f"[aggregation] simulated in {m.wall_s:.1f} s, peak RSS {m.peak_rss_mib:.0f} MiB", flush=True)
@@ -127,8 +133,19 @@ def main(argv=None) -> None:
         rows = rows_of(d)
         t = time_aggregation(d, args)
         total = sum(rows.values())
-        results.append({"every_kth_node": k, **{f"rows_{kind}": n for kind, n in rows.items()}, "rows": total, "aggregate_s": round(t, 3), "us_per_row": round(1e6 * t / total, 4)})
-        print(f"[aggregation] every {k:2d}th node: {total:>10,d} rows in {t:.2f} s ({1e6 * t / total:.3f} µs/row)", flush=True)
+        results.append(
+            {
+                "every_kth_node": k,
+                **{f"rows_{kind}": n for kind, n in rows.items()},
+                "rows": total,
+                "aggregate_s": round(t, 3),
+                "us_per_row": round(1e6 * t / total, 4),
+            }
+        )
+        print(
+            f"[aggregation] every {k:2d}th node: {total:>10,d} rows in {t:.2f} s ({1e6 * t / total:.3f} µs/row)",
+            flush=True,
+        )
         if k != 1:
             shutil.rmtree(d, ignore_errors=True)
 
@@ -137,7 +154,7 @@ def main(argv=None) -> None:
     slope, intercept = np.polyfit(n, t, 1)
     fit = intercept + slope * n
     r2 = 1.0 - ((t - fit) ** 2).sum() / ((t - t.mean()) ** 2).sum()
-    for r, f in zip(results, fit):
+    for r, f in zip(results, fit, strict=True):
         r["linear_fit_s"] = round(f, 3)
         r["fit_error_pct"] = round(100 * (r["aggregate_s"] / f - 1), 1)
         r["simulate_s"] = round(simulate_s, 2)
@@ -150,11 +167,18 @@ def main(argv=None) -> None:
 
     full = next(r for r in results if r["every_kth_node"] == 1) if 1 in args.fractions else results[-1]
     print()
-    print(f"full recordings: {full['rows']:,d} rows ({full['rows_spikes']:,d} spikes, {full['rows_neurons']:,d} I_SIC samples, {full['rows_astrocytes']:,d} astrocyte samples)")
-    print(f"aggregation {full['aggregate_s']:.2f} s = {full['share_of_simulate_pct']:.1f} % of NEST's simulate time ({simulate_s:.1f} s; "
-          f"the simulation also spent {flush_s:.1f} s writing these recordings)")  # fmt: skip
-    print(f"linear fit: {intercept:.2f} s + {1e6 * slope:.3f} µs/row x rows, R^2 = {r2:.4f}; "
-          f"largest deviation from the line {max(abs(r['fit_error_pct']) for r in results):.1f} %")
+    print(
+        f"full recordings: {full['rows']:,d} rows ({full['rows_spikes']:,d} spikes, "
+        f"{full['rows_neurons']:,d} I_SIC samples, {full['rows_astrocytes']:,d} astrocyte samples)"
+    )
+    print(
+        f"aggregation {full['aggregate_s']:.2f} s = {full['share_of_simulate_pct']:.1f} % of NEST's simulate time "
+        f"({simulate_s:.1f} s; the simulation also spent {flush_s:.1f} s writing these recordings)"
+    )
+    print(
+        f"linear fit: {intercept:.2f} s + {1e6 * slope:.3f} µs/row x rows, R^2 = {r2:.4f}; "
+        f"largest deviation from the line {max(abs(r['fit_error_pct']) for r in results):.1f} %"
+    )
     print(f"wrote {RESULTS}")
 
 

@@ -18,6 +18,7 @@ Nothing here asserts a duration; the tests check the bookkeeping, not the speed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -71,10 +72,8 @@ def tree_rss_bytes(pid: int) -> int:
         return 0
     total = 0
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.Error):  # a process that has just ended
             total += proc.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -157,7 +156,7 @@ def _sorted_events(senders, times, *values) -> list[np.ndarray]:
 def identical_events(a: tuple, b: tuple) -> bool:
     """Whether two recordings (senders, times, values...) hold the same events, bit for bit."""
     sa, sb = _sorted_events(*a), _sorted_events(*b)
-    return len(sa) == len(sb) and all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(sa, sb))
+    return len(sa) == len(sb) and all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(sa, sb, strict=True))
 
 
 def compare_with_example(example_npz: Path, run_dir: Path) -> dict:
@@ -175,9 +174,12 @@ def compare_with_example(example_npz: Path, run_dir: Path) -> dict:
     return {
         "example_spikes": int(len(ex["spike_times"])),
         "workflow_spikes_of_those_neurons": spikes.num_rows,
-        "spikes_identical": identical_events((ex["spike_senders"], ex["spike_times"]), (col(spikes, "sender"), col(spikes, "time"))),
+        "spikes_identical": identical_events(
+            (ex["spike_senders"], ex["spike_times"]), (col(spikes, "sender"), col(spikes, "time"))
+        ),
         "sic_identical": identical_events(
-            (ex["sic_senders"], ex["sic_times"], ex["I_SIC"]), (col(neurons, "sender"), col(neurons, "time"), col(neurons, "I_SIC"))
+            (ex["sic_senders"], ex["sic_times"], ex["I_SIC"]),
+            (col(neurons, "sender"), col(neurons, "time"), col(neurons, "I_SIC")),
         ),
         "astrocytes_identical": identical_events(
             (ex["astro_senders"], ex["astro_times"], ex["IP3"], ex["Ca_astro"]),

@@ -3,7 +3,8 @@
 
     .venv/bin/python benchmarks/compare_example.py                      # full scale, 1000 ms, n_vp 2
     .venv/bin/python benchmarks/compare_example.py --n-vp 4 --repeat 2
-    .venv/bin/python benchmarks/compare_example.py --protocol jiang2025 --synapse-model tsodyks_synapse tsodyks_synapse_hpc
+    .venv/bin/python benchmarks/compare_example.py --protocol jiang2025 \
+        --synapse-model tsodyks_synapse tsodyks_synapse_hpc
 
 ``--protocol jiang2025`` is Jiang et al. 2025's: 1 000 ms presimulation (not recorded) + 10 000 ms,
 the example adapted the same way (``python benchmarks/nest_example.py --t-presim``). With several
@@ -36,7 +37,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -72,7 +72,7 @@ def write_config(path: Path, sim_time: float, n_vp: int, t_presim: float, synaps
 
 def quiet_measure(label, cmd, args, **kw) -> bench.Measurement:
     """Measure after waiting for a quiet machine; repeat if neighbours were busy during the run."""
-    for attempt in range(1, args.max_attempts + 1):
+    for _attempt in range(args.max_attempts):
         if not args.no_wait:
             bench.wait_for_quiet(args.max_load, args.wait_s)
         if "prepare" in kw:
@@ -81,13 +81,17 @@ def quiet_measure(label, cmd, args, **kw) -> bench.Measurement:
         if m.returncode:
             sys.exit(f"[bench] {label} failed with exit code {m.returncode}: {' '.join(m.cmd)}")
         print(
-            f"[bench] {label}: {m.wall_s:.2f} s, peak RSS {m.peak_rss_mib:.0f} MiB (tree {m.peak_tree_rss_mib:.0f} MiB), "
+            f"[bench] {label}: {m.wall_s:.2f} s, peak RSS {m.peak_rss_mib:.0f} MiB (tree {m.peak_tree_rss_mib:.0f} "
+            "MiB), "
             f"other processes {m.foreign_cores:.2f} cores, load {m.load_before[0]:.2f} -> {m.load_after[0]:.2f}",
             flush=True,
         )
         if m.foreign_cores <= args.max_foreign or args.no_wait:
             return m
-        print(f"[bench] {label}: the machine was busy (other processes {m.foreign_cores:.2f} cores > {args.max_foreign}); repeating")
+        print(
+            f"[bench] {label}: the machine was busy (other processes {m.foreign_cores:.2f} cores > "
+            f"{args.max_foreign}); repeating"
+        )
     return m
 
 
@@ -106,18 +110,37 @@ def run_once(args, tmp: Path, index: int) -> list[dict]:
 
         cmd = [
             str(Path(sys.executable).with_name("snakemake")),
-            "--snakefile", str(REPO / "Snakefile"), "--directory", str(wd), "--configfile", str(wd / "bench.yaml"),
-            "--cores", str(args.cores), *args.snakemake_args,
-        ]  # fmt: skip
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(wd),
+            "--configfile",
+            str(wd / "bench.yaml"),
+            "--cores",
+            str(args.cores),
+            *args.snakemake_args,
+        ]
         if not args.all_targets:  # the issue's "whole workflow": simulate + aggregate + figures
             cmd += [f"{RUN}/figures/{name}.png" for name in FIGURES]
         log = tmp / f"workflow-{index}-{model}"
-        m = quiet_measure(f"workflow ({model})", cmd, args, env=env, prepare=fresh_workdir, stdout=open(f"{log}.log", "w"), stderr=open(f"{log}.err", "w"))
+        with open(f"{log}.log", "w") as out, open(f"{log}.err", "w") as err:
+            m = quiet_measure(f"workflow ({model})", cmd, args, env=env, prepare=fresh_workdir, stdout=out, stderr=err)
         return m, wd
 
     def example_run():
-        cmd = [sys.executable, str(NEST_EXAMPLE), "--sim-time", str(args.sim_time), "--t-presim", str(args.t_presim), "--n-vp", str(args.n_vp), str(npz)]
-        return quiet_measure("example", cmd, args, env=env, stdout=open(tmp / f"example-{index}.log", "w"), stderr=open(tmp / f"example-{index}.err", "w"))
+        cmd = [
+            sys.executable,
+            str(NEST_EXAMPLE),
+            "--sim-time",
+            str(args.sim_time),
+            "--t-presim",
+            str(args.t_presim),
+            "--n-vp",
+            str(args.n_vp),
+            str(npz),
+        ]
+        with open(tmp / f"example-{index}.log", "w") as out, open(tmp / f"example-{index}.err", "w") as err:
+            return quiet_measure("example", cmd, args, env=env, stdout=out, stderr=err)
 
     # Pairs alternate which side runs first (example, workflow; workflow, example; ...): the speed of
     # a shared machine drifts, and a fixed order would hand the drift to one side.
@@ -139,7 +162,12 @@ def run_once(args, tmp: Path, index: int) -> list[dict]:
             {
                 "synapse_model": model,
                 "example": {**example.to_dict(), "timers_s": ex_timers, "kernel_s": ex_kernel},
-                "workflow": {**workflow.to_dict(), "timers_s": meta["timers_s"], "kernel_s": kernel, "peak_memory_mib_simulate": meta["peak_memory_mib"]},
+                "workflow": {
+                    **workflow.to_dict(),
+                    "timers_s": meta["timers_s"],
+                    "kernel_s": kernel,
+                    "peak_memory_mib_simulate": meta["peak_memory_mib"],
+                },
                 "jobs": {rule: [start, end] for rule, (start, end) in bench.snakemake_job_times(wd).items()},
                 "order": ["example", "workflow"] if example_first else ["workflow", "example"],
                 "identity": bench.compare_with_example(npz, run),
@@ -161,52 +189,78 @@ def report(r: dict, args) -> str:
     lines = [
         f"NEST example (tsodyks_synapse) vs workflow ({r['synapse_model']}; "
         f"{'default target' if args.all_targets else 'simulate + aggregate + figures'}): full scale, "
-        f"t_presim {args.t_presim:g} ms + sim_time {args.sim_time:g} ms, n_vp {args.n_vp}, snakemake --cores {args.cores}; "
+        f"t_presim {args.t_presim:g} ms + sim_time {args.sim_time:g} ms, n_vp {args.n_vp}, snakemake --cores "
+        f"{args.cores}; "
         f"{r['order'][0]} ran first",
         f"load (1/5/15 min) before example {ex['load_before']}, before workflow {wf['load_before']}; "
         f"other processes used {ex['foreign_cores']:.2f} / {wf['foreign_cores']:.2f} cores on average",
         "",
         f"{'':34s}{'example':>12s}{'workflow':>12s}{'ratio':>9s}",
         f"{'wall time (s)':34s}{ex['wall_s']:12.2f}{wf['wall_s']:12.2f}{r['wall_ratio']:9.3f}",
-        f"{'peak RSS, largest process (MiB)':34s}{ex['peak_rss_mib']:12.0f}{wf['peak_rss_mib']:12.0f}{r['peak_rss_ratio']:9.3f}",
-        f"{'peak RSS, all processes (MiB)':34s}{ex['peak_tree_rss_mib']:12.0f}{wf['peak_tree_rss_mib']:12.0f}{r['peak_tree_rss_ratio']:9.3f}",
+        f"{'peak RSS, largest process (MiB)':34s}{ex['peak_rss_mib']:12.0f}{wf['peak_rss_mib']:12.0f}"
+        f"{r['peak_rss_ratio']:9.3f}",
+        f"{'peak RSS, all processes (MiB)':34s}{ex['peak_tree_rss_mib']:12.0f}{wf['peak_tree_rss_mib']:12.0f}"
+        f"{r['peak_tree_rss_ratio']:9.3f}",
         f"{'NEST create (s)':34s}{et['time_construction_create']:12.2f}{t['create']:12.2f}",
-        f"{'NEST connect incl. recorders (s)':34s}{et['time_construction_connect']:12.2f}{t['connect'] + t['connect_recorders']:12.2f}",
+        f"{'NEST connect incl. recorders (s)':34s}{et['time_construction_connect']:12.2f}"
+        f"{t['connect'] + t['connect_recorders']:12.2f}",
         f"{'NEST simulate (s)':34s}{et['time_simulate']:12.2f}{t['simulate']:12.2f}",
         f"{'NEST kernel total (s)':34s}{ex['kernel_s']:12.2f}{wf['kernel_s']:12.2f}{r['kernel_ratio']:9.3f}",
         f"{'everything else (s)':34s}{ex['wall_s'] - ex['kernel_s']:12.2f}{r['overhead_s']:12.2f}",
         "",
-        f"spikes of the example's {r['identity']['example_spikes']} recorded spikes identical: {r['identity']['spikes_identical']}; "
-        f"I_SIC samples identical: {r['identity']['sic_identical']}; IP3/Ca_astro samples identical: {r['identity']['astrocytes_identical']}",
-        f"workflow overhead = wall - NEST kernel = {r['overhead_s']:.2f} s = {r['overhead_pct']:.2f} % of the kernel time "
+        f"spikes of the example's {r['identity']['example_spikes']} recorded spikes identical: "
+        f"{r['identity']['spikes_identical']}; "
+        f"I_SIC samples identical: {r['identity']['sic_identical']}; IP3/Ca_astro samples identical: "
+        f"{r['identity']['astrocytes_identical']}",
+        f"workflow overhead = wall - NEST kernel = {r['overhead_s']:.2f} s = {r['overhead_pct']:.2f} % of the kernel "
+        "time "
         f"(of which recorder flushes {t['flush_recordings']:.2f} s)",
     ]
     if jobs:
         t0 = min(s for s, _ in jobs.values())
         parts = ", ".join(f"{rule} {e - s:.2f} s" for rule, (s, e) in sorted(jobs.items(), key=lambda kv: kv[1][0]))
-        lines.append(f"workflow jobs (Snakemake's records): {parts}; first job started {t0 - wf['start_epoch']:.2f} s after launch")
+        lines.append(
+            f"workflow jobs (Snakemake's records): {parts}; first job started {t0 - wf['start_epoch']:.2f} s after "
+            "launch"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sim-time", type=float, default=1000.0, help="recorded model time (ms), default 1000")
-    parser.add_argument("--t-presim", type=float, default=0.0, help="presimulation before it, not recorded (ms), default 0")
-    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), help="t_presim and sim_time of a published protocol (overrides both)")
     parser.add_argument(
-        "--synapse-model", nargs="+", default=["tsodyks_synapse_hpc"], choices=("tsodyks_synapse", "tsodyks_synapse_hpc"),
+        "--t-presim", type=float, default=0.0, help="presimulation before it, not recorded (ms), default 0"
+    )
+    parser.add_argument(
+        "--protocol", choices=sorted(PROTOCOLS), help="t_presim and sim_time of a published protocol (overrides both)"
+    )
+    parser.add_argument(
+        "--synapse-model",
+        nargs="+",
+        default=["tsodyks_synapse_hpc"],
+        choices=("tsodyks_synapse", "tsodyks_synapse_hpc"),
         help="the workflow's synapse_model; several: one workflow run per model after each example run",
-    )  # fmt: skip
+    )
     parser.add_argument("--n-vp", type=int, default=2, choices=(1, 2, 4), help="virtual processes, default 2")
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="snakemake --cores (default: all)")
-    parser.add_argument("--repeat", type=int, default=1, help="measure this many pairs (alternating which side runs first), report each and the median ratios")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure this many pairs (alternating which side runs first), report each and the median ratios",
+    )
     parser.add_argument("--max-load", type=float, default=0.7, help="wait until the 1-min load is below this")
     parser.add_argument("--wait-s", type=float, default=600.0, help="wait at most this long for a quiet machine")
-    parser.add_argument("--max-foreign", type=float, default=0.1, help="repeat a run if other processes used more cores")
+    parser.add_argument(
+        "--max-foreign", type=float, default=0.1, help="repeat a run if other processes used more cores"
+    )
     parser.add_argument("--max-attempts", type=int, default=3)
     parser.add_argument("--no-wait", action="store_true", help="measure at once, whatever the load (development)")
     parser.add_argument(
-        "--all-targets", action="store_true", help="run Snakemake's default target (with the analysis stage), not just the run's figures"
+        "--all-targets",
+        action="store_true",
+        help="run Snakemake's default target (with the analysis stage), not just the run's figures",
     )
     parser.add_argument("--keep", type=Path, help="keep the working directories here")
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
@@ -231,14 +285,21 @@ def main(argv=None) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
     for model in args.synapse_model:
         of_model = [x for x in results if x["synapse_model"] == model]
-        med = lambda k: sorted(x[k] for x in of_model)[len(of_model) // 2]  # noqa: E731
+
+        def med(key, of_model=of_model):
+            return sorted(x[key] for x in of_model)[len(of_model) // 2]
+
         print(
-            f"{model}, median of {len(of_model)}: wall-time ratio {med('wall_ratio'):.3f}, NEST kernel ratio {med('kernel_ratio'):.3f}, "
-            f"peak RSS ratio {med('peak_rss_ratio'):.3f} (all processes {med('peak_tree_rss_ratio'):.3f}), overhead {med('overhead_pct'):.2f} %"
+            f"{model}, median of {len(of_model)}: wall-time ratio {med('wall_ratio'):.3f}, NEST kernel ratio "
+            f"{med('kernel_ratio'):.3f}, "
+            f"peak RSS ratio {med('peak_rss_ratio'):.3f} (all processes {med('peak_tree_rss_ratio'):.3f}), overhead "
+            f"{med('overhead_pct'):.2f} %"
         )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "runs": results}, indent=1))
+        args.json.write_text(
+            json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "runs": results}, indent=1)
+        )
 
 
 if __name__ == "__main__":

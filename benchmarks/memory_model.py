@@ -18,7 +18,8 @@ HPC synapses address at most 65 535 nodes per virtual process, so scale 10 runs 
 The model (``astronet.resources.estimate_memory_mib``) is linear in: one per rank, threads, nodes,
 connections of each synapse model, neurons recorded by the spike recorder, multimeter samples held
 per chunk. Its coefficients are fitted by non-negative least squares on the points up to scale 2
-and the variations; the check is that every scale's prediction, 5 and 10 out of sample, lies within +-15 % of its measurement, both
+and the variations; the check is that every scale's prediction, 5 and 10 out of sample, lies within +-15 % of
+its measurement, both
 for the fitted coefficients and for ``MEMORY_COST`` as the workflow uses it. Writes
 ``benchmarks/results/memory_model.csv`` (measurements, predictions), ``.../memory_model_fit.json``
 (coefficients) and ``docs/cost_vs_scale.png`` (time and memory per connection versus scale).
@@ -30,7 +31,6 @@ import argparse
 import csv
 import json
 import math
-import os
 import shutil
 import sys
 import tempfile
@@ -41,9 +41,9 @@ import numpy as np
 import bench
 from astronet.nest_limits import HPC_MAX_NODES_PER_VP
 from astronet.parameters import validate_params
+from astronet.resources import MEMORY_COST, available_memory_mib, estimate_memory_mib, memory_features
 from astronet.run_quantities import population_sizes
 from astronet.schema import param_defaults
-from astronet.resources import MEMORY_COST, available_memory_mib, estimate_memory_mib, memory_features
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -88,7 +88,12 @@ def measure_point(label: str, params: dict, tmp: Path, args) -> dict:
     if not args.no_wait:
         bench.wait_for_quiet(args.max_load, args.wait_s)
     with open(d / "simulate.log", "w") as log:
-        m = bench.measure([sys.executable, "-m", "astronet.simulate", str(d / "parameters.json"), str(d / "raw")], stdout=log, stderr=log, poll_s=2.0)
+        m = bench.measure(
+            [sys.executable, "-m", "astronet.simulate", str(d / "parameters.json"), str(d / "raw")],
+            stdout=log,
+            stderr=log,
+            poll_s=2.0,
+        )
     if m.returncode:
         sys.exit(f"[memory] {label} failed, see {d / 'simulate.log'}")
     meta = json.loads((d / "raw" / "metadata-rank0000.json").read_text())
@@ -115,15 +120,27 @@ def measure_point(label: str, params: dict, tmp: Path, args) -> dict:
         "load_before": m.load_before[0],
         "foreign_cores": round(m.foreign_cores, 3),
     }
-    print(f"[memory] {label}: {row['peak_rss_mib']:.0f} MiB, {row['connections'] / 1e6:.1f} M connections, "
-          f"build {row['create_s'] + row['connect_s']:.1f} s, simulate {row['simulate_s']:.1f} s, "
-          f"load {m.load_before[0]:.2f}, other processes {m.foreign_cores:.2f} cores", flush=True)  # fmt: skip
+    print(
+        f"[memory] {label}: {row['peak_rss_mib']:.0f} MiB, {row['connections'] / 1e6:.1f} M connections, "
+        f"build {row['create_s'] + row['connect_s']:.1f} s, simulate {row['simulate_s']:.1f} s, "
+        f"load {m.load_before[0]:.2f}, other processes {m.foreign_cores:.2f} cores",
+        flush=True,
+    )
     return row
 
 
 def params_of_row(row: dict) -> dict:
-    p = {**param_defaults(), "sim_time": float(row["sim_time_ms"]), "n_vp": int(row["n_vp"]), "scale": float(row["scale"])}
-    p.update(synapse_model=row["synapse_model"], p_primary=float(row["p_primary"]), p_third_if_primary=float(row["p_third_if_primary"]))
+    p = {
+        **param_defaults(),
+        "sim_time": float(row["sim_time_ms"]),
+        "n_vp": int(row["n_vp"]),
+        "scale": float(row["scale"]),
+    }
+    p.update(
+        synapse_model=row["synapse_model"],
+        p_primary=float(row["p_primary"]),
+        p_third_if_primary=float(row["p_third_if_primary"]),
+    )
     for key in ("N_rec_spk", "N_rec_mm"):
         p[key] = row[key] if row[key] == "all" else int(row[key])
     return validate_params(p)
@@ -190,8 +207,14 @@ def plot(rows: list[dict], path: Path) -> None:
     ax_t.set_title("Time per connection (2 cores)")
     ax_t.legend(fontsize=8)
     ax_m.plot(scale, mem / conns, "o-", color="tab:green", label="peak RSS / connections")
-    for s, m, c, v in zip(scale, mem, conns, nvp):
-        ax_m.annotate(f"{m / 2**30:.1f} GiB" + (f", n_vp {v}" if v != nvp[0] else ""), (s, m / c), fontsize=7, textcoords="offset points", xytext=(3, 5))
+    for s, m, c, v in zip(scale, mem, conns, nvp, strict=True):
+        ax_m.annotate(
+            f"{m / 2**30:.1f} GiB" + (f", n_vp {v}" if v != nvp[0] else ""),
+            (s, m / c),
+            fontsize=7,
+            textcoords="offset points",
+            xytext=(3, 5),
+        )
     ax_m.set_xscale("log")
     ax_m.set_xlabel("scale (1 = 20 000 cells)")
     ax_m.set_ylabel("bytes per connection")
@@ -208,13 +231,18 @@ def main(argv=None) -> None:
     parser.add_argument("--n-vp", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="fit and plot the stored measurements, measure nothing")
     parser.add_argument("--only-missing", action="store_true", help="measure only points not yet in the CSV")
-    parser.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine (times are then unreliable)")
+    parser.add_argument(
+        "--no-wait", action="store_true", help="do not wait for a quiet machine (times are then unreliable)"
+    )
     parser.add_argument("--max-load", type=float, default=0.7)
     parser.add_argument("--wait-s", type=float, default=600.0)
     parser.add_argument("--csv", type=Path, default=RESULTS / "memory_model.csv")
     args = parser.parse_args(argv)
 
-    stored = list(csv.DictReader(open(args.csv))) if args.csv.exists() else []
+    stored = []
+    if args.csv.exists():
+        with open(args.csv) as fh:
+            stored = list(csv.DictReader(fh))
     rows = {r["label"]: r for r in stored}
     if not args.reuse:
         labels = [f"scale_{s:g}" for s in args.scales] + list(args.variations)
@@ -244,15 +272,24 @@ def main(argv=None) -> None:
     (args.csv.with_name("memory_model_fit.json")).write_text(json.dumps(costs, indent=1) + "\n")
     print("\nfitted MEMORY_COST:", json.dumps(costs, indent=1))
     print(f"(in use: {json.dumps(MEMORY_COST)})\n")
-    print(f"{'point':18s}{'scale':>6s}{'n_vp':>5s}{'conn (M)':>10s}{'peak MiB':>10s}{'fitted':>8s}{'error':>8s}{'in use':>8s}{'error':>8s}{'build s':>9s}{'sim s':>8s}")
+    print(
+        f"{'point':18s}{'scale':>6s}{'n_vp':>5s}{'conn (M)':>10s}{'peak MiB':>10s}{'fitted':>8s}{'error':>8s}"
+        f"{'in use':>8s}{'error':>8s}{'build s':>9s}{'sim s':>8s}"
+    )
     for r in rows:
-        print(f"{r['label']:18s}{float(r['scale']):6g}{int(r['n_vp']):5d}{float(r['connections']) / 1e6:10.2f}{float(r['peak_rss_mib']):10.0f}"
-              f"{float(r['predicted_mib']):8.0f}{float(r['error_pct']):+7.1f}%{r['in_use_mib']:8.0f}{r['in_use_error_pct']:+7.1f}%"
-              f"{float(r['create_s']) + float(r['connect_s']):9.1f}{float(r['simulate_s']):8.1f}")  # fmt: skip
+        print(
+            f"{r['label']:18s}{float(r['scale']):6g}{int(r['n_vp']):5d}{float(r['connections']) / 1e6:10.2f}"
+            f"{float(r['peak_rss_mib']):10.0f}"
+            f"{float(r['predicted_mib']):8.0f}{float(r['error_pct']):+7.1f}%{r['in_use_mib']:8.0f}{r['in_use_error_pct']:+7.1f}%"
+            f"{float(r['create_s']) + float(r['connect_s']):9.1f}{float(r['simulate_s']):8.1f}"
+        )
     scales = [r for r in rows if r["label"].startswith("scale_")]
     for name, key in (("fitted", "error_pct"), ("in use", "in_use_error_pct")):
         worst = max(abs(float(r[key])) for r in scales)
-        print(f"largest error of the {name} model over the scales: {worst:.1f} % ({'within' if worst <= 15 else 'OUTSIDE'} +-15 %)")
+        print(
+            f"largest error of the {name} model over the scales: {worst:.1f} % "
+            f"({'within' if worst <= 15 else 'OUTSIDE'} +-15 %)"
+        )
     plot(rows, FIGURE)
     print(f"wrote {args.csv}, {args.csv.with_name('memory_model_fit.json')} and {FIGURE}")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 NEST_VERSION = "3.10.0"
 MEMBER = f"nest_simulator-{NEST_VERSION}/pynest/examples/astrocytes/astrocyte_brunel_bernoulli.py"
 
-EXPORT = '''
+EXPORT = """
     # --- changed: export the data instead of plotting it --------------------------------
     import json
     import resource
@@ -44,7 +44,7 @@ EXPORT = '''
     timers["peak_memory_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     with open(EXPORT_PATH + ".json", "w") as fh:
         json.dump(timers, fh)
-'''
+"""
 
 
 def cache_dir() -> Path:
@@ -60,7 +60,19 @@ def example_path() -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", f"nest-simulator=={NEST_VERSION}", "-d", tmp],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"nest-simulator=={NEST_VERSION}",
+                "-d",
+                tmp,
+            ],
             check=True,
         )
         with tarfile.open(Path(tmp) / f"nest_simulator-{NEST_VERSION}.tar.gz") as tar:
@@ -95,8 +107,12 @@ def patched_source(sim_time: float, n_vp: int, export_path: str, t_presim: float
     src = _replace_once(r'"sim_time": [0-9.]+,', f'"sim_time": {float(sim_time)!r},', src)
     src = _replace_once(r'"n_vp": [0-9]+,', f'"n_vp": {int(n_vp)},', src)
     if t_presim:
-        src = _replace_once(r"\n    nest\.Simulate\(sim_time\)\n", PRESIMULATION.replace("T_PRESIM", repr(float(t_presim))), src)
-    export = EXPORT.replace("EXPORT_PATH", repr(str(export_path))).replace("TIME_PRESIMULATE", "time_presimulate" if t_presim else "0.0")
+        src = _replace_once(
+            r"\n    nest\.Simulate\(sim_time\)\n", PRESIMULATION.replace("T_PRESIM", repr(float(t_presim))), src
+        )
+    export = EXPORT.replace("EXPORT_PATH", repr(str(export_path))).replace(
+        "TIME_PRESIMULATE", "time_presimulate" if t_presim else "0.0"
+    )
     src = _replace_once(r"\n    # make raster plot.*?plt\.show\(\)\n", export, src)
     return src
 

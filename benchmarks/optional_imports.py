@@ -21,10 +21,12 @@ import tempfile
 from pathlib import Path
 
 import bench
-
 from astronet.parameters import validate_params
 
-WITH_IMPORTS = "import pandas, matplotlib, runpy, sys; sys.argv[0] = 'astronet.simulate'; runpy.run_module('astronet.simulate', run_name='__main__')"
+WITH_IMPORTS = (
+    "import pandas, matplotlib, runpy, sys; sys.argv[0] = 'astronet.simulate'; "
+    "runpy.run_module('astronet.simulate', run_name='__main__')"
+)
 
 
 def main(argv=None) -> None:
@@ -43,23 +45,35 @@ def main(argv=None) -> None:
         order = list(results) if i % 2 == 0 else list(results)[::-1]
         for label in order:
             out = tmp / f"run-{i}-{label.split()[0]}"
-            head = [sys.executable, "-m", "astronet.simulate"] if label.startswith("skipped") else [sys.executable, "-c", WITH_IMPORTS]
+            head = (
+                [sys.executable, "-m", "astronet.simulate"]
+                if label.startswith("skipped")
+                else [sys.executable, "-c", WITH_IMPORTS]
+            )
             if not args.no_wait:
                 bench.wait_for_quiet()
-            m = bench.measure([*head, str(tmp / "parameters.json"), str(out)], stdout=open(f"{out}.log", "w"), stderr=open(f"{out}.err", "w"))
+            with open(f"{out}.log", "w") as log, open(f"{out}.err", "w") as err:
+                m = bench.measure([*head, str(tmp / "parameters.json"), str(out)], stdout=log, stderr=err)
             if m.returncode:
                 sys.exit(f"[bench] {label} failed: see {out}.err")
             meta = json.loads(next(out.glob("metadata-rank*.json")).read_text())
             results[label].append((m.wall_s, meta["peak_memory_mib"], m.peak_rss_mib, m.foreign_cores))
-            print(f"[bench] {label}: {m.wall_s:.1f} s, peak {meta['peak_memory_mib']:.0f} MiB (outside: {m.peak_rss_mib:.0f} MiB), other processes {m.foreign_cores:.2f} cores", flush=True)
+            print(
+                f"[bench] {label}: {m.wall_s:.1f} s, peak {meta['peak_memory_mib']:.0f} MiB (outside: "
+                f"{m.peak_rss_mib:.0f} MiB), other processes {m.foreign_cores:.2f} cores",
+                flush=True,
+            )
     print(f"\nscale {args.scale:g}, n_vp {args.n_vp}, {args.sim_time:g} ms, {args.repeat} pair(s); median per variant")
     print(f"{'':22s}{'wall (s)':>10s}{'peak (MiB)':>12s}")
     med = {label: [statistics.median(x[k] for x in rows) for k in range(3)] for label, rows in results.items()}
     for label, (wall, peak, _) in med.items():
         print(f"{label:22s}{wall:10.1f}{peak:12.0f}")
     (skip_wall, skip_peak, _), (imp_wall, imp_peak, _) = med.values()
-    print(f"saved by skipping: {imp_peak - skip_peak:.0f} MiB = {100 * (imp_peak - skip_peak) / imp_peak:.1f} % of the peak; "
-          f"{imp_wall - skip_wall:.1f} s = {100 * (imp_wall - skip_wall) / imp_wall:.1f} % of the wall time")  # fmt: skip
+    print(
+        f"saved by skipping: {imp_peak - skip_peak:.0f} MiB = {100 * (imp_peak - skip_peak) / imp_peak:.1f} % of the "
+        "peak; "
+        f"{imp_wall - skip_wall:.1f} s = {100 * (imp_wall - skip_wall) / imp_wall:.1f} % of the wall time"
+    )
 
 
 if __name__ == "__main__":

@@ -39,10 +39,15 @@ def few_seeds(experiment: str, n_seeds) -> str | None:
     n = min(int(k) for k in n_seeds)
     if n >= MIN_SEEDS_FOR_CI:
         return None
-    what = "no statistics across seeds at all" if n == 1 else f"a 95 % interval from n = {n} would rest on {n - 1} degree of freedom"
+    what = (
+        "no statistics across seeds at all"
+        if n == 1
+        else f"a 95 % interval from n = {n} would rest on {n - 1} degree of freedom"
+    )
     return (
         f"experiment {experiment}: {n} seed(s) per point ({what}); the sweep figures draw no confidence "
-        f"intervals below n = {MIN_SEEDS_FOR_CI}. List at least {MIN_SEEDS_FOR_CI} seeds under the experiment's `seeds`."
+        f"intervals below n = {MIN_SEEDS_FOR_CI}. List at least {MIN_SEEDS_FOR_CI} seeds under the experiment's "
+        "`seeds`."
     )
 
 
@@ -61,9 +66,7 @@ def no_sic(experiment: str, records: list[dict], grid_keys=()) -> str | None:
     window: the astrocytes then inject no slow inward current, and the coupling w_a2n has no effect."""
     peaks = [r["metrics"].get("ca_peak") for r in records]
     thresholds = {r["settings"]["ca_threshold"] for r in records}
-    if not records or any(p is None or not math.isfinite(p) for p in peaks) or any(
-        p > min(thresholds) for p in peaks
-    ):
+    if not records or any(p is None or not math.isfinite(p) for p in peaks) or any(p > min(thresholds) for p in peaks):
         return None
     windows = sorted({tuple(r["window_ms"]) for r in records})
     window = ", ".join(f"[{a:g}, {b:g})" for a, b in windows)

@@ -30,10 +30,10 @@ import pyarrow.parquet as pq
 
 from . import pause_points
 from .atomic_files import replaced_atomically
-from .run_quantities import recorded_neuron_ids, recording_window
 from .recording import TABLES, metadata_file, write_json_atomic
-from .units import with_units
+from .run_quantities import recorded_neuron_ids, recording_window
 from .rundir import params_id
+from .units import with_units
 
 
 class RecordingError(RuntimeError):
@@ -47,9 +47,23 @@ def _fail(raw: Path, file: str, why: str) -> None:
 # Keys every rank writes into its metadata file (see astronet.simulate.run and RankWriter.close);
 # "provenance" too, except in recordings of astronet 0.1 before it was recorded (then null).
 METADATA_KEYS = (
-    "rank", "n_ranks", "threads", "n_vp", "nest_version", "build_info", "parameters", "model_parameters",
-    "populations", "recorded_nodes", "connections_local", "timers_s", "nest_timers_s", "real_time_factor",
-    "peak_memory_mib", "rows", "files",
+    "rank",
+    "n_ranks",
+    "threads",
+    "n_vp",
+    "nest_version",
+    "build_info",
+    "parameters",
+    "model_parameters",
+    "populations",
+    "recorded_nodes",
+    "connections_local",
+    "timers_s",
+    "nest_timers_s",
+    "real_time_factor",
+    "peak_memory_mib",
+    "rows",
+    "files",
 )
 RANK_FILE = re.compile(r".+-rank(\d+)\.(parquet|json)")
 
@@ -90,7 +104,9 @@ def read_rank_metadata(raw: Path) -> list[dict]:
     metas += [_load_metadata(raw, rank, n_ranks) for rank in range(1, n_ranks)]
     for meta in metas[1:]:
         if meta["parameters"] != metas[0]["parameters"]:
-            _fail(raw, metadata_file(meta["rank"]), "parameters differ from rank 0's: files of different runs are mixed")
+            _fail(
+                raw, metadata_file(meta["rank"]), "parameters differ from rank 0's: files of different runs are mixed"
+            )
     # Files of ranks the run did not have are left-overs of another run, not part of this one.
     for path in sorted(raw.iterdir()):
         match = RANK_FILE.fullmatch(path.name)
@@ -194,12 +210,31 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> None:
 def merged_metadata(metas: list[dict]) -> dict:
     """One run's metadata: shared facts once, per-rank timers and memory, summed connection counts."""
     first = metas[0]
-    shared = {k: first[k] for k in ("n_ranks", "threads", "n_vp", "nest_version", "build_info", "parameters", "model_parameters", "populations")}
+    shared = {
+        k: first[k]
+        for k in (
+            "n_ranks",
+            "threads",
+            "n_vp",
+            "nest_version",
+            "build_info",
+            "parameters",
+            "model_parameters",
+            "populations",
+        )
+    }
     shared["provenance"] = first.get("provenance")
     connections = {k: sum(m["connections_local"][k] for m in metas) for k in first["connections_local"]}
     recorded = {k: first["recorded_nodes"][k] for k in first["recorded_nodes"]}
     per_rank = [
-        {"rank": m["rank"], "timers_s": m["timers_s"], "nest_timers_s": m["nest_timers_s"], "peak_memory_mib": m["peak_memory_mib"], "rows": m["rows"], "host": (m.get("provenance") or {}).get("host")}
+        {
+            "rank": m["rank"],
+            "timers_s": m["timers_s"],
+            "nest_timers_s": m["nest_timers_s"],
+            "peak_memory_mib": m["peak_memory_mib"],
+            "rows": m["rows"],
+            "host": (m.get("provenance") or {}).get("host"),
+        }
         for m in metas
     ]
     timers = {k: max(m["timers_s"][k] for m in metas) for k in first["timers_s"]}
@@ -210,12 +245,24 @@ def merged_metadata(metas: list[dict]) -> dict:
         "recorded_nodes": recorded,
         "timers_s": timers,
         "real_time_factor": max(m["real_time_factor"] for m in metas),
-        "peak_memory_mib": {"max_per_rank": max(m["peak_memory_mib"] for m in metas), "total": sum(m["peak_memory_mib"] for m in metas)},
+        "peak_memory_mib": {
+            "max_per_rank": max(m["peak_memory_mib"] for m in metas),
+            "total": sum(m["peak_memory_mib"] for m in metas),
+        },
         "ranks": per_rank,
     }
 
 
-SUMMARY_COLUMNS = ["population", "n_nodes", "n_recorded", "n_spikes", "mean_rate_hz", "Ca_astro_mean_uM", "IP3_mean_uM", "I_SIC_mean_pA"]
+SUMMARY_COLUMNS = [
+    "population",
+    "n_nodes",
+    "n_recorded",
+    "n_spikes",
+    "mean_rate_hz",
+    "Ca_astro_mean_uM",
+    "IP3_mean_uM",
+    "I_SIC_mean_pA",
+]
 
 
 def _mean(table: pa.Table, column: str) -> float:
@@ -242,7 +289,7 @@ def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: di
     population = spikes.column("population").combine_chunks() if spikes.num_rows else None
     names = population.dictionary.to_pylist() if population is not None else []
     counts = np.bincount(population.indices.to_numpy(), minlength=len(names)) if population is not None else []
-    pop_counts = dict(zip(names, (int(c) for c in counts)))
+    pop_counts = dict(zip(names, (int(c) for c in counts), strict=True))
     sic = mean_by_population(neurons, "I_SIC", pops)
     rows = []
     recorded_ids = recorded_neuron_ids(meta)
@@ -252,10 +299,27 @@ def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: di
         recorded = len(recorded_ids[name])
         n_spk = pop_counts.get(name, 0)
         rate = n_spk / recorded / t_sim_s if recorded else math.nan
-        rows.append(dict(zip(SUMMARY_COLUMNS, [name, n, recorded, n_spk, rate, math.nan, math.nan, sic.get(name, math.nan)])))
+        rows.append(
+            dict(
+                zip(
+                    SUMMARY_COLUMNS,
+                    [name, n, recorded, n_spk, rate, math.nan, math.nan, sic.get(name, math.nan)],
+                    strict=True,
+                )
+            )
+        )
     lo, hi = pops["astrocytes"]
-    astro_row = ["astrocytes", hi - lo + 1, meta["recorded_nodes"]["astrocytes"], 0, math.nan, _mean(astro, "Ca_astro"), _mean(astro, "IP3"), math.nan]
-    rows.append(dict(zip(SUMMARY_COLUMNS, astro_row)))
+    astro_row = [
+        "astrocytes",
+        hi - lo + 1,
+        meta["recorded_nodes"]["astrocytes"],
+        0,
+        math.nan,
+        _mean(astro, "Ca_astro"),
+        _mean(astro, "IP3"),
+        math.nan,
+    ]
+    rows.append(dict(zip(SUMMARY_COLUMNS, astro_row, strict=True)))
     return rows
 
 
@@ -282,7 +346,9 @@ def aggregate(raw: Path, out_dir: Path) -> dict:
     # Read, check and sort everything before writing anything.
     tables = {kind: _sorted(_read_table(raw, kind, metas), dt) for kind in TABLES}
     spikes = tables["spikes"]
-    tables["spikes"] = spikes.append_column("population", population_of(spikes.column("sender").to_numpy(), meta["populations"]))
+    tables["spikes"] = spikes.append_column(
+        "population", population_of(spikes.column("sender").to_numpy(), meta["populations"])
+    )
     summary = summary_table(tables["spikes"], tables["astrocytes"], tables["neurons"], meta)
     _publish_outputs(out_dir, tables, summary, meta)
     return meta

@@ -5,7 +5,9 @@ from __future__ import annotations
 from .schema import ConfigError, did_you_mean, load_schema
 
 
-def comparison_runs(config: dict, runs: dict[str, list], reserved=(), required=None, problems: dict | None = None) -> dict[str, dict]:
+def comparison_runs(
+    config: dict, runs: dict[str, list], reserved=(), required=None, problems: dict | None = None
+) -> dict[str, dict]:
     """Each comparison of ``config["comparisons"]`` as ``{"runs": {label: Run}, **settings}``, with
     the schema's defaults filled in; ConfigError for a run or experiment that is not configured,
     or a name that is already an experiment or in ``reserved`` (rule names).
@@ -18,7 +20,11 @@ def comparison_runs(config: dict, runs: dict[str, list], reserved=(), required=N
     out = {}
     for name, comparison in config.get("comparisons", {}).items():
         try:
-            out[name] = {**defaults, **comparison, "runs": _comparison_columns(name, comparison, runs, by_path, reserved)}
+            out[name] = {
+                **defaults,
+                **comparison,
+                "runs": _comparison_columns(name, comparison, runs, by_path, reserved),
+            }
         except ConfigError as err:
             if required is None or name in required or problems is None:
                 raise

@@ -29,7 +29,9 @@ from .targets import check_experiment_name
 def _global_schema(schema: dict) -> dict:
     """The configuration's schema with each experiment's contents left to _validate_experiment."""
     top = copy.deepcopy(schema)
-    top["properties"]["experiments"] = {k: v for k, v in top["properties"]["experiments"].items() if k != "additionalProperties"}
+    top["properties"]["experiments"] = {
+        k: v for k, v in top["properties"]["experiments"].items() if k != "additionalProperties"
+    }
     return top
 
 
@@ -50,7 +52,8 @@ def validate_global(config: dict, schema: dict | None = None) -> None:
                 check_experiment_name(name)  # the target names it: its ConfigError says why it does not match
         if target not in config["experiments"]:
             raise ConfigError(
-                f"invalid value for 'targets': {target!r} (not an experiment).{did_you_mean(target, map(str, config['experiments']))}"
+                f"invalid value for 'targets': {target!r} (not an "
+                f"experiment).{did_you_mean(target, map(str, config['experiments']))}"
             )
     config["params"] = validate_params(config["params"], "params", schema)
 
@@ -70,7 +73,9 @@ def _validate_experiment(name, experiment, config: dict, schema: dict) -> list[R
     return expand_experiment(name, experiment, config["params"], schema)
 
 
-def validate_config(config: dict, schema: dict | None = None, required=None, problems: dict | None = None) -> dict[str, list[Run]]:
+def validate_config(
+    config: dict, schema: dict | None = None, required=None, problems: dict | None = None
+) -> dict[str, list[Run]]:
     """Validate a whole configuration in place (filling defaults); return the runs of each experiment.
 
     ``required``: names of the experiments that must be valid (None: all). An experiment outside it

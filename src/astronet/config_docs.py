@@ -1,6 +1,6 @@
 """Write config/README.md from the configuration schema, the one place keys, units and defaults live.
 
-    python -m astronet.config_docs > config/README.md
+python -m astronet.config_docs > config/README.md
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def render(schema: dict | None = None) -> str:
             out.extend(_table(spec["properties"], ""))
         elif section == "experiments":
             out.append("Each entry `experiments.<name>` has:\n")
-            out.extend(_table(spec["additionalProperties"]["properties"], f"<name>."))
+            out.extend(_table(spec["additionalProperties"]["properties"], "<name>."))
         else:
             out.append(f"{_allowed(spec)}; default {_default(spec)}")
         out.append("")

@@ -63,7 +63,9 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
         if sub and top in ("neuron_params", "astrocyte_params"):
             names = known[top]["propertyNames"]["enum"]
             if sub not in names:
-                raise ConfigError(f"unknown key '{where}.grid.{key}'.{did_you_mean(key, [f'{top}.{n}' for n in names])}")
+                raise ConfigError(
+                    f"unknown key '{where}.grid.{key}'.{did_you_mean(key, [f'{top}.{n}' for n in names])}"
+                )
         if key in ("rng_seed",):
             raise ConfigError(f"invalid key '{where}.grid.{key}': replicate seeds go in '{where}.seeds'")
         for value in values:
@@ -88,9 +90,11 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
                 f"invalid value for '{where}.grid': lists of lengths {lengths} (with zip: true the i-th values of "
                 "all lists form run i, so every list needs the same length)"
             )
-        points = list(zip(*grid.values())) if grid else [()]  # no grid: one point, as without zip
+        points = list(zip(*grid.values(), strict=True)) if grid else [()]  # no grid: one point, as without zip
         if len(set(map(repr, points))) != len(points):
-            raise ConfigError(f"invalid value for '{where}.grid': {grid!r} (with zip: true, the runs' values must be distinct)")
+            raise ConfigError(
+                f"invalid value for '{where}.grid': {grid!r} (with zip: true, the runs' values must be distinct)"
+            )
     else:
         points = list(itertools.product(*grid.values()))
     seeds = experiment.get("seeds") or [params["rng_seed"]]
@@ -101,7 +105,7 @@ def expand_experiment(name: str, experiment: dict, base_params: dict, schema: di
         for seed in seeds:
             run_params = copy.deepcopy(params)
             point = {}
-            for key, value in zip(grid, values):
+            for key, value in zip(grid, values, strict=True):
                 _set_param(run_params, key, value, f"{where}.grid.{key}")
                 point[key] = value
             run_params["rng_seed"] = seed

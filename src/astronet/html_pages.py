@@ -28,14 +28,46 @@ def provenance_rows(meta: dict, record: dict) -> list[tuple[str, str, object]]:
         _flatten("", mapping, flat)
         rows.extend((section, k, v) for k, v in flat)
 
-    add("run", {"experiment": record["experiment"], "run": record["run"], **{f"point.{k}": v for k, v in record["point"].items()}})
+    add(
+        "run",
+        {
+            "experiment": record["experiment"],
+            "run": record["run"],
+            **{f"point.{k}": v for k, v in record["point"].items()},
+        },
+    )
     add("metrics", record["metrics"])
-    add("analysis", {"window_ms": f"[{record['window_ms'][0]:g}, {record['window_ms'][1]:g})", **record["settings"], **record["n_recorded"]})
+    add(
+        "analysis",
+        {
+            "window_ms": f"[{record['window_ms'][0]:g}, {record['window_ms'][1]:g})",
+            **record["settings"],
+            **record["n_recorded"],
+        },
+    )
     bi = meta.get("build_info", {})
     add("provenance", meta.get("provenance") or {})
-    add("software", {"nest_version": meta.get("nest_version"), **{f"nest_build.{k}": bi.get(k) for k in ("built", "have_mpi", "have_gsl", "have_threads", "threads_model", "ndebug", "host")}})
-    add("execution", {"mpi_ranks": meta.get("n_ranks"), "threads_per_rank": meta.get("threads"), "n_vp": meta.get("n_vp"),
-                      "timers_s": meta.get("timers_s"), "real_time_factor": meta.get("real_time_factor"), "peak_memory_mib": meta.get("peak_memory_mib")})
+    add(
+        "software",
+        {
+            "nest_version": meta.get("nest_version"),
+            **{
+                f"nest_build.{k}": bi.get(k)
+                for k in ("built", "have_mpi", "have_gsl", "have_threads", "threads_model", "ndebug", "host")
+            },
+        },
+    )
+    add(
+        "execution",
+        {
+            "mpi_ranks": meta.get("n_ranks"),
+            "threads_per_rank": meta.get("threads"),
+            "n_vp": meta.get("n_vp"),
+            "timers_s": meta.get("timers_s"),
+            "real_time_factor": meta.get("real_time_factor"),
+            "peak_memory_mib": meta.get("peak_memory_mib"),
+        },
+    )
     add("connections", meta.get("connections", {}))
     add("populations", {k: f"node ids {lo}–{hi}" for k, (lo, hi) in meta.get("populations", {}).items()})
     add("recorded_nodes", meta.get("recorded_nodes", {}))
@@ -95,7 +127,9 @@ def summary_html(summary: pd.DataFrame, grid_keys: list[str], title: str) -> str
     table = pd.DataFrame({k: summary[k].map(format_value) for k in grid_keys})
     table["n_seeds"] = summary["n_seeds"]
     for c in cols:
-        table[c] = list(map(_mean_ci, summary[f"{c}_mean"], summary[f"{c}_ci95"], summary[f"{c}_n"], summary["n_seeds"]))
+        table[c] = list(
+            map(_mean_ci, summary[f"{c}_mean"], summary[f"{c}_ci95"], summary[f"{c}_n"], summary["n_seeds"])
+        )
     return page(
         title,
         "Mean ± half-width of the 95 % confidence interval across seeds (Student's t); (k) = seeds where the metric "

@@ -9,6 +9,7 @@ descriptor named by ``ASTRONET_ERRORS_FD``, which the rule points at Snakemake's
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -24,16 +25,12 @@ def _install(write_summary, job: str) -> None:
     previous = sys.excepthook
 
     def hook(exc_type, exc, tb):
-        try:
+        with contextlib.suppress(Exception):  # the log itself may fail, e.g. on a full disk
             previous(exc_type, exc, tb)  # the traceback, into the log
-        except Exception:  # noqa: BLE001 (the log itself failed, e.g. a full disk)
-            pass
         if issubclass(exc_type, KeyboardInterrupt):
             return
-        try:
+        with contextlib.suppress(Exception):
             write_summary(f"[{job}] failed: {_summary(exc_type, exc)}\n")
-        except Exception:  # noqa: BLE001
-            pass
 
     sys.excepthook = hook
 

@@ -40,7 +40,10 @@ def experiment_caption(name: str, experiment: dict, runs: list, settings: dict) 
     description = experiment.get("description", "").strip().rstrip(".")
     parts = [f"Experiment ``{name}``: {description}."]
     if grid:
-        swept = "; ".join(f"``{k}`` [{param_unit(k, schema) or '-'}] = {', '.join(format_value(v) for v in vals)}" for k, vals in grid.items())
+        swept = "; ".join(
+            f"``{k}`` [{param_unit(k, schema) or '-'}] = {', '.join(format_value(v) for v in vals)}"
+            for k, vals in grid.items()
+        )
         parts.append(f"Swept: {swept} ({len(runs) // len(seeds)} grid points).")
     else:
         parts.append("No swept parameter: one point.")

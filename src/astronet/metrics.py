@@ -62,8 +62,9 @@ so results do not depend on the order in which populations are evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -90,6 +91,7 @@ __all__ = [
     "sic_metrics",
     "run_metrics",
 ]
+
 
 def _schema_defaults() -> dict:
     """Defaults of the ``analysis`` section of the configuration schema, the one place they live.
@@ -432,9 +434,7 @@ def _window_rows(df: pd.DataFrame | None, t_start: float, t_stop: float, columns
     return sub if len(sub) else None
 
 
-def ca_first_crossing(
-    astrocytes: pd.DataFrame | None, threshold: float, t_start: float, t_stop: float
-) -> pd.Series:
+def ca_first_crossing(astrocytes: pd.DataFrame | None, threshold: float, t_start: float, t_stop: float) -> pd.Series:
     """First sample time [ms, simulation time] at which ``Ca_astro > threshold`` [µM].
 
     One entry per astrocyte recorded in ``[t_start, t_stop)`` (index =

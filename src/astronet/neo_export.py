@@ -57,10 +57,14 @@ def spike_trains(run) -> dict[str, list]:
         hi = np.searchsorted(senders, ids, side="right")
         trains[population] = [
             neo.SpikeTrain(
-                times[a:b] * unit, t_start=t_start * unit, t_stop=t_stop * unit,
-                name=f"{population} {node}", node_id=int(node), population=population,
+                times[a:b] * unit,
+                t_start=t_start * unit,
+                t_stop=t_stop * unit,
+                name=f"{population} {node}",
+                node_id=int(node),
+                population=population,
             )
-            for node, a, b in zip(ids, lo, hi)
+            for node, a, b in zip(ids, lo, hi, strict=True)
         ]
     return trains
 
@@ -74,8 +78,13 @@ def analog_signals(run) -> list:
     period = float(run.parameters["rec_interval"]) * pq.ms
     return [
         neo.AnalogSignal(
-            values, units=units.get(column, ""), sampling_period=period, t_start=times[0] * pq.ms,
-            name=column, array_annotations={"node_id": ids.astype(np.int64)}, source_table=kind,
+            values,
+            units=units.get(column, ""),
+            sampling_period=period,
+            t_start=times[0] * pq.ms,
+            name=column,
+            array_annotations={"node_id": ids.astype(np.int64)},
+            source_table=kind,
         )
         for kind, column, times, ids, values in sampled_signals(run)
     ]
@@ -85,8 +94,11 @@ def to_neo(run):
     """The run (:class:`astronet.results.RunResults`) as a ``neo.Block``."""
     import neo
 
-    block = neo.Block(name=f"{run.experiment}/{run.name}", nest_version=run.metadata["nest_version"],
-                      rng_seed=int(run.parameters["rng_seed"]))
+    block = neo.Block(
+        name=f"{run.experiment}/{run.name}",
+        nest_version=run.metadata["nest_version"],
+        rng_seed=int(run.parameters["rng_seed"]),
+    )
     segment = neo.Segment(name="recording")
     trains = spike_trains(run)
     for population, items in trains.items():

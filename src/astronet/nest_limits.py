@@ -53,7 +53,9 @@ def check_cross_field(p: dict, where: str = "params") -> None:
         if not is_multiple(p[key], dt):
             fail(key, f"must be a multiple of dt = {dt} ms")
     if p["n_vp"] % p["mpi_ranks"]:
-        fail("n_vp", f"virtual processes = mpi_ranks x threads: n_vp must be a multiple of mpi_ranks = {p['mpi_ranks']}")
+        fail(
+            "n_vp", f"virtual processes = mpi_ranks x threads: n_vp must be a multiple of mpi_ranks = {p['mpi_ranks']}"
+        )
     threads = p["n_vp"] // p["mpi_ranks"]
     if p["mpi_ranks"] > 1 and threads > 1 and not p["allow_hybrid_split"]:
         # NEST delivers the spikes of a time step in the order (sending rank, sending thread): virtual
@@ -119,7 +121,10 @@ def check_cross_field(p: dict, where: str = "params") -> None:
         )
     _check_neuron_params(p, where)
     n_neurons = n_targets
-    for key, limit, what in (("N_rec_spk", n_neurons, "neurons"), ("N_rec_mm", min(n_neurons, n_astro), "neurons or astrocytes")):
+    for key, limit, what in (
+        ("N_rec_spk", n_neurons, "neurons"),
+        ("N_rec_mm", min(n_neurons, n_astro), "neurons or astrocytes"),
+    ):
         if p[key] != "all" and p[key] > limit:
             fail(key, f"cannot sample more than the {limit} {what} of the network; use 'all' to record every node")
 

@@ -17,8 +17,8 @@ import time
 
 from . import pause_points, recording
 from .recording_chunks import chunk_ms
-from .run_quantities import population_sizes, total_sim_time
 from .resources import simulate_core_s_per_ms
+from .run_quantities import population_sizes, total_sim_time
 
 NEURON_MODEL = "aeif_cond_alpha_astro"
 ASTROCYTE_MODEL = "astrocyte_lr_1994"
@@ -244,11 +244,12 @@ class Network:
         self.timers["connect_recorders"] = time.perf_counter() - t0
 
     def simulate(self, writer: recording.RankWriter, progress=None, reports: int = 20) -> None:
-        """Simulate ``t_presim + sim_time`` (the recorders start after ``t_presim``): one NEST Prepare/Cleanup cycle per chunk (``config.chunk_ms``), after
-        which this rank's recordings are flushed to disk; within a chunk NEST runs in steps of
+        """Simulate ``t_presim + sim_time`` (the recorders start after ``t_presim``): one NEST
+        Prepare/Cleanup cycle per chunk (:func:`astronet.recording_chunks.chunk_ms`), after which
+        this rank's recordings are flushed to disk. Within a chunk NEST runs in steps of
         ``1 / reports`` of the whole for progress reports, each made of NEST calls of bounded wall
-        time (:class:`BoundedSteps`). NEST lets recorders be emptied only outside
-        Prepare/Cleanup, and each cycle costs ~0.1 s at full scale: the fewer chunks, the better."""
+        time (:class:`BoundedSteps`). NEST lets recorders be emptied only outside Prepare/Cleanup,
+        and each cycle costs ~0.1 s at full scale: the fewer chunks, the better."""
         nest, p = self.nest, self.p
         dt = p["dt"]
         t0 = time.perf_counter()
@@ -292,15 +293,40 @@ class Network:
             ASTROCYTE_MODEL: {**keep(nest.GetDefaults(ASTROCYTE_MODEL)), **self.astrocyte_params()},
             "poisson_generator": {**keep(nest.GetDefaults("poisson_generator")), "rate": p["poisson_rate"]},
         }
-        for role, weight, tau, delay in (("E", p["w_e"], p["tau_syn_ex"], p["d_e"]), ("I", p["w_i"], p["tau_syn_in"], p["d_i"])):
-            models[f"{p['synapse_model']} ({role})"] = {**keep(nest.GetDefaults(p["synapse_model"])), **self._synapse(weight, tau, delay)}
+        for role, weight, tau, delay in (
+            ("E", p["w_e"], p["tau_syn_ex"], p["d_e"]),
+            ("I", p["w_i"], p["tau_syn_in"], p["d_i"]),
+        ):
+            models[f"{p['synapse_model']} ({role})"] = {
+                **keep(nest.GetDefaults(p["synapse_model"])),
+                **self._synapse(weight, tau, delay),
+            }
         models[A2N_MODEL] = {**keep(nest.GetDefaults(A2N_MODEL)), "weight": p["w_a2n"], "delay": p["d_a2n"]}
         models["static_synapse (Poisson)"] = {**keep(nest.GetDefaults("static_synapse")), "weight": p["w_e"]}
         for d in models.values():
-            for k in ("num_connections", "instantiations", "global_id", "thread", "vp", "local", "sizeof", "synapse_modelid", "model_id"):
+            for k in (
+                "num_connections",
+                "instantiations",
+                "global_id",
+                "thread",
+                "vp",
+                "local",
+                "sizeof",
+                "synapse_modelid",
+                "model_id",
+            ):
                 d.pop(k, None)
         return models
 
     def kernel_timers(self) -> dict[str, float]:
         ks = self.nest.GetKernelStatus()
-        return {k: ks[k] for k in ("time_construction_create", "time_construction_connect", "time_simulate", "time_communicate_prepare") if k in ks}
+        return {
+            k: ks[k]
+            for k in (
+                "time_construction_create",
+                "time_construction_connect",
+                "time_simulate",
+                "time_communicate_prepare",
+            )
+            if k in ks
+        }

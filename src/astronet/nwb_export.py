@@ -58,20 +58,34 @@ def nwb_file(run):
     senders, times = senders[order], times[order] / 1000.0
     for population, ids in run.recorded_neurons.items():
         lo, hi = np.searchsorted(senders, ids, side="left"), np.searchsorted(senders, ids, side="right")
-        for node, a, b in zip(ids, lo, hi):
+        for node, a, b in zip(ids, lo, hi, strict=True):
             nwb.add_unit(id=int(node), spike_times=times[a:b], population=population)
     for kind, column, t, ids, values in sampled_signals(run):
         unit, conversion = NWB_UNITS[column]
         nwb.add_acquisition(
             TimeSeries(
-                name=column, data=values, unit=unit, conversion=conversion, timestamps=t / 1000.0,
+                name=column,
+                data=values,
+                unit=unit,
+                conversion=conversion,
+                timestamps=t / 1000.0,
                 description=f"{column} of the sampled {kind} ({run.units.get(column, '')} as stored)",
                 comments=json.dumps({"node_id": ids.tolist()}),
             )
         )
-    nwb.add_scratch(json.dumps(params, sort_keys=True), name="parameters", description="the run's complete parameters (JSON)")
-    nwb.add_scratch(json.dumps(meta.get("build_info", {}), sort_keys=True, default=str), name="nest_build_info", description="NEST's build_info (JSON)")
-    nwb.add_scratch(json.dumps(prov, sort_keys=True), name="provenance", description="astronet's provenance record: versions, commit, host, start and end (JSON)")
+    nwb.add_scratch(
+        json.dumps(params, sort_keys=True), name="parameters", description="the run's complete parameters (JSON)"
+    )
+    nwb.add_scratch(
+        json.dumps(meta.get("build_info", {}), sort_keys=True, default=str),
+        name="nest_build_info",
+        description="NEST's build_info (JSON)",
+    )
+    nwb.add_scratch(
+        json.dumps(prov, sort_keys=True),
+        name="provenance",
+        description="astronet's provenance record: versions, commit, host, start and end (JSON)",
+    )
     return nwb
 
 

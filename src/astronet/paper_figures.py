@@ -11,14 +11,14 @@ Drawn from the aggregated tables with matplotlib's object API, as :mod:`astronet
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from .connectivity import DEGREES
-from .plotting import COLORS, band, mean_sd_over_time
 from .metrics import population_rate_histogram
+from .plotting import COLORS, band, mean_sd_over_time
 from .run_quantities import recorded_neuron_ids
 
 RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
@@ -31,7 +31,9 @@ def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
     ``raster_neurons`` (count), ``rate_bin_ms`` (ms), ``dpi``."""
     n = len(runs)
     fig = Figure(figsize=(4.2 * n + 0.8, 9.5))
-    fig.subplots_adjust(left=0.09 if n > 1 else 0.16, right=0.9 if n > 1 else 0.84, bottom=0.06, top=0.93, hspace=0.35, wspace=0.45)
+    fig.subplots_adjust(
+        left=0.09 if n > 1 else 0.16, right=0.9 if n > 1 else 0.84, bottom=0.06, top=0.93, hspace=0.35, wspace=0.45
+    )
     axes = fig.subplots(4, n, squeeze=False, sharex="col", gridspec_kw={"height_ratios": [2.2, 1, 1.2, 1]})
     bin_ms = settings["rate_bin_ms"]
     for col, (label, run) in enumerate(runs.items()):
@@ -46,17 +48,22 @@ def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
         times, senders = times[in_window], senders[in_window]
         sel = np.isin(senders, shown)
         colors = np.where(np.isin(senders[sel], rec["E"]), COLORS["E"], COLORS["I"])
-        ax_r.scatter(times[sel], np.searchsorted(shown, senders[sel]), s=2, c=colors, marker=".", linewidths=0, rasterized=True)
+        ax_r.scatter(
+            times[sel], np.searchsorted(shown, senders[sel]), s=2, c=colors, marker=".", linewidths=0, rasterized=True
+        )
         ax_r.set_ylim(-1, len(shown))
         m = run["metrics"]
         ax_r.set_title(
-            f"{label}\n{m['rate_all']:.2f} spikes/s, local sync. {m['sync_local_all']:.3f} ± {m['sync_local_sd_all']:.3f}, "
+            f"{label}\n{m['rate_all']:.2f} spikes/s, local sync. {m['sync_local_all']:.3f} ± "
+            f"{m['sync_local_sd_all']:.3f}, "
             f"χ² {m['sync_global_all']:.3f}",
             fontsize=9,
         )
         rate, edges = population_rate_histogram(times, len(ids), t0, t1, bin_ms)
         ax_h.stairs(rate, edges, fill=True, color="0.3")
-        ax_h.set_title(f"Population rate, {bin_ms:g} ms bins, n = {len(ids)}; peak {rate.max():.1f} spikes/s", fontsize=8)
+        ax_h.set_title(
+            f"Population rate, {bin_ms:g} ms bins, n = {len(ids)}; peak {rate.max():.1f} spikes/s", fontsize=8
+        )
         astro, neurons = run["astrocytes"], run["neurons"]
         band(ax_a, mean_sd_over_time(astro, "IP3", t0), COLORS["IP3"], "IP₃")
         ax_c = ax_a.twinx()
@@ -87,13 +94,20 @@ def fig8(runs: Mapping[str, dict], settings: dict, path) -> None:
     fig = Figure(figsize=(13, 7.5))
     fig.subplots_adjust(left=0.06, right=0.94, bottom=0.08, top=0.93, hspace=0.45, wspace=0.32)
     axes = fig.subplots(2, 3).ravel()
-    for ax, (name, what) in zip(axes, DEGREES.items()):
+    for ax, (name, what) in zip(axes, DEGREES.items(), strict=False):
         low = min(int(run["degrees"][name].min()) for run in runs.values())
         top = max(int(run["degrees"][name].max()) for run in runs.values())
         bins = np.arange(low, top + 2) - 0.5 if top - low < 80 else np.linspace(low, top + 1, 60)
-        for color, (label, run) in zip(RUN_COLORS * 4, runs.items()):
+        for color, (label, run) in zip(RUN_COLORS * 4, runs.items(), strict=False):
             values = run["degrees"][name]
-            ax.hist(values, bins=bins, histtype="step", lw=1.3, color=color, label=f"{label}: {values.mean():.1f} ± {values.std():.1f}")
+            ax.hist(
+                values,
+                bins=bins,
+                histtype="step",
+                lw=1.3,
+                color=color,
+                label=f"{label}: {values.mean():.1f} ± {values.std():.1f}",
+            )
         ax.set_title(what, fontsize=9)
         ax.set_xlabel("count")
         ax.set_ylabel("nodes")
@@ -108,7 +122,9 @@ def fig8(runs: Mapping[str, dict], settings: dict, path) -> None:
     ax_cost.set_xticks(x, labels, fontsize=8)
     ax_cost.set_ylabel("time (s)")
     ax_mem = ax_cost.twinx()
-    ax_mem.plot(x, [run["cost"]["peak_memory_mib"] for run in runs.values()], "o-", color="tab:red", label="peak memory")
+    ax_mem.plot(
+        x, [run["cost"]["peak_memory_mib"] for run in runs.values()], "o-", color="tab:red", label="peak memory"
+    )
     ax_mem.set_ylabel("peak memory per rank (MiB)", color="tab:red")
     ax_mem.set_ylim(bottom=0)
     ax_cost.set_title("cost per run", fontsize=9)

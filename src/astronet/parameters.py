@@ -5,7 +5,16 @@ from __future__ import annotations
 import copy
 
 from .nest_limits import check_cross_field
-from .schema import check_finite, check_known_keys, coerce_integers, fill_defaults, load_schema, params_schema, schema_error, validator
+from .schema import (
+    check_finite,
+    check_known_keys,
+    coerce_integers,
+    fill_defaults,
+    load_schema,
+    params_schema,
+    schema_error,
+    validator,
+)
 
 
 def validate_params(params: dict, where: str = "params", schema: dict | None = None) -> dict:

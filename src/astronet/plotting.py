@@ -9,7 +9,7 @@ and units and indices are Unicode characters rather than mathtext, whose parser 
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -81,7 +81,11 @@ def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
     ax_r.set_ylabel("Neuron (row)")
     ax_r.set_ylim(-1, len(rows))
     shown_txt = " + ".join(f"{len(ids)} {name} ({COLORS[name].removeprefix('tab:')})" for name, ids in shown.items())
-    ax_r.set_title(f"Spikes of {shown_txt} of {n_rec} recorded neurons; N = {p['N_ex'] * p['scale']:.0f} E + {p['N_in'] * p['scale']:.0f} I", fontsize=10)
+    ax_r.set_title(
+        f"Spikes of {shown_txt} of {n_rec} recorded neurons; N = {p['N_ex'] * p['scale']:.0f} E + "
+        f"{p['N_in'] * p['scale']:.0f} I",
+        fontsize=10,
+    )
     bin_ms = settings["rate_bin_ms"]
     rate, edges = population_rate_histogram(w_times, n_rec, t0, t1, bin_ms)
     ax_h.stairs(rate, edges, fill=True, color="0.3")  # one patch, not one per bin: ~0.1 s less
@@ -131,7 +135,15 @@ def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> None
     bins = np.linspace(0, max(top, 1e-9), 41)
     for name, r in rates.items():
         if len(r):
-            ax.hist(r, bins=bins, histtype="step", lw=1.5, color=COLORS[name], density=True, label=f"{name}: n = {len(r)}, mean {r.mean():.2f} spikes/s")
+            ax.hist(
+                r,
+                bins=bins,
+                histtype="step",
+                lw=1.5,
+                color=COLORS[name],
+                density=True,
+                label=f"{name}: n = {len(r)}, mean {r.mean():.2f} spikes/s",
+            )
     ax.set_xlabel("Firing rate (spikes/s)")
     ax.set_ylabel("Probability density (s)")
     ax.set_title(f"Firing-rate distribution, {t0:g}–{t1:g} ms")

@@ -15,8 +15,22 @@ from . import __version__
 
 #: Distributions the workflow's jobs and the Python API import (requirements.txt's names).
 PACKAGES = (
-    "nest-simulator", "numpy", "pyarrow", "pandas", "scipy", "matplotlib", "jsonschema", "PyYAML",
-    "snakemake", "snakemake-executor-plugin-slurm", "neo", "quantities", "elephant", "pynwb", "hdmf", "h5py",
+    "nest-simulator",
+    "numpy",
+    "pyarrow",
+    "pandas",
+    "scipy",
+    "matplotlib",
+    "jsonschema",
+    "PyYAML",
+    "snakemake",
+    "snakemake-executor-plugin-slurm",
+    "neo",
+    "quantities",
+    "elephant",
+    "pynwb",
+    "hdmf",
+    "h5py",
 )
 SOURCE_DIR = Path(__file__).resolve().parent
 
@@ -38,7 +52,9 @@ def package_versions(names=PACKAGES) -> dict[str, str | None]:
 
 
 def _git(*args: str) -> str:
-    return subprocess.run(["git", "-C", str(SOURCE_DIR), *args], capture_output=True, text=True, timeout=20, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(SOURCE_DIR), *args], capture_output=True, text=True, timeout=20, check=True
+    ).stdout.strip()
 
 
 def git_state() -> dict | None:

@@ -53,7 +53,9 @@ class Recorders:
         window = {"start": p["t_presim"]} if p["t_presim"] else {}
         spike_rec = nest.Create("spike_recorder", params=window)
         mm_neurons = nest.Create("multimeter", params={"record_from": ["I_SIC"], "interval": interval, **window})
-        mm_astro = nest.Create("multimeter", params={"record_from": ["IP3", "Ca_astro"], "interval": interval, **window})
+        mm_astro = nest.Create(
+            "multimeter", params={"record_from": ["IP3", "Ca_astro"], "interval": interval, **window}
+        )
         # Sampling order and calls to Python's random module are the example's.
         n_spk = n_spike_recorded(p)
         n_mm = p["N_rec_mm"]
@@ -72,7 +74,7 @@ class Recorders:
         self.devices = {"spikes": spike_rec, "neurons": mm_neurons, "astrocytes": mm_astro}
         self.recorded = {"spikes": n_spk, "neurons": len(neurons_mm), "astrocytes": len(astro_mm)}
 
-    def flush(self, writer: "RankWriter") -> None:
+    def flush(self, writer: RankWriter) -> None:
         """Hand this rank's events since the last flush to the writer and free NEST's buffers."""
         for kind, device in self.devices.items():
             events = device.get("events")
@@ -123,7 +125,11 @@ class RankWriter:
         data = conns.get(["source", "target", "synapse_model"]) if len(conns) else {k: [] for k in CONNECTIONS}
         columns = [pa.array(np.atleast_1d(data[name]), type=t) for name, t in CONNECTIONS.items()]
         name = rank_file("connections", self.rank)
-        pq.write_table(pa.Table.from_arrays(columns, schema=pa.schema(list(CONNECTIONS.items()))), self.staging / name, compression="zstd")
+        pq.write_table(
+            pa.Table.from_arrays(columns, schema=pa.schema(list(CONNECTIONS.items()))),
+            self.staging / name,
+            compression="zstd",
+        )
         self.rows["connections"] = len(columns[0])
         self.extra_files["connections"] = name
 

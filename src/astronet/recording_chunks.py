@@ -10,7 +10,6 @@ import math
 
 from .run_quantities import is_multiple, n_sampled_nodes, n_spike_recorded
 
-
 # chunk_ms: auto holds at most this many recorded rows in NEST's memory between two flushes.
 AUTO_CHUNK_ROWS = 2_000_000
 # Spikes per recorded neuron and ms assumed for that bound (50 spikes/s, far above the network's rates).

@@ -10,11 +10,8 @@ from __future__ import annotations
 import math
 
 from .nest_limits import SPIKE_RECORDER_SYNAPSES, spike_recorder_synapse
-
 from .recording_chunks import chunk_ms
-
 from .run_quantities import n_sampled_nodes, n_spike_recorded, nodes_per_vp, population_sizes, total_sim_time
-
 from .schema import ConfigError
 
 # Measured costs on NEST 3.10 (x86_64, GCC 12), see benchmarks/memory_model.py.
@@ -22,7 +19,12 @@ MEMORY_COST = {
     "base_mib": 114.6,  # Python, NumPy, PyArrow and an empty NEST kernel, per rank
     "per_thread_mib": 1.15,  # per-thread kernel buffers
     "per_node_bytes": 6138.0,  # neuron or astrocyte with its share of the connection infrastructure
-    "per_connection_bytes": {"tsodyks_synapse": 100.4, "tsodyks_synapse_hpc": 84.4, "sic_connection": 60.9, "static_synapse": 64.0},
+    "per_connection_bytes": {
+        "tsodyks_synapse": 100.4,
+        "tsodyks_synapse_hpc": 84.4,
+        "sic_connection": 60.9,
+        "static_synapse": 64.0,
+    },
     "per_spike_recorded_neuron_bytes": 7233.3,  # its connector to the spike recorder (1024 x 8 bytes)
     "per_sample_bytes": 108.2,  # one recorded row held in memory until the chunk is flushed
 }

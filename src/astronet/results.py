@@ -31,7 +31,9 @@ class RunResults:
     def __init__(self, path):
         self.path = Path(path)
         if not (self.path / "metadata.json").is_file():
-            raise FileNotFoundError(f"{self.path}: no metadata.json; is this a run directory whose aggregation has run?")
+            raise FileNotFoundError(
+                f"{self.path}: no metadata.json; is this a run directory whose aggregation has run?"
+            )
 
     def __repr__(self) -> str:
         return f"RunResults({str(self.path)!r})"
@@ -91,7 +93,9 @@ class RunResults:
         return cache[kind]
 
     spikes = property(lambda self: self.table("spikes"), doc="every recorded spike: sender, time (ms), population")
-    astrocytes = property(lambda self: self.table("astrocytes"), doc="sampled astrocytes: sender, time (ms), IP3, Ca_astro (µM)")
+    astrocytes = property(
+        lambda self: self.table("astrocytes"), doc="sampled astrocytes: sender, time (ms), IP3, Ca_astro (µM)"
+    )
     neurons = property(lambda self: self.table("neurons"), doc="sampled neurons: sender, time (ms), I_SIC (pA)")
 
     @property

@@ -27,6 +27,7 @@ from .schema import ConfigError
 class RunDirectoryError(ConfigError):
     """A run's directory holds another parameter set's results, or is damaged."""
 
+
 PARQUET_MAGIC = b"PAR1"
 TABLES = ("spikes", "astrocytes", "neurons")
 # Outputs of a run made from its aggregated tables (rules metrics, figures, provenance).
@@ -112,10 +113,16 @@ def check_run_dir(run_dir, params: dict) -> list[Path]:
     raw = run_dir / "raw"
     sources = [
         ("parameters.json", run_dir / "parameters.json", lambda d: d),
-        ("raw/metadata-rank0000.json", raw / "metadata-rank0000.json", lambda d: d.get("parameters") if isinstance(d, dict) else None),
+        (
+            "raw/metadata-rank0000.json",
+            raw / "metadata-rank0000.json",
+            lambda d: d.get("parameters") if isinstance(d, dict) else None,
+        ),
         ("metadata.json", run_dir / "metadata.json", lambda d: d.get("parameters") if isinstance(d, dict) else None),
     ]
-    results_exist = raw.exists() or any((run_dir / name).exists() for name in ("metadata.json", *(f"{t}.parquet" for t in TABLES)))
+    results_exist = raw.exists() or any(
+        (run_dir / name).exists() for name in ("metadata.json", *(f"{t}.parquet" for t in TABLES))
+    )
     stale = []
     for label, path, get in sources:
         if not path.exists():

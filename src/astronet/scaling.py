@@ -34,10 +34,24 @@ from .run_quantities import total_sim_time
 KINDS = ("strong", "weak")
 PHASES = ("create_s", "connect_s", "simulate_s")
 COLUMNS = [
-    "run", "rng_seed", "n_vp", "mpi_ranks", "threads_per_rank", "n_cells", "n_connections", "sim_time_ms",
-    "create_s", "connect_s", "simulate_s", "total_s", "real_time_factor",
-    "memory_per_rank_max_mib", "memory_per_rank_mean_mib", "memory_total_mib", "efficiency",
-]  # fmt: skip
+    "run",
+    "rng_seed",
+    "n_vp",
+    "mpi_ranks",
+    "threads_per_rank",
+    "n_cells",
+    "n_connections",
+    "sim_time_ms",
+    "create_s",
+    "connect_s",
+    "simulate_s",
+    "total_s",
+    "real_time_factor",
+    "memory_per_rank_max_mib",
+    "memory_per_rank_mean_mib",
+    "memory_total_mib",
+    "efficiency",
+]
 
 
 def run_row(meta: dict, run: str) -> dict:
@@ -96,7 +110,7 @@ def scaling_figure(df: pd.DataFrame, kind: str, experiment: str, path, dpi: int 
     labels = [f"{r.n_vp} VP\n{split_label(r)}" for r in df.itertuples()]
     x = np.arange(len(df))
     bottom = np.zeros(len(df))
-    for phase, color in zip(PHASES, ("tab:gray", "tab:orange", "tab:blue")):
+    for phase, color in zip(PHASES, ("tab:gray", "tab:orange", "tab:blue"), strict=True):
         axes[0].bar(x, df[phase], bottom=bottom, color=color, label=phase.removesuffix("_s"))
         bottom += df[phase].to_numpy()
     axes[0].set_xticks(x, labels)
@@ -107,8 +121,11 @@ def scaling_figure(df: pd.DataFrame, kind: str, experiment: str, path, dpi: int 
     # One series per number of threads per rank (beNNch: fixed threads per rank, more ranks).
     n = np.array(sorted(df["n_vp"].unique()))
     for threads, group in df.groupby("threads_per_rank"):
-        g = group.groupby("n_vp").agg(rtf=("real_time_factor", "mean"), mem_max=("memory_per_rank_max_mib", "max"),
-                                      mem_mean=("memory_per_rank_mean_mib", "mean"))  # fmt: skip
+        g = group.groupby("n_vp").agg(
+            rtf=("real_time_factor", "mean"),
+            mem_max=("memory_per_rank_max_mib", "max"),
+            mem_mean=("memory_per_rank_mean_mib", "mean"),
+        )
         (line,) = axes[1].plot(g.index, g["rtf"], "o-", label=f"{threads} thread(s) per rank")
         axes[2].plot(g.index, g["mem_max"], "o-", color=line.get_color(), label=f"{threads} thread(s) per rank, max")
         axes[2].plot(g.index, g["mem_mean"], "s--", mfc="none", color=line.get_color(), label="mean over ranks")
@@ -133,7 +150,9 @@ def scaling_figure(df: pd.DataFrame, kind: str, experiment: str, path, dpi: int 
     plt.close(fig)
 
 
-def write(metadata_paths: dict[str, str | Path], kind: str, experiment: str, table_path, figure_path, dpi: int = 150) -> pd.DataFrame:
+def write(
+    metadata_paths: dict[str, str | Path], kind: str, experiment: str, table_path, figure_path, dpi: int = 150
+) -> pd.DataFrame:
     """scaling.csv and the scaling figure of one experiment."""
     df = scaling_table(load_metadata(metadata_paths), kind)
     df.to_csv(table_path, index=False, float_format="%.6g")

@@ -198,7 +198,12 @@ def schema_error(error: jsonschema.ValidationError, prefix: str = "") -> ConfigE
 def rule_in_words(error: jsonschema.ValidationError) -> str:
     """The broken schema rule, in words."""
     rule = error.message
-    if error.validator == "type" and error.validator_value == "integer" and isinstance(error.instance, str) and _looks_numeric(error.instance):
+    if (
+        error.validator == "type"
+        and error.validator_value == "integer"
+        and isinstance(error.instance, str)
+        and _looks_numeric(error.instance)
+    ):
         rule += "; a quoted number is read by YAML as a string: write it unquoted, as a whole number, e.g. 10"
     elif error.validator == "type" and isinstance(error.instance, str) and _looks_numeric(error.instance):
         rule += (

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from . import provenance, recording
 from .console import ConsoleProgress, Reports, rate_and_eta, run_label
-from .parameters import validate_params
-from .run_quantities import total_sim_time
 from .guard import die_with_parent
 from .joblog import report_errors
 from .optional_imports import skip_imports
+from .parameters import validate_params
+from .run_quantities import total_sim_time
 from .rundir import params_id
 
 # ~92 MiB (~5 %) of a full-scale simulation's peak memory: see astronet.optional_imports.

@@ -12,7 +12,6 @@ from .advice import MIN_SEEDS_FOR_CI
 from .labels import format_value, param_label
 from .sweep_panels import FIGURES, Panel
 
-
 _COLORS = ["tab:red", "tab:blue", "0.2", "tab:green", "tab:purple"]
 _LINESTYLES = ["-", "--", ":", "-."]
 
@@ -62,7 +61,7 @@ class XAxis:
 def _rows(table: pd.DataFrame, keys: list[str], values: tuple) -> pd.DataFrame:
     """The rows of ``table`` where each of ``keys`` has the corresponding value."""
     selected = np.ones(len(table), bool)
-    for k, v in zip(keys, values):
+    for k, v in zip(keys, values, strict=True):
         selected &= (table[k] == v).to_numpy()
     return table[selected]
 
@@ -77,15 +76,23 @@ def _draw_panel(ax, panel: Panel, summary: pd.DataFrame, runs: pd.DataFrame, x: 
             k = si * len(combos) + ci
             # categories: series side by side around each category's position
             offset = 0.0 if x.numeric else (k - (n_series - 1) / 2) * min(0.12, 0.6 / max(n_series, 1))
-            name = label + "".join(f", {o}={format_value(v)}" for o, v in zip(others, combo))
+            name = label + "".join(f", {o}={format_value(v)}" for o, v in zip(others, combo, strict=True))
             color, ls = _COLORS[si % len(_COLORS)], _LINESTYLES[ci % len(_LINESTYLES)]
             xs = x.positions(s, offset)
             idx = np.argsort(xs) if x.numeric else np.arange(len(xs))
             ci95 = np.where(s[f"{col}_n"] >= MIN_SEEDS_FOR_CI, s[f"{col}_ci95"], np.nan)
             ax.errorbar(
-                xs[idx], s[f"{col}_mean"].to_numpy()[idx], yerr=ci95[idx], color=color, ls=ls if len(xs) > 1 else "none",
-                marker="o", ms=4, capsize=3, lw=1.3, label=name,
-            )  # fmt: skip
+                xs[idx],
+                s[f"{col}_mean"].to_numpy()[idx],
+                yerr=ci95[idx],
+                color=color,
+                ls=ls if len(xs) > 1 else "none",
+                marker="o",
+                ms=4,
+                capsize=3,
+                lw=1.3,
+                label=name,
+            )
             if col in r:
                 ax.plot(x.positions(r, offset), r[col], ".", color=color, alpha=0.35, ms=4)
     if not any(np.isfinite(summary[f"{col}_mean"]).any() for col, _ in panel.series if f"{col}_mean" in summary):
@@ -103,7 +110,9 @@ def _draw_panel(ax, panel: Panel, summary: pd.DataFrame, runs: pd.DataFrame, x: 
         ax.legend(fontsize=7)
 
 
-def sweep_figure(group: str, summary: pd.DataFrame, runs: pd.DataFrame, grid: dict, experiment: str, settings: dict, path) -> None:
+def sweep_figure(
+    group: str, summary: pd.DataFrame, runs: pd.DataFrame, grid: dict, experiment: str, settings: dict, path
+) -> None:
     """One figure of a group of :data:`astronet.sweep_panels.FIGURES`: each metric (mean ± 95 % CI,
     single runs as dots) against the first swept parameter; further swept parameters as line styles."""
     import matplotlib
@@ -116,7 +125,7 @@ def sweep_figure(group: str, summary: pd.DataFrame, runs: pd.DataFrame, grid: di
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
-    for ax, panel in zip(axes.flat, panels):
+    for ax, panel in zip(axes.flat, panels, strict=False):
         _draw_panel(ax, panel, summary, runs, x, list(grid)[1:])
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
@@ -124,7 +133,9 @@ def sweep_figure(group: str, summary: pd.DataFrame, runs: pd.DataFrame, grid: di
     n_text = f"n = {n_seeds[0]}" if len(n_seeds) == 1 else f"n = {min(n_seeds)}–{max(n_seeds)}"
     if min(n_seeds) < MIN_SEEDS_FOR_CI:
         n_text += f"; no CI where n < {MIN_SEEDS_FOR_CI}"
-    fig.suptitle(f"{experiment}: {group} — mean ± 95 % CI across seeds ({n_text} per point; dots: single runs)", fontsize=11)
+    fig.suptitle(
+        f"{experiment}: {group} — mean ± 95 % CI across seeds ({n_text} per point; dots: single runs)", fontsize=11
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=settings.get("dpi", 150), bbox_inches="tight")
     plt.close(fig)

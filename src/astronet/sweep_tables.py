@@ -15,7 +15,6 @@ import pandas as pd
 
 from . import metrics
 
-
 COST_COLUMNS = ["simulate_s", "total_s", "real_time_factor", "peak_memory_mib"]
 #: Names of the metrics of a run with populations E and I (run_metrics evaluated on no data).
 METRIC_NAMES = tuple(metrics.run_metrics(None, None, None, {"E": [1], "I": [2]}, 0.0, 1000.0))
@@ -69,14 +68,11 @@ def metric_columns(df: pd.DataFrame) -> list[str]:
 def summary_table(runs: pd.DataFrame, grid_keys: list[str]) -> pd.DataFrame:
     """One row per grid point (in the order of the runs): n_seeds and mean, ci95, n of every metric."""
     values = metric_columns(runs)
-    if grid_keys:
-        groups = runs.groupby(grid_keys, sort=False, dropna=False)
-    else:
-        groups = [((), runs)]
+    groups = runs.groupby(grid_keys, sort=False, dropna=False) if grid_keys else [((), runs)]
     rows = []
     for key, sub in groups:
         key = key if isinstance(key, tuple) else (key,)
-        row = {"experiment": sub["experiment"].iloc[0], **dict(zip(grid_keys, key)), "n_seeds": len(sub)}
+        row = {"experiment": sub["experiment"].iloc[0], **dict(zip(grid_keys, key, strict=True)), "n_seeds": len(sub)}
         row["seeds"] = " ".join(str(s) for s in sub["rng_seed"])
         for col in values:
             mean, half, n = ci95_halfwidth(sub[col].to_numpy())

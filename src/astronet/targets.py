@@ -52,16 +52,32 @@ def check_target_runs(targets, runs: dict[str, list[Run]]) -> None:
                 f"(its runs: {shown}).{did_you_mean(found[1], names)}"
             )
 
+
 # Experiment names become directory names and Snakemake wildcards.
 EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 # Names of the workflow's rules: `snakemake <experiment>` is a rule of that name, so an experiment may
 # not take one (tests/test_bad_config.py checks this list against the workflow).
-RULE_NAMES = frozenset({
-    "all", "run_parameters", "simulate", "simulate_mpi", "aggregate", "aggregate_connections", "metrics",
-    "provenance", "experiment_summary", "sweep_figures", "figures", "scaling", "comparison", "connectivity",
-    "export_nwb", "nwb",
-})
+RULE_NAMES = frozenset(
+    {
+        "all",
+        "run_parameters",
+        "simulate",
+        "simulate_mpi",
+        "aggregate",
+        "aggregate_connections",
+        "metrics",
+        "provenance",
+        "experiment_summary",
+        "sweep_figures",
+        "figures",
+        "scaling",
+        "comparison",
+        "connectivity",
+        "export_nwb",
+        "nwb",
+    }
+)
 
 
 def check_experiment_name(name) -> None:
@@ -124,7 +140,8 @@ def selected_experiments(config: dict, targets) -> set:
             if parts[1] not in config["experiments"]:
                 raise ConfigError(
                     f"invalid target {target!r}: no experiment {parts[1]!r} is configured (experiments: "
-                    f"{', '.join(map(str, config['experiments']))}).{did_you_mean(parts[1], map(str, config['experiments']))}"
+                    f"{', '.join(map(str, config['experiments']))})."
+                    f"{did_you_mean(parts[1], map(str, config['experiments']))}"
                 )
             chosen.add(parts[1])
     return chosen if targets else set(config["targets"])

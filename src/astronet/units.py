@@ -20,7 +20,9 @@ SCHEMA_KEY = b"astronet.units"
 def with_units(table: pa.Table) -> pa.Table:
     """``table`` with the unit of each known column in its field and schema metadata."""
     fields = [
-        field.with_metadata({**(field.metadata or {}), b"unit": UNITS[field.name].encode()}) if field.name in UNITS else field
+        field.with_metadata({**(field.metadata or {}), b"unit": UNITS[field.name].encode()})
+        if field.name in UNITS
+        else field
         for field in table.schema
     ]
     units = {f.name: UNITS[f.name] for f in table.schema if f.name in UNITS}
