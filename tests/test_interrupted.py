@@ -1,7 +1,7 @@
 """Killed runs: nothing a later step would take for a result is left, and a rerun completes the run.
 
 Real simulations of a tiny network are started through `snakemake` (and once directly with
-`python -m astronet.simulate`) and killed with SIGTERM or SIGKILL: the simulate process alone, or
+`python -m astronet simulate`) and killed with SIGTERM or SIGKILL: the simulate process alone, or
 Snakemake's whole process group. The moment is either found by polling (the simulate log reports
 progress, so chunks have been flushed into raw.partial/) or made exact by tests/hooks/sitecustomize.py,
 which stops the process at a chosen point (building the network, just before or just after the
@@ -61,7 +61,7 @@ def reference(tmp_path_factory) -> dict:
     config = json.loads(json.dumps(TINY))
     params = validate_config(config)["reference"][0].params
     (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run([sys.executable, "-m", "astronet.simulate", str(tmp / "parameters.json"), str(tmp / "raw")], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(tmp / "raw")], check=True, capture_output=True)
     aggregate(tmp / "raw", tmp)
     return {name: pq.read_table(tmp / f"{name}.parquet") for name in TABLES}
 
@@ -112,16 +112,16 @@ def flushed_chunks(run: Path) -> bool:
     return spikes.exists() and spikes.stat().st_size > 1000
 
 
-def process_running(parent: int, module: str) -> psutil.Process | None:
-    """The live descendant running ``python -m module`` (not the job's shell, whose ``-c`` string
-    names the module too: a signal to the shell would leave the simulation running)."""
+def process_running(parent: int, step: str) -> psutil.Process | None:
+    """The live descendant running ``python -m astronet STEP`` (not the job's shell, whose ``-c``
+    string names the step too: a signal to the shell would leave the simulation running)."""
     try:
         children = psutil.Process(parent).children(recursive=True)
     except psutil.NoSuchProcess:
         return None
     for child in children:
         try:
-            if module in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
+            if child.cmdline()[1:4] == ["-m", "astronet", step] and child.status() != psutil.STATUS_ZOMBIE:
                 return child
         except psutil.NoSuchProcess:
             continue
@@ -237,9 +237,9 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
             kill_group(proc.pid, kill.sig)
         else:
             # The paused process wrote its pid; else the simulation found among Snakemake's children.
-            victim = psutil.Process(int(marker.read_text())) if pause else process_running(proc.pid, "astronet.simulate")
+            victim = psutil.Process(int(marker.read_text())) if pause else process_running(proc.pid, "simulate")
             assert victim is not None and victim.pid != proc.pid
-            assert f"astronet.{kill.victim}" in " ".join(victim.cmdline()) or f"{kill.victim}.py" in " ".join(victim.cmdline())
+            assert victim.cmdline()[1:4] == ["-m", "astronet", kill.victim], victim.cmdline()
             victim.send_signal(kill.sig)
         proc.wait(timeout=120)
     finally:
@@ -272,13 +272,13 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
 
 
 def test_killed_direct_simulation_is_redone(tmp_path, reference):
-    """`python -m astronet.simulate` killed mid-simulation leaves only raw.partial/; run again, it completes."""
+    """`python -m astronet simulate` killed mid-simulation leaves only raw.partial/; run again, it completes."""
     config = json.loads(json.dumps(TINY))
     params = validate_config(config)["reference"][0].params
     (tmp_path / "parameters.json").write_text(json.dumps(params))
     raw = tmp_path / "raw"
     log = tmp_path / "simulate.log"
-    cmd = [sys.executable, "-m", "astronet.simulate", str(tmp_path / "parameters.json"), str(raw)]
+    cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp_path / "parameters.json"), "--output", str(raw)]
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     try:
