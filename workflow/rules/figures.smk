@@ -27,8 +27,6 @@ rule figures:
         settings=lambda wildcards: json.dumps(figure_settings(wildcards), sort_keys=True),
     log:
         "results/{experiment}/{run}/logs/figures.{fmt}.log",
-    # The three figures are drawn in two processes.
-    threads: 2
     conda:
         "../../envs/astronet.yaml"
     shell:
