@@ -7,6 +7,8 @@ from snakemake.utils import min_version
 from astronet.deployment import prepare_job_environment
 
 min_version("9.0")
+# Every rule runs one step of the package as a shell command, `python -m astronet <step> --option
+# VALUE ...` (src/astronet/__main__.py; --help lists a step's options), its output into the rule's log.
 # Jobs run the `python` on their PATH: the rule's conda environment or container, or else the
 # environment Snakemake runs from (put on PATH here if it is not active).
 prepare_job_environment(workflow.basedir)

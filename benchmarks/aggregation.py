@@ -7,7 +7,7 @@
 1. Simulates the reference network (full scale, 1000 ms, n_vp 2) recording everything: the spikes of
    all 10 000 neurons and, every 1 ms, I_SIC of all 10 000 neurons and IP3 / Ca_astro of all
    10 000 astrocytes (``N_rec_spk: all``, ``N_rec_mm: all``): 20 million sampled rows.
-2. Aggregates these rank files exactly as the workflow's job does (``workflow/scripts/aggregate.py``
+2. Aggregates these rank files exactly as the workflow's job does (``python -m astronet aggregate``
    in a fresh Python process, imports included), best of ``--repeat``, and compares
    the time with NEST's simulate time of the same run.
 3. Repeats the aggregation on sub-sampled rank files (every k-th node of each table, the row groups
@@ -39,7 +39,6 @@ from astronet.schema import param_defaults
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / "out" / "aggregation"
 RESULTS = REPO / "benchmarks" / "results" / "aggregation.csv"
-AGGREGATE = REPO / "workflow" / "scripts" / "aggregate.py"  # the command the aggregate rule runs
 
 
 def simulate_full_recordings(args) -> bench.Measurement:
@@ -52,11 +51,7 @@ def simulate_full_recordings(args) -> bench.Measurement:
     if not args.no_wait:
         bench.wait_for_quiet(args.max_load, args.wait_s)
     with open(WORK / "simulate.log", "w") as log:
-        m = bench.measure(
-            [sys.executable, "-m", "astronet.simulate", str(WORK / "parameters.json"), str(WORK / "raw")],
-            stdout=log,
-            stderr=log,
-        )
+        m = bench.measure([sys.executable, "-m", "astronet", "simulate", "--parameters", str(WORK / "parameters.json"), "--output", str(WORK / "raw")], stdout=log, stderr=log)
     if m.returncode:
         sys.exit(f"simulation failed, see {WORK / 'simulate.log'}")
     print(f"[aggregation] simulated in {m.wall_s:.1f} s, peak RSS {m.peak_rss_mib:.0f} MiB", flush=True)
@@ -98,7 +93,7 @@ def time_aggregation(raw: Path, args) -> float:
         shutil.rmtree(out, ignore_errors=True)
         if not args.no_wait:
             bench.wait_for_quiet(args.max_load, args.wait_s)
-        m = bench.measure([sys.executable, str(AGGREGATE), str(raw), str(out)])
+        m = bench.measure([sys.executable, "-m", "astronet", "aggregate", "--raw", str(raw), "--out-dir", str(out)])  # as the aggregate rule
         if m.returncode:
             sys.exit(f"aggregation of {raw} failed")
         best = min(best, m.wall_s)

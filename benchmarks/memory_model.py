@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/memory_model.py                 # measure all points, fit, check, plot
     .venv/bin/python benchmarks/memory_model.py --reuse         # fit and plot the stored measurements
 
-Each point runs ``python -m astronet.simulate`` (one rank) as a child process and takes its peak
+Each point runs ``python -m astronet simulate`` (one rank) as a child process and takes its peak
 resident memory from the kernel (``ru_maxrss`` of ``os.wait4``), with create / connect / simulate
 times and connection counts from its metadata. Memory is dominated by the build, so the model time
 is short (100 ms).
@@ -88,12 +88,7 @@ def measure_point(label: str, params: dict, tmp: Path, args) -> dict:
     if not args.no_wait:
         bench.wait_for_quiet(args.max_load, args.wait_s)
     with open(d / "simulate.log", "w") as log:
-        m = bench.measure(
-            [sys.executable, "-m", "astronet.simulate", str(d / "parameters.json"), str(d / "raw")],
-            stdout=log,
-            stderr=log,
-            poll_s=2.0,
-        )
+        m = bench.measure([sys.executable, "-m", "astronet", "simulate", "--parameters", str(d / "parameters.json"), "--output", str(d / "raw")], stdout=log, stderr=log, poll_s=2.0)
     if m.returncode:
         sys.exit(f"[memory] {label} failed, see {d / 'simulate.log'}")
     meta = json.loads((d / "raw" / "metadata-rank0000.json").read_text())

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/optional_imports.py                 # full scale, 100 ms, n_vp 2, 2 pairs
     .venv/bin/python benchmarks/optional_imports.py --sim-time 1000 --repeat 1
 
-Runs the same simulation (``python -m astronet.simulate``) twice per pair, alternating the order:
+Runs the same simulation (``python -m astronet simulate``) twice per pair, alternating the order:
 as the workflow runs it, and with pandas and matplotlib imported before it starts, which turns
 ``skip_imports`` into a no-op (it skips only what is not imported yet). Prints wall time, the
 simulation's own peak memory (VmHWM, from its metadata) and the peak RSS measured from outside.
@@ -24,8 +24,7 @@ import bench
 from astronet.parameters import validate_params
 
 WITH_IMPORTS = (
-    "import pandas, matplotlib, runpy, sys; sys.argv[0] = 'astronet.simulate'; "
-    "runpy.run_module('astronet.simulate', run_name='__main__')"
+    "import pandas, matplotlib, runpy, sys; sys.argv[0] = 'astronet'; runpy.run_module('astronet', run_name='__main__')"
 )
 
 
@@ -46,14 +45,14 @@ def main(argv=None) -> None:
         for label in order:
             out = tmp / f"run-{i}-{label.split()[0]}"
             head = (
-                [sys.executable, "-m", "astronet.simulate"]
+                [sys.executable, "-m", "astronet"]
                 if label.startswith("skipped")
                 else [sys.executable, "-c", WITH_IMPORTS]
             )
             if not args.no_wait:
                 bench.wait_for_quiet()
             with open(f"{out}.log", "w") as log, open(f"{out}.err", "w") as err:
-                m = bench.measure([*head, str(tmp / "parameters.json"), str(out)], stdout=log, stderr=err)
+                m = bench.measure([*head, "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(out)], stdout=log, stderr=err)
             if m.returncode:
                 sys.exit(f"[bench] {label} failed: see {out}.err")
             meta = json.loads(next(out.glob("metadata-rank*.json")).read_text())

@@ -70,7 +70,7 @@ def simulate(workdir: Path, params: dict, env: dict, validate: bool = True, time
     (workdir / "parameters.json").write_text(json.dumps(params))
     if validate:
         validate_params(copy.deepcopy(params))
-        cmd = [sys.executable, "-m", "astronet.simulate", "parameters.json", "raw"]
+        cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", "parameters.json", "--output", "raw"]
     else:
         code = "import json, pathlib, astronet.simulate as s; s.run(json.load(open('parameters.json')), pathlib.Path('raw'))"
         cmd = [sys.executable, "-c", code]

@@ -35,7 +35,7 @@ def simulated(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("simulated")
     params = validate_params({**param_defaults(), **TINY})
     (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run([sys.executable, "-m", "astronet.simulate", str(tmp / "parameters.json"), str(tmp / "raw")], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(tmp / "raw")], check=True, capture_output=True)
     return tmp / "raw"
 
 

@@ -1,7 +1,7 @@
 """Killed runs: nothing a later step would take for a result is left, and a rerun completes the run.
 
 Real simulations of a tiny network are started through `snakemake` (and once directly with
-`python -m astronet.simulate`) and killed with SIGTERM or SIGKILL: the simulate process alone, or
+`python -m astronet simulate`) and killed with SIGTERM or SIGKILL: the simulate process alone, or
 Snakemake's whole process group. The moment is either found by polling (the simulate log reports
 progress, so chunks have been flushed into raw.partial/) or made exact by a pause point of
 astronet.pause_points, where the process stops until it is killed (building the network, just
@@ -61,7 +61,7 @@ def reference(tmp_path_factory) -> dict:
     config = json.loads(json.dumps(TINY))
     params = validate_config(config)["reference"][0].params
     (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run([sys.executable, "-m", "astronet.simulate", str(tmp / "parameters.json"), str(tmp / "raw")], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(tmp / "raw")], check=True, capture_output=True)
     aggregate(tmp / "raw", tmp)
     return {name: pq.read_table(tmp / f"{name}.parquet") for name in TABLES}
 
@@ -114,16 +114,16 @@ def flushed_chunks(run: Path) -> bool:
     return spikes.exists() and spikes.stat().st_size > 1000
 
 
-def process_running(parent: int, module: str) -> psutil.Process | None:
-    """The live descendant running ``python -m module`` (not the job's shell, whose ``-c`` string
-    names the module too: a signal to the shell would leave the simulation running)."""
+def process_running(parent: int, step: str) -> psutil.Process | None:
+    """The live descendant running ``python -m astronet STEP`` (not the job's shell, whose ``-c``
+    string names the step too: a signal to the shell would leave the simulation running)."""
     try:
         children = psutil.Process(parent).children(recursive=True)
     except psutil.NoSuchProcess:
         return None
     for child in children:
         try:
-            if module in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
+            if child.cmdline()[1:4] == ["-m", "astronet", step] and child.status() != psutil.STATUS_ZOMBIE:
                 return child
         except psutil.NoSuchProcess:
             continue
@@ -236,9 +236,9 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
             kill_group(proc.pid, kill.sig)
         else:
             # The paused process wrote its pid; else the simulation found among Snakemake's children.
-            victim = psutil.Process(int(marker.read_text())) if pause else process_running(proc.pid, "astronet.simulate")
+            victim = psutil.Process(int(marker.read_text())) if pause else process_running(proc.pid, "simulate")
             assert victim is not None and victim.pid != proc.pid
-            assert f"astronet.{kill.victim}" in " ".join(victim.cmdline()) or f"{kill.victim}.py" in " ".join(victim.cmdline())
+            assert victim.cmdline()[1:4] == ["-m", "astronet", kill.victim], victim.cmdline()
             victim.send_signal(kill.sig)
         proc.wait(timeout=120)
     finally:
@@ -271,13 +271,13 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
 
 
 def test_killed_direct_simulation_is_redone(tmp_path, reference):
-    """`python -m astronet.simulate` killed mid-simulation leaves only raw.partial/; run again, it completes."""
+    """`python -m astronet simulate` killed mid-simulation leaves only raw.partial/; run again, it completes."""
     config = json.loads(json.dumps(TINY))
     params = validate_config(config)["reference"][0].params
     (tmp_path / "parameters.json").write_text(json.dumps(params))
     raw = tmp_path / "raw"
     log = tmp_path / "simulate.log"
-    cmd = [sys.executable, "-m", "astronet.simulate", str(tmp_path / "parameters.json"), str(raw)]
+    cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp_path / "parameters.json"), "--output", str(raw)]
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -306,7 +306,7 @@ def test_unknown_pause_point_fails_the_run(tmp_path):
     config = json.loads(json.dumps(TINY))
     params = validate_config(config)["reference"][0].params
     (tmp_path / "parameters.json").write_text(json.dumps(params))
-    cmd = [sys.executable, "-m", "astronet.simulate", str(tmp_path / "parameters.json"), str(tmp_path / "raw")]
+    cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp_path / "parameters.json"), "--output", str(tmp_path / "raw")]
     done = subprocess.run(cmd, capture_output=True, text=True, env=_env("building", tmp_path / "paused"), timeout=300)
     assert done.returncode != 0
     assert "ASTRONET_PAUSE_AT='building' names no pause point" in done.stderr, done.stderr[-3000:]

@@ -30,7 +30,7 @@ def simulate(workdir, params) -> tuple[dict, dict[str, pd.DataFrame]]:
     workdir.mkdir()
     (workdir / "parameters.json").write_text(json.dumps(params))
     subprocess.run(
-        [sys.executable, "-m", "astronet.simulate", str(workdir / "parameters.json"), str(workdir / "raw")],
+        [sys.executable, "-m", "astronet", "simulate", "--parameters", str(workdir / "parameters.json"), "--output", str(workdir / "raw")],
         check=True, capture_output=True, text=True,
     )
     meta = aggregate(workdir / "raw", workdir)

@@ -45,7 +45,7 @@ def run(tmp_path_factory):
     wd = tmp_path_factory.mktemp("nest_run")
     (wd / "parameters.json").write_text(json.dumps(params))
     subprocess.run(
-        [sys.executable, "-m", "astronet.simulate", str(wd / "parameters.json"), str(wd / "raw")],
+        [sys.executable, "-m", "astronet", "simulate", "--parameters", str(wd / "parameters.json"), "--output", str(wd / "raw")],
         check=True, capture_output=True, text=True,
     )
     meta = aggregate(wd / "raw", wd)

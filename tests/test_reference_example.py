@@ -42,7 +42,7 @@ def both_runs(request, tmp_path_factory):
     params = validate_params({**param_defaults(), "sim_time": SIM_TIME, "t_presim": t_presim, "n_vp": N_VP})
     assert params["synapse_model"] == "tsodyks_synapse_hpc"  # the default differs from the example's model
     (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run([sys.executable, "-m", "astronet.simulate", str(tmp / "parameters.json"), str(tmp / "raw")], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(tmp / "raw")], check=True, capture_output=True)
     aggregate(tmp / "raw", tmp)
     tables = {k: pd.read_parquet(tmp / f"{k}.parquet") for k in ("spikes", "neurons", "astrocytes")}
     example = dict(np.load(example_npz))

@@ -128,8 +128,8 @@ def test_hand_edited_parameters_file(workdir):
     proc = snakemake(workdir)
     assert_stopped_and_untouched(proc, run, before, "its parameters.json: sim_time: stored 70.0, configured 100.0")
     # The simulation itself also refuses a parameters file that is not the configured run.
-    sim = subprocess.run([sys.executable, "-m", "astronet.simulate", "--params-id", params_id({**edited, "sim_time": 100.0}),
-                          str(path), str(workdir / "elsewhere")], capture_output=True, text=True)
+    sim = subprocess.run([sys.executable, "-m", "astronet", "simulate", "--params-id", params_id({**edited, "sim_time": 100.0}),
+                          "--parameters", str(path), "--output", str(workdir / "elsewhere")], capture_output=True, text=True)
     assert sim.returncode != 0 and "was changed after the workflow checked it" in sim.stderr
     assert not (workdir / "elsewhere").exists() and not (workdir / "elsewhere.partial").exists()
 

@@ -116,7 +116,7 @@ def test_sweep_and_mpi_run_through_the_slurm_profile(tmp_path, cluster):
     meta = json.loads((mpi_run / "metadata.json").read_text())
     assert meta["n_ranks"] == 2 and meta["build_info"]["have_mpi"]
     assert "2 rank(s) x 1 thread(s)" in (mpi_run / "logs/simulate.log").read_text()
-    assert re.search(r"srun -n 2 --cpus-per-task=1 \S+ -m astronet.simulate", log)
+    assert re.search(r"srun -n 2 --cpus-per-task=1 \S+ -m astronet simulate", log)
 
     # sbatch got each simulate job's resources from its run's configuration.
     jobs = {}

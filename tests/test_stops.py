@@ -60,7 +60,7 @@ def descendants(proc: subprocess.Popen) -> list[psutil.Process]:
 
 
 def simulation_of(proc: subprocess.Popen, timeout: float = 120.0) -> psutil.Process:
-    """The running simulation (`python -m astronet.simulate`), once NEST simulates."""
+    """The running simulation (`python -m astronet simulate`), once NEST simulates."""
     log = Path(proc.args[proc.args.index("--directory") + 1]) / RUN / "logs" / "simulate.log"
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -68,7 +68,7 @@ def simulation_of(proc: subprocess.Popen, timeout: float = 120.0) -> psutil.Proc
         if log.exists() and "built in" in log.read_text():
             for child in psutil.Process(proc.pid).children(recursive=True):
                 try:
-                    if "astronet.simulate" in child.cmdline():
+                    if child.cmdline()[1:4] == ["-m", "astronet", "simulate"]:
                         time.sleep(1.0)  # inside the simulation loop
                         return child
                 except psutil.NoSuchProcess:
@@ -146,7 +146,7 @@ def test_no_run_takes_over_a_running_runs_staging_directory(tmp_path):
     """A second simulation of a run that is still simulating refuses, and leaves its staging directory alone."""
     params = validate_config(json.loads(json.dumps(LONG)))["reference"][0].params
     (tmp_path / "parameters.json").write_text(json.dumps(params))
-    cmd = [sys.executable, "-m", "astronet.simulate", str(tmp_path / "parameters.json"), str(tmp_path / "raw")]
+    cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp_path / "parameters.json"), "--output", str(tmp_path / "raw")]
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         staging = tmp_path / "raw.partial"

@@ -2,7 +2,7 @@
 
 They are Python warnings of category :class:`ResultWarning` (filter them as usual). In the
 workflow's jobs, whose stderr goes to the rule's log, each is also written to the console
-(the job's original stderr), so that it shows among Snakemake's messages.
+(Snakemake's stderr, astronet.joblog.console), so that it shows among Snakemake's messages.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import sys
 import warnings
+
+from .joblog import console
 
 #: Fewest seeds per point from which a 95 % confidence interval of the mean is drawn.
 MIN_SEEDS_FOR_CI = 3
@@ -26,7 +28,7 @@ def _showwarning(message, category, filename, lineno, file=None, line=None):
     if not issubclass(category, ResultWarning):
         return _show(message, category, filename, lineno, file, line)
     text = f"astronet warning: {message}\n"
-    for stream in dict.fromkeys(s for s in (file or sys.stderr, sys.__stderr__) if s is not None):
+    for stream in dict.fromkeys(s for s in (file or sys.stderr, console()) if s is not None):
         stream.write(text)
         stream.flush()
 

@@ -1,10 +1,12 @@
 """A job's log, and its errors where the user sees them even when the log cannot be written.
 
-Each step writes its output into its log under ``results/.../logs/``. On a full disk that log can
-stay empty, and Snakemake's "check log file(s)" then points at nothing: so an uncaught error is
-also written, as its last line, to Snakemake's own error stream (for shell rules the file
-descriptor named by ``ASTRONET_ERRORS_FD``, which the rule points at Snakemake's stderr; for
-``script:`` rules the process's original stderr). Standard library only.
+Each step (``python -m astronet <step>``) writes its output into its log under
+``results/.../logs/``. On a full disk that log can stay empty, and Snakemake's "check log file(s)"
+then points at nothing: so an uncaught error is also written, as its last line, to Snakemake's own
+error stream, the file descriptor named by ``ASTRONET_ERRORS_FD``, which the rule points at
+Snakemake's stderr (``ASTRONET_ERRORS_FD=3 python -m astronet <step> ... 3>&2 > LOG 2>&1``).
+:func:`console` is that stream too, for messages the user should see (astronet.advice's warnings).
+Standard library only.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import sys
 import traceback
 
 ERRORS_FD = "ASTRONET_ERRORS_FD"
+
+_console = None  # Snakemake's stderr in a job (report_errors), a text stream on ASTRONET_ERRORS_FD
 
 
 def _summary(exc_type, exc) -> str:
@@ -36,7 +40,8 @@ def _install(write_summary, job: str) -> None:
 
 
 def report_errors(job: str) -> None:
-    """Shell-rule entry points: errors also go to the descriptor in ASTRONET_ERRORS_FD, if set."""
+    """Errors also go to the descriptor in ASTRONET_ERRORS_FD, if set; :func:`console` writes there too."""
+    global _console
     fd = os.environ.pop(ERRORS_FD, None)
     if fd is None or not fd.isdigit():
         return
@@ -45,16 +50,11 @@ def report_errors(job: str) -> None:
         os.set_inheritable(fd, False)  # not handed on to MPI ranks or other children
     except OSError:
         return
+    _console = open(fd, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 (open for the job's lifetime)
     _install(lambda text: os.write(fd, text.encode()), job)
 
 
-def log_to(path, job: str) -> None:
-    """``script:`` rules: stdout and stderr into the log; errors also to the original stderr."""
-    original = sys.__stderr__
-    sys.stderr = sys.stdout = open(path, "w")  # noqa: SIM115 (open for the job's lifetime)
-
-    def write(text: str) -> None:
-        original.write(text)
-        original.flush()
-
-    _install(write, job)
+def console():
+    """Where the user sees a job's messages although its stdout and stderr go to its log: Snakemake's
+    stderr (the descriptor that report_errors took over); outside a job, the process's stderr."""
+    return _console if _console is not None else sys.__stderr__

@@ -1,4 +1,4 @@
-"""Simulate one run: ``python -m astronet.simulate PARAMETERS.json OUTPUT_DIR``.
+"""Simulate one run: ``python -m astronet simulate --parameters PARAMETERS.json --output OUTPUT_DIR``.
 
 Launched once per MPI rank (``mpirun -n R`` / ``srun``) or as a single process with threads.
 Only rank 0 prints. Each rank writes its recordings and metadata under ``OUTPUT_DIR.partial/``;
@@ -12,7 +12,6 @@ clears. The process also ends when the process that started it does (astronet.gu
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import sys
@@ -21,9 +20,6 @@ from pathlib import Path
 
 from . import provenance, recording
 from .console import ConsoleProgress, Reports, rate_and_eta, run_label
-from .guard import die_with_parent
-from .joblog import report_errors
-from .optional_imports import skip_imports
 from .parameters import validate_params
 from .run_quantities import total_sim_time
 from .rundir import params_id
@@ -125,50 +121,35 @@ def run(params: dict, out: Path) -> dict:
     return metadata
 
 
-def main(argv=None) -> dict | None:
-    report_errors("simulate")
-    die_with_parent()
-    skip_imports(*MODULES_A_SIMULATION_NEVER_USES, reason="a simulation uses neither")
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("parameters", type=Path, help="JSON file with the run's complete parameters")
-    parser.add_argument("output", type=Path, nargs="?", help="directory that will hold the per-rank recordings")
-    parser.add_argument(
-        "--check-mpi",
-        action="store_true",
-        help="only check, in this single process, that NEST has MPI if the run asks for ranks "
-        "(before an MPI launcher starts them: NEST without MPI exits at import under a launcher)",
-    )
-    parser.add_argument(
-        "--params-id",
-        help="the run's identity as the workflow configured it (astronet.rundir.params_id): the run stops "
-        "if the parameters file holds another parameter set",
-    )
-    args = parser.parse_args(argv)
-    params = validate_params(json.loads(args.parameters.read_text()))
-    if args.params_id is not None and params_id(params) != args.params_id:
+def run_file(parameters: Path, output: Path | None, check_mpi: bool = False, expected_id: str | None = None) -> dict | None:
+    """Simulate the run of a parameters file into ``output`` (``python -m astronet simulate``).
+
+    ``expected_id``: the run's identity as the workflow configured it (astronet.rundir.params_id);
+    the run stops if the file holds another parameter set. ``check_mpi``: only check, in this single
+    process, that NEST has MPI if the run asks for ranks (before an MPI launcher starts them: NEST
+    without MPI exits at import under a launcher).
+    """
+    params = validate_params(json.loads(Path(parameters).read_text()))
+    if expected_id is not None and params_id(params) != expected_id:
         sys.exit(
-            f"[simulate] {args.parameters} holds parameters {params_id(params)}, but the workflow configured this run "
-            f"as {args.params_id}: the file was changed after the workflow checked it. Nothing was simulated; run "
+            f"[simulate] {parameters} holds parameters {params_id(params)}, but the workflow configured this run "
+            f"as {expected_id}: the file was changed after the workflow checked it. Nothing was simulated; run "
             "the workflow again (it compares the run directory with the configuration)"
         )
-    if args.check_mpi:
+    if check_mpi:
         from .network import check_nest_has_mpi
 
         try:
             check_nest_has_mpi(params["mpi_ranks"])
         except RuntimeError as err:
             sys.exit(f"[simulate] {err}")
-        return
-    if args.output is None:
-        parser.error("the output directory is required")
+        return None
+    if output is None:
+        raise ValueError("the output directory is required")
     try:
-        return run(params, args.output)
+        return run(params, Path(output))
     except KeyboardInterrupt:
         print("[simulate] stopped by Ctrl-C (SIGINT); nothing was published", file=sys.stderr, flush=True)
         sys.exit(130)
     except recording.StagingBusy as err:
         sys.exit(f"[simulate] {err}")
-
-
-if __name__ == "__main__":
-    main()

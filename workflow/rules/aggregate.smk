@@ -8,16 +8,13 @@ rule aggregate:
         summary="results/{experiment}/{run}/summary.csv",
         metadata="results/{experiment}/{run}/metadata.json",
     params:
-        # Run as a shell command, not with `script:`, whose preamble imports Snakemake into the job
-        # (~0.1 s). An absolute path that stays the same between runs (workflow.source_path's does not).
-        script=os.path.join(workflow.basedir, "workflow", "scripts", "aggregate.py"),
         out_dir=lambda wildcards, output: os.path.dirname(output.summary),
     log:
         "results/{experiment}/{run}/logs/aggregate.log",
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "ASTRONET_ERRORS_FD=3 python {params.script:q} {input:q} {params.out_dir:q} 3>&2 > {log:q} 2>&1"
+        "ASTRONET_ERRORS_FD=3 python -m astronet aggregate --raw {input:q} --out-dir {params.out_dir:q} 3>&2 > {log:q} 2>&1"
 
 
 rule aggregate_connections:
@@ -29,5 +26,5 @@ rule aggregate_connections:
         "results/{experiment}/{run}/logs/aggregate_connections.log",
     conda:
         "../../envs/astronet.yaml"
-    script:
-        "../scripts/aggregate_connections.py"
+    shell:
+        "ASTRONET_ERRORS_FD=3 python -m astronet aggregate-connections --raw {input:q} --output {output:q} 3>&2 > {log:q} 2>&1"

@@ -20,10 +20,13 @@ rule metrics:
     conda:
         "../../envs/astronet.yaml"
     params:
-        settings=lambda wildcards: ANALYSIS[wildcards.experiment],
-        point=lambda wildcards: run_of(wildcards).point,
-    script:
-        "../scripts/metrics.py"
+        settings=lambda wildcards: json.dumps(ANALYSIS[wildcards.experiment]),
+        point=lambda wildcards: json.dumps(run_of(wildcards).point),
+    shell:
+        "ASTRONET_ERRORS_FD=3 python -m astronet metrics --spikes {input.spikes:q} --astrocytes {input.astrocytes:q} "
+        "--neurons {input.neurons:q} --metadata {input.metadata:q} --settings {params.settings:q} "
+        "--experiment {wildcards.experiment:q} --run {wildcards.run:q} --point {params.point:q} --output {output:q} "
+        "3>&2 > {log:q} 2>&1"
 
 
 rule provenance:
@@ -41,8 +44,9 @@ rule provenance:
         "results/{experiment}/{run}/logs/provenance.log",
     conda:
         "../../envs/astronet.yaml"
-    script:
-        "../scripts/provenance.py"
+    shell:
+        "ASTRONET_ERRORS_FD=3 python -m astronet provenance --metadata {input.metadata:q} --metrics {input.metrics:q} "
+        "--output {output:q} 3>&2 > {log:q} 2>&1"
 
 
 rule experiment_summary:
@@ -79,8 +83,11 @@ rule experiment_summary:
         grid_keys=lambda wildcards: list(
             config["experiments"][wildcards.experiment].get("grid", {})
         ),
-    script:
-        "../scripts/experiment_summary.py"
+    shell:
+        "ASTRONET_ERRORS_FD=3 python -m astronet experiment-summary --metrics {input:q} --grid-keys {params.grid_keys:q} "
+        "--experiment {wildcards.experiment:q} --runs-parquet {output.runs_parquet:q} --runs-csv {output.runs_csv:q} "
+        "--summary-parquet {output.summary_parquet:q} --summary-csv {output.summary_csv:q} "
+        "--summary-html {output.summary_html:q} 3>&2 > {log:q} 2>&1"
 
 
 rule sweep_figures:
@@ -102,18 +109,21 @@ rule sweep_figures:
     conda:
         "../../envs/astronet.yaml"
     params:
-        grid=lambda wildcards: config["experiments"][wildcards.experiment].get(
-            "grid", {}
+        grid=lambda wildcards: json.dumps(
+            config["experiments"][wildcards.experiment].get("grid", {})
         ),
-        settings=config["figures"],
+        settings=json.dumps(config["figures"], sort_keys=True),
+        # for the figures' captions in the report (workflow/report/sweep_*.rst)
         caption=lambda wildcards: experiment_caption(
             wildcards.experiment,
             config["experiments"][wildcards.experiment],
             RUNS[wildcards.experiment],
             ANALYSIS[wildcards.experiment],
         ),
-    script:
-        "../scripts/sweep_figures.py"
+    shell:
+        "ASTRONET_ERRORS_FD=3 python -m astronet sweep-figures --summary {input.summary:q} --runs {input.runs:q} "
+        "--grid {params.grid:q} --experiment {wildcards.experiment:q} --settings {params.settings:q} "
+        "--figures {output:q} 3>&2 > {log:q} 2>&1"
 
 
 # `snakemake <experiment>` builds one experiment (same files as `--config targets=[<experiment>]`).

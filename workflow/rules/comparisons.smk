@@ -42,20 +42,25 @@ rule comparison:
         ),
         table="results/comparisons/{comparison}/metrics.csv",
     params:
-        labels=lambda wildcards: list(COMPARISONS[wildcards.comparison]["runs"]),
-        settings=lambda wildcards: {
-            "dpi": config["figures"]["dpi"],
-            "raster_neurons": COMPARISONS[wildcards.comparison]["raster_neurons"],
-            "rate_bin_ms": COMPARISONS[wildcards.comparison]["rate_bin_ms"],
-        },
+        labels=lambda wildcards: json.dumps(list(COMPARISONS[wildcards.comparison]["runs"])),
+        settings=lambda wildcards: json.dumps(
+            {
+                "dpi": config["figures"]["dpi"],
+                "raster_neurons": COMPARISONS[wildcards.comparison]["raster_neurons"],
+                "rate_bin_ms": COMPARISONS[wildcards.comparison]["rate_bin_ms"],
+            }
+        ),
     wildcard_constraints:
         comparison="|".join(map(re.escape, COMPARISONS)) or "(?!)",
     log:
         "results/comparisons/logs/{comparison}.log",
     conda:
         "../../envs/astronet.yaml"
-    script:
-        "../scripts/comparison.py"
+    shell:
+        "ASTRONET_ERRORS_FD=3 python -m astronet comparison --labels {params.labels:q} --spikes {input.spikes:q} "
+        "--astrocytes {input.astrocytes:q} --neurons {input.neurons:q} --metadata {input.metadata:q} "
+        "--metrics {input.metrics:q} --settings {params.settings:q} --figure {output.figure:q} --table {output.table:q} "
+        "3>&2 > {log:q} 2>&1"
 
 
 rule connectivity:
@@ -75,7 +80,7 @@ rule connectivity:
             subcategory="connectivity",
         ),
     params:
-        labels=lambda wildcards: [run_label(run) for run in RUNS[wildcards.experiment]],
+        labels=lambda wildcards: json.dumps([run_label(run) for run in RUNS[wildcards.experiment]]),
         dpi=config["figures"]["dpi"],
     wildcard_constraints:
         experiment="|".join(map(re.escape, CONNECTIVITY)) or "(?!)",
@@ -83,8 +88,10 @@ rule connectivity:
         "results/{experiment}/logs/connectivity.log",
     conda:
         "../../envs/astronet.yaml"
-    script:
-        "../scripts/connectivity.py"
+    shell:
+        "ASTRONET_ERRORS_FD=3 python -m astronet connectivity --labels {params.labels:q} "
+        "--connections {input.connections:q} --metadata {input.metadata:q} --experiment {wildcards.experiment:q} "
+        "--dpi {params.dpi} --table {output.table:q} --figure {output.figure:q} 3>&2 > {log:q} 2>&1"
 
 
 # `snakemake <comparison>` draws one comparison (and runs what it needs).

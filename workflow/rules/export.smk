@@ -12,15 +12,13 @@ rule export_nwb:
     output:
         "results/{experiment}/{run}/run.nwb",
     params:
-        # A shell command like aggregate's: an absolute path that stays the same between runs.
-        script=os.path.join(workflow.basedir, "workflow", "scripts", "export_nwb.py"),
         run_dir=lambda wildcards, input: os.path.dirname(input.metadata),
     log:
         "results/{experiment}/{run}/logs/export_nwb.log",
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "python {params.script:q} {params.run_dir:q} {output:q} > {log:q} 2>&1"
+        "ASTRONET_ERRORS_FD=3 python -m astronet export-nwb --run-dir {params.run_dir:q} --output {output:q} 3>&2 > {log:q} 2>&1"
 
 
 rule nwb:

@@ -25,15 +25,12 @@ rule figures:
         ),
     params:
         settings=lambda wildcards: json.dumps(figure_settings(wildcards), sort_keys=True),
-        # Run as a shell command, not with `script:`, whose preamble imports Snakemake into the job
-        # (~0.1 s). An absolute path that stays the same between runs (workflow.source_path's does not).
-        script=os.path.join(workflow.basedir, "workflow", "scripts", "figures.py"),
     log:
         "results/{experiment}/{run}/logs/figures.{fmt}.log",
-    # The three figures are drawn in two processes.
-    threads: 2
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "ASTRONET_ERRORS_FD=3 python {params.script:q} {params.settings:q} {threads} {input.spikes:q} {input.astrocytes:q} "
-        "{input.neurons:q} {input.metadata:q} {output.raster:q} {output.dynamics:q} {output.rate_distribution:q} 3>&2 > {log:q} 2>&1"
+        "ASTRONET_ERRORS_FD=3 python -m astronet figures --spikes {input.spikes:q} --astrocytes {input.astrocytes:q} "
+        "--neurons {input.neurons:q} --metadata {input.metadata:q} --settings {params.settings:q} "
+        "--raster {output.raster:q} --dynamics {output.dynamics:q} --rate-distribution {output.rate_distribution:q} "
+        "3>&2 > {log:q} 2>&1"

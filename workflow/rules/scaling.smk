@@ -38,5 +38,7 @@ rule scaling:
         "results/{experiment}/logs/scaling.log",
     conda:
         "../../envs/astronet.yaml"
-    script:
-        "../scripts/scaling.py"
+    shell:
+        "ASTRONET_ERRORS_FD=3 python -m astronet scaling --kind {params.kind} --runs {params.runs:q} --metadata {input:q} "
+        "--experiment {wildcards.experiment:q} --dpi {params.dpi} --table {output.table:q} --figure {output.figure:q} "
+        "3>&2 > {log:q} 2>&1"

@@ -45,8 +45,8 @@ rule simulate:
     # tee); errors also to Snakemake's stderr (fd 3), seen even when the log cannot be written. exec: the simulation is Snakemake's own child and ends with it. Every job
     # runs the `python` of its environment (astronet.deployment).
     shell:
-        ": > {log} && exec env ASTRONET_ERRORS_FD=3 python -m astronet.simulate --params-id {params.params_id} "
-        "{input} {output} 3>&2 >> {log} 2> >(tee -i -a {log} >&2)"
+        ": > {log} && exec env ASTRONET_ERRORS_FD=3 python -m astronet simulate --params-id {params.params_id} "
+        "--parameters {input} --output {output} 3>&2 >> {log} 2> >(tee -i -a {log} >&2)"
 
 
 rule simulate_mpi:
@@ -71,7 +71,7 @@ rule simulate_mpi:
         "../../envs/astronet.yaml"
     shell:
         # The launcher runs under astronet.guard: it (and with it its ranks) ends with Snakemake.
-        ": > {log} && ASTRONET_ERRORS_FD=3 python -m astronet.simulate --params-id {params.params_id} --check-mpi {input} "
+        ": > {log} && ASTRONET_ERRORS_FD=3 python -m astronet simulate --params-id {params.params_id} --check-mpi --parameters {input} "
         "3>&2 >> {log} 2> >(tee -i -a {log} >&2) && "
-        "exec env ASTRONET_ERRORS_FD=3 python -m astronet.guard {params.launcher} python -m astronet.simulate "
-        "--params-id {params.params_id} {input} {output} 3>&2 >> {log} 2> >(tee -i -a {log} >&2)"
+        "exec env ASTRONET_ERRORS_FD=3 python -m astronet.guard {params.launcher} python -m astronet simulate "
+        "--params-id {params.params_id} --parameters {input} --output {output} 3>&2 >> {log} 2> >(tee -i -a {log} >&2)"

@@ -1,0 +1,193 @@
+"""The steps of the workflow, one function each: what ``python -m astronet <step>`` runs.
+
+Each function takes the parsed options of its step (:mod:`astronet.__main__` parses them) and calls
+the library; none holds logic of its own beyond reading its inputs and writing its outputs. Every
+import is made inside the step that needs it: a simulation must not import pandas or matplotlib
+(astronet.optional_imports), and each job imports only what its step uses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _read_json(path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def simulate(parameters: Path, output: Path | None, check_mpi: bool = False, params_id: str | None = None) -> None:
+    """Simulate one run (astronet.simulate); the process ends with the one that started it."""
+    from .guard import die_with_parent
+    from .optional_imports import skip_imports
+    from .simulate import MODULES_A_SIMULATION_NEVER_USES, run_file
+
+    die_with_parent()
+    skip_imports(*MODULES_A_SIMULATION_NEVER_USES, reason="a simulation uses neither")
+    run_file(parameters, output, check_mpi=check_mpi, expected_id=params_id)
+
+
+def aggregate(raw: Path, out_dir: Path) -> None:
+    """Merge the per-rank recordings of one run into tables, a summary and metadata."""
+    from .aggregate import aggregate as aggregate_run
+
+    aggregate_run(raw, out_dir)
+
+
+def aggregate_connections(raw: Path, output: Path) -> None:
+    """Merge the per-rank connection tables of one run (params.record_connections: true)."""
+    from .aggregate import aggregate_connections as merge
+
+    merge(raw, output)
+
+
+def metrics(spikes, astrocytes, neurons, metadata, settings: dict, experiment: str, run: str, point: dict, output) -> None:
+    """The metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json."""
+    import pandas as pd
+
+    from .recording import write_json_atomic
+    from .run_records import run_metrics_record
+
+    record = run_metrics_record(
+        pd.read_parquet(spikes),
+        pd.read_parquet(astrocytes),
+        pd.read_parquet(neurons),
+        _read_json(metadata),
+        settings,
+        experiment=experiment,
+        run=run,
+        point=point,
+    )
+    write_json_atomic(output, record)
+    for name, value in record["metrics"].items():
+        print(f"{name:30s} {value}")
+
+
+def provenance(metadata, metrics, output) -> None:
+    """The provenance page of one run: versions, build, parameters, connections, timers, metrics."""
+    from .html_pages import provenance_html
+
+    Path(output).write_text(provenance_html(_read_json(metadata), _read_json(metrics)))
+
+
+def figures(spikes, astrocytes, neurons, metadata, settings: dict, raster, dynamics, rate_distribution) -> None:
+    """The figures of one run (raster, dynamics, rate distribution) from its aggregated tables."""
+    from . import plotting
+
+    plotting.draw_all(
+        plotting.read_columns(spikes, ["sender", "time"]),
+        plotting.read_columns(astrocytes),
+        plotting.read_columns(neurons),
+        _read_json(metadata),
+        settings,
+        {"raster": raster, "dynamics": dynamics, "rate_distribution": rate_distribution},
+    )
+
+
+def experiment_summary(metrics: list, grid_keys: list, experiment: str, runs_parquet, runs_csv,
+                       summary_parquet, summary_csv, summary_html) -> None:
+    """Tables of one experiment: one row per run (runs.*), mean / 95 % CI / n per grid point (summary.*)."""
+    from . import advice
+    from .run_records import load_records
+    from .sweep_tables import write_tables
+    from .html_pages import summary_html as html_page
+
+    records = load_records(metrics)
+    out = {"runs_parquet": runs_parquet, "runs_csv": runs_csv, "summary_parquet": summary_parquet, "summary_csv": summary_csv}
+    runs, summary = write_tables(records, grid_keys, out)
+    Path(summary_html).write_text(html_page(summary, grid_keys, f"Experiment {experiment}: mean ± 95 % CI across seeds"))
+    print(f"{len(runs)} runs, {len(summary)} grid points")
+    advice.report(advice.few_seeds(experiment, summary["n_seeds"]), advice.no_sic(experiment, records, grid_keys))
+
+
+def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, figures: list) -> None:
+    """Sweep figures of one experiment: each metric against the swept parameter, mean ± 95 % CI
+    across seeds. Each file is named after its group of astronet.experiments.FIGURES (GROUP.FORMAT)."""
+    import pandas as pd
+
+    from . import advice
+    from .sweep_panels import FIGURES
+    from .sweep_figures import sweep_figure
+
+    unknown = [str(path) for path in figures if Path(path).stem not in FIGURES]
+    if unknown:
+        raise SystemExit(f"sweep-figures: {', '.join(unknown)}: not named after a figure group ({', '.join(FIGURES)})")
+    summary_df, runs_df = pd.read_parquet(summary), pd.read_parquet(runs)
+    advice.report(advice.single_point(experiment, len(summary_df)))
+    for path in figures:
+        sweep_figure(Path(path).stem, summary_df, runs_df, grid, experiment, settings, path)
+
+
+def comparison(labels: list, spikes: list, astrocytes: list, neurons: list, metadata: list, metrics: list,
+               settings: dict, figure, table) -> None:
+    """Runs side by side in the layout of Jiang et al. 2025's Fig. 3, and their metrics as one table."""
+    from . import paper_figures
+    from .plotting import read_columns
+    from .sweep_tables import runs_table
+
+    _same_length(labels=labels, spikes=spikes, astrocytes=astrocytes, neurons=neurons, metadata=metadata, metrics=metrics)
+    records = [_read_json(path) for path in metrics]
+    runs = {
+        label: {
+            "spikes": read_columns(spikes[i], ["sender", "time"]),
+            "astrocytes": read_columns(astrocytes[i]),
+            "neurons": read_columns(neurons[i]),
+            "meta": _read_json(metadata[i]),
+            "window": tuple(records[i]["window_ms"]),
+            "metrics": records[i]["metrics"],
+        }
+        for i, label in enumerate(labels)
+    }
+    paper_figures.fig3(runs, settings, figure)
+    df = runs_table(records)
+    df.insert(0, "label", list(labels))
+    df.insert(3, "t_start_ms", [r["window_ms"][0] for r in records])
+    df.insert(4, "t_stop_ms", [r["window_ms"][1] for r in records])
+    df.to_csv(table, index=False)
+    print(df.T.to_string())
+
+
+def connectivity(labels: list, connections: list, metadata: list, experiment: str, dpi: int, table, figure) -> None:
+    """Connectivity of an experiment's runs (Jiang et al. 2025's Fig. 8): degree table and figure."""
+    import pandas as pd
+
+    from . import connectivity as conn
+    from . import paper_figures
+
+    _same_length(labels=labels, connections=connections, metadata=metadata)
+    runs, rows = {}, []
+    for label, conn_path, meta_path in zip(labels, connections, metadata):
+        meta = _read_json(meta_path)
+        degrees, cost = conn.read_degrees(conn_path, meta["populations"]), conn.run_cost(meta)
+        runs[label] = {"degrees": degrees, "cost": cost}
+        rows.append({"run": label, **cost, **conn.degree_summary(degrees)})
+    df = pd.DataFrame(rows)
+    df.to_csv(table, index=False)
+    title = f"Experiment {experiment}: astrocyte→neuron connectivity and cost"
+    paper_figures.fig8(runs, {"dpi": dpi, "title": title}, figure)
+    print(df.T.to_string())
+
+
+def scaling(kind: str, runs: list, metadata: list, experiment: str, dpi: int, table, figure) -> None:
+    """Scaling table (scaling.csv) and figure of one scaling experiment."""
+    from .scaling import write
+
+    _same_length(runs=runs, metadata=metadata)
+    df = write(dict(zip(runs, metadata)), kind, experiment, table, figure, dpi)
+    print(df.to_string(index=False))
+
+
+def export_nwb(run_dir, output) -> None:
+    """One run as an NWB file."""
+    from .nwb_export import write_nwb
+    from .results import load_run
+
+    write_nwb(load_run(run_dir), output)
+    print(f"wrote {output}")
+
+
+def _same_length(**lists) -> None:
+    """Options that list one value per run must list as many."""
+    if len({len(values) for values in lists.values()}) > 1:
+        counts = ", ".join(f"--{name.replace('_', '-')} {len(values)}" for name, values in lists.items())
+        raise SystemExit(f"one value per run for each option: {counts}")
