@@ -35,6 +35,6 @@ include: "workflow/rules/comparisons.smk"
 
 
 rule all:
+    default_target: True
     input:
         default_targets(),
-    default_target: True

@@ -51,7 +51,20 @@ def simulate_full_recordings(args) -> bench.Measurement:
     if not args.no_wait:
         bench.wait_for_quiet(args.max_load, args.wait_s)
     with open(WORK / "simulate.log", "w") as log:
-        m = bench.measure([sys.executable, "-m", "astronet", "simulate", "--parameters", str(WORK / "parameters.json"), "--output", str(WORK / "raw")], stdout=log, stderr=log)
+        m = bench.measure(
+            [
+                sys.executable,
+                "-m",
+                "astronet",
+                "simulate",
+                "--parameters",
+                str(WORK / "parameters.json"),
+                "--output",
+                str(WORK / "raw"),
+            ],
+            stdout=log,
+            stderr=log,
+        )
     if m.returncode:
         sys.exit(f"simulation failed, see {WORK / 'simulate.log'}")
     print(f"[aggregation] simulated in {m.wall_s:.1f} s, peak RSS {m.peak_rss_mib:.0f} MiB", flush=True)
@@ -93,7 +106,9 @@ def time_aggregation(raw: Path, args) -> float:
         shutil.rmtree(out, ignore_errors=True)
         if not args.no_wait:
             bench.wait_for_quiet(args.max_load, args.wait_s)
-        m = bench.measure([sys.executable, "-m", "astronet", "aggregate", "--raw", str(raw), "--out-dir", str(out)])  # as the aggregate rule
+        m = bench.measure(
+            [sys.executable, "-m", "astronet", "aggregate", "--raw", str(raw), "--out-dir", str(out)]
+        )  # as the aggregate rule
         if m.returncode:
             sys.exit(f"aggregation of {raw} failed")
         best = min(best, m.wall_s)

@@ -88,7 +88,21 @@ def measure_point(label: str, params: dict, tmp: Path, args) -> dict:
     if not args.no_wait:
         bench.wait_for_quiet(args.max_load, args.wait_s)
     with open(d / "simulate.log", "w") as log:
-        m = bench.measure([sys.executable, "-m", "astronet", "simulate", "--parameters", str(d / "parameters.json"), "--output", str(d / "raw")], stdout=log, stderr=log, poll_s=2.0)
+        m = bench.measure(
+            [
+                sys.executable,
+                "-m",
+                "astronet",
+                "simulate",
+                "--parameters",
+                str(d / "parameters.json"),
+                "--output",
+                str(d / "raw"),
+            ],
+            stdout=log,
+            stderr=log,
+            poll_s=2.0,
+        )
     if m.returncode:
         sys.exit(f"[memory] {label} failed, see {d / 'simulate.log'}")
     meta = json.loads((d / "raw" / "metadata-rank0000.json").read_text())

@@ -52,7 +52,11 @@ def main(argv=None) -> None:
             if not args.no_wait:
                 bench.wait_for_quiet()
             with open(f"{out}.log", "w") as log, open(f"{out}.err", "w") as err:
-                m = bench.measure([*head, "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(out)], stdout=log, stderr=err)
+                m = bench.measure(
+                    [*head, "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(out)],
+                    stdout=log,
+                    stderr=err,
+                )
             if m.returncode:
                 sys.exit(f"[bench] {label} failed: see {out}.err")
             meta = json.loads(next(out.glob("metadata-rank*.json")).read_text())

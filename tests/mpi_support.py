@@ -34,7 +34,9 @@ def mpi_env() -> dict:
     proc = subprocess.run([str(REPO / "tools" / "nest_mpi_env.sh")], capture_output=True, text=True)
     if proc.returncode:
         missing(f"no MPI build of NEST: {proc.stderr.strip()}")
-    script = f"{proc.stdout}\nexec {shlex.quote(sys.executable)} -c 'import json, os; print(json.dumps(dict(os.environ)))'"
+    script = (
+        f"{proc.stdout}\nexec {shlex.quote(sys.executable)} -c 'import json, os; print(json.dumps(dict(os.environ)))'"
+    )
     env = json.loads(subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout)
     env["PYNEST_QUIET"] = "1"
     return env
@@ -72,7 +74,10 @@ def simulate(workdir: Path, params: dict, env: dict, validate: bool = True, time
         validate_params(copy.deepcopy(params))
         cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", "parameters.json", "--output", "raw"]
     else:
-        code = "import json, pathlib, astronet.simulate as s; s.run(json.load(open('parameters.json')), pathlib.Path('raw'))"
+        code = (
+            "import json, pathlib, astronet.simulate as s; "
+            "s.run(json.loads(pathlib.Path('parameters.json').read_text()), pathlib.Path('raw'))"
+        )
         cmd = [sys.executable, "-c", code]
     if params["mpi_ranks"] > 1:
         cmd = ["mpiexec", "-n", str(params["mpi_ranks"]), *cmd]
@@ -104,6 +109,17 @@ def assert_identical(a: Path, b: Path, what=("connections", *TABLES)) -> None:
 
 
 def snakemake(workdir: Path, *args, env: dict, configfiles=(), timeout: float = 900) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(REPO / "config" / "test.yaml"), *map(str, configfiles), *args]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config" / "test.yaml"),
+        *map(str, configfiles),
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, env={**env, "PYTHONWARNINGS": "ignore"}, timeout=timeout)

@@ -45,10 +45,16 @@ def test_sweep_figures_draw_no_confidence_interval_below_three_seeds(tmp_path, n
 
     rng = np.random.default_rng(1)
     records = [
-        {"experiment": "exp", "run": f"w-{w}__s-{s}", "point": {"w_a2n": w, "rng_seed": s},
-         "metrics": {m: float(rng.normal(1.0, 0.1)) for m in METRIC_NAMES}, "cost": {}}
-        for w in (0.5, 1.0) for s in range(1, n_seeds + 1)
-    ]  # fmt: skip
+        {
+            "experiment": "exp",
+            "run": f"w-{w}__s-{s}",
+            "point": {"w_a2n": w, "rng_seed": s},
+            "metrics": {m: float(rng.normal(1.0, 0.1)) for m in METRIC_NAMES},
+            "cost": {},
+        }
+        for w in (0.5, 1.0)
+        for s in range(1, n_seeds + 1)
+    ]
     runs = runs_table(records, ["w_a2n"])
     summary = summary_table(runs, ["w_a2n"])
     assert summary["rate_E_ci95"].notna().all()  # the table keeps the interval

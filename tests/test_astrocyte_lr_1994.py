@@ -115,10 +115,24 @@ def _reset_kernel():
 def _model_params():
     """Parameters and default initial state of the astrocyte, as NEST has them."""
     d = nest.GetDefaults(MODEL)
-    keys = (
-        "Ca_tot IP3_0 Kd_IP3_1 Kd_IP3_2 Kd_act Kd_inh Km_SERCA SIC_scale SIC_th "
-        "delta_IP3 k_IP3R rate_IP3R rate_L rate_SERCA ratio_ER_cyt tau_IP3"
-    ).split()
+    keys = [
+        "Ca_tot",
+        "IP3_0",
+        "Kd_IP3_1",
+        "Kd_IP3_2",
+        "Kd_act",
+        "Kd_inh",
+        "Km_SERCA",
+        "SIC_scale",
+        "SIC_th",
+        "delta_IP3",
+        "k_IP3R",
+        "rate_IP3R",
+        "rate_L",
+        "rate_SERCA",
+        "ratio_ER_cyt",
+        "tau_IP3",
+    ]
     params = {k: float(d[k]) for k in keys}
     y0 = tuple(float(d[k]) for k in STATE_NAMES)
     return params, y0
@@ -136,7 +150,7 @@ def run_nest(t_sim, y0, spikes=None, sic=None):
     Returns dict with 'steps' and the recorded state variables (and 'I_SIC').
     """
     _reset_kernel()
-    astro = nest.Create(MODEL, params=dict(zip(STATE_NAMES, y0)))
+    astro = nest.Create(MODEL, params=dict(zip(STATE_NAMES, y0, strict=True)))
     if spikes is not None:
         times, weights = spikes
         sg = nest.Create(
@@ -206,7 +220,7 @@ def reference_trajectory(p, y0, n_steps, jumps=None):
     bounds = sorted({0, n_steps} | {k for k in jumps if 0 < k <= n_steps})
     out = np.empty((3, n_steps))
     y = np.array(y0, dtype=float)
-    for k_a, k_b in zip(bounds[:-1], bounds[1:]):
+    for k_a, k_b in zip(bounds[:-1], bounds[1:], strict=True):
         ks = np.arange(k_a + 1, k_b + 1)
         sol = solve_ivp(
             lr_rhs,
@@ -257,7 +271,7 @@ def _drive():
 
 def _jumps(p, times, weights, shift_steps=0):
     jumps = {}
-    for t, w in zip(_steps(times) + _steps(SPIKE_DELAY) + shift_steps, weights):
+    for t, w in zip(_steps(times) + _steps(SPIKE_DELAY) + shift_steps, weights, strict=True):
         jumps[int(t)] = jumps.get(int(t), 0.0) + p["delta_IP3"] * w * SPIKE_CONN_WEIGHT
     return jumps
 
@@ -274,14 +288,14 @@ def _scenario(name):
     _reset_kernel()
     p, y0_default = _model_params()
     t_sim, init, driven = SCENARIOS[name]
-    y0 = dict(zip(STATE_NAMES, y0_default))
+    y0 = dict(zip(STATE_NAMES, y0_default, strict=True))
     y0.update(init or {})
     y0 = tuple(y0[k] for k in STATE_NAMES)
     spikes = _drive() if driven else None
     return p, y0, t_sim, spikes
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference(name, perturb=None, shift_steps=0):
     """Reference trajectory for a scenario; perturb = (param, factor) or None."""
     p, y0, t_sim, spikes = _scenario(name)

@@ -30,13 +30,11 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from astronet.config import validate_config
-
-from astronet.nest_limits import check_cross_field
-
-from astronet.schema import ConfigError, check_config_file, param_defaults, retype_cli_overrides
 from astronet.analysis_settings import check_figure_window, experiment_analysis
+from astronet.config import validate_config
+from astronet.nest_limits import check_cross_field
 from astronet.resources import available_memory_mib, check_memory, estimate_memory_mib
+from astronet.schema import ConfigError, check_config_file, param_defaults, retype_cli_overrides
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = REPO / "config" / "test.yaml"
@@ -55,23 +53,42 @@ class Case:
 
 CASES = [
     # --- types --------------------------------------------------------------------------------
-    Case("string-for-number", "params: {sim_time: '100'}", ("'params.sim_time'", "'100'", "is not of type 'number'", "read by YAML as a string"), file=True,
-         cli=(("params={sim_time: abc}", ("'params.sim_time'", "'abc'", "is not of type 'number'")),)),
-    Case("yaml11-exponent", "params: {sim_time: 1e3}", ("'params.sim_time'", "'1e3'", "not of type 'number'", "1.0e+3")),
+    Case(
+        "string-for-number",
+        "params: {sim_time: '100'}",
+        ("'params.sim_time'", "'100'", "is not of type 'number'", "read by YAML as a string"),
+        file=True,
+        cli=(("params={sim_time: abc}", ("'params.sim_time'", "'abc'", "is not of type 'number'")),),
+    ),
+    Case(
+        "yaml11-exponent", "params: {sim_time: 1e3}", ("'params.sim_time'", "'1e3'", "not of type 'number'", "1.0e+3")
+    ),
     Case("float-for-integer", "params: {n_vp: 2.5}", ("'params.n_vp'", "2.5", "is not of type 'integer'")),
     Case("bool-for-integer", "params: {n_vp: true}", ("'params.n_vp'", "True", "is not of type 'integer'")),
     Case("string-for-integer", "params: {pool_size: ten}", ("'params.pool_size'", "'ten'", "not of type 'integer'")),
     Case("count-or-all", "params: {N_rec_mm: some}", ("'params.N_rec_mm'", "'some'", "must be integer >= 0 or all")),
     Case("section-not-mapping", "params: 5", ("'params'", "5", "is not of type 'object'"), cli=("params=5",)),
     Case("nested-not-mapping", "params: {neuron_params: 3}", ("'params.neuron_params'", "3", "not of type 'object'")),
-    Case("nested-string", "params: {neuron_params: {C_m: big}}", ("'params.neuron_params.C_m'", "'big'", "not of type 'number'")),
+    Case(
+        "nested-string",
+        "params: {neuron_params: {C_m: big}}",
+        ("'params.neuron_params.C_m'", "'big'", "not of type 'number'"),
+    ),
     Case("targets-not-list", "targets: reference", ("'targets'", "'reference'", "is not of type 'array'")),
     Case("figures-type", "figures: {dpi: high}", ("'figures.dpi'", "'high'", "not of type 'integer'")),
-    Case("resources-type", "resources: {max_mem_mb: lots}", ("'resources.max_mem_mb'", "'lots'", "must be integer >= 1 or null")),
+    Case(
+        "resources-type",
+        "resources: {max_mem_mb: lots}",
+        ("'resources.max_mem_mb'", "'lots'", "must be integer >= 1 or null"),
+    ),
     # --- ranges: positive sizes, rates and times; probabilities in [0, 1]; finite numbers ------
     Case("zero-dt", "params: {dt: 0}", ("'params.dt'", "0", "less than or equal to the minimum of 0")),
-    Case("negative-sim-time", "params: {sim_time: -1.0}", ("'params.sim_time'", "-1.0", "less than or equal to the minimum of 0"),
-         cli=("params={sim_time: -1.0}",)),
+    Case(
+        "negative-sim-time",
+        "params: {sim_time: -1.0}",
+        ("'params.sim_time'", "-1.0", "less than or equal to the minimum of 0"),
+        cli=("params={sim_time: -1.0}",),
+    ),
     Case("zero-scale", "params: {scale: 0}", ("'params.scale'", "0", "minimum of 0")),
     Case("zero-population", "params: {N_ex: 0}", ("'params.N_ex'", "0", "less than the minimum of 1")),
     Case("negative-astrocytes", "params: {N_astro: -5}", ("'params.N_astro'", "-5", "less than the minimum of 1")),
@@ -82,12 +99,25 @@ CASES = [
     Case("zero-ranks", "params: {mpi_ranks: 0}", ("'params.mpi_ranks'", "0", "less than the minimum of 1")),
     Case("zero-vp", "params: {n_vp: 0}", ("'params.n_vp'", "0", "less than the minimum of 1")),
     Case("rng-seed-zero", "params: {rng_seed: 0}", ("'params.rng_seed'", "0", "less than the minimum of 1")),
-    Case("rng-seed-too-large", "params: {rng_seed: 4294967296}", ("'params.rng_seed'", "4294967296", "greater than the maximum of 4294967295")),
+    Case(
+        "rng-seed-too-large",
+        "params: {rng_seed: 4294967296}",
+        ("'params.rng_seed'", "4294967296", "greater than the maximum of 4294967295"),
+    ),
     Case("negative-seed", "params: {seed: -1}", ("'params.seed'", "-1", "less than the minimum of 0")),
     Case("negative-excitatory-weight", "params: {w_e: -1.0}", ("'params.w_e'", "-1.0", "less than the minimum of 0")),
     Case("positive-inhibitory-weight", "params: {w_i: 1.0}", ("'params.w_i'", "1.0", "greater than the maximum of 0")),
-    Case("probability-above-1", "params: {p_primary: 1.5}", ("'params.p_primary'", "1.5", "greater than the maximum of 1"), file=True),
-    Case("probability-below-0", "params: {p_third_if_primary: -0.1}", ("'params.p_third_if_primary'", "-0.1", "less than the minimum of 0")),
+    Case(
+        "probability-above-1",
+        "params: {p_primary: 1.5}",
+        ("'params.p_primary'", "1.5", "greater than the maximum of 1"),
+        file=True,
+    ),
+    Case(
+        "probability-below-0",
+        "params: {p_third_if_primary: -0.1}",
+        ("'params.p_third_if_primary'", "-0.1", "less than the minimum of 0"),
+    ),
     Case("nan", "params: {sim_time: .nan}", ("'params.sim_time'", "nan", "must be a finite number"), file=True),
     Case("infinity", "params: {p_primary: .inf}", ("'params.p_primary'", "inf", "must be a finite number")),
     Case("nan-nested", "params: {neuron_params: {C_m: .nan}}", ("'params.neuron_params.C_m'", "nan", "finite")),
@@ -95,98 +125,369 @@ CASES = [
     Case("analysis-range", "analysis: {bin_ms: 0.0}", ("'analysis.bin_ms'", "0.0", "minimum of 0")),
     Case("zero-memory-limit", "resources: {max_mem_mb: 0}", ("'resources.max_mem_mb'", "0", "integer >= 1 or null")),
     # --- NEST's own parameter ranges (cross-checked against NEST below) ------------------------
-    Case("neuron-capacitance", "params: {neuron_params: {C_m: 0.0}}", ("'params.neuron_params.C_m'", "0.0", "minimum of 0"), file=True,
-         cli=("params={neuron_params: {C_m: 0.0}}",)),
-    Case("neuron-refractory", "params: {neuron_params: {t_ref: -0.5}}", ("'params.neuron_params.t_ref'", "-0.5", "minimum of 0")),
-    Case("neuron-tau-w", "params: {neuron_params: {tau_w: 0.0}}", ("'params.neuron_params.tau_w'", "0.0", "minimum of 0")),
-    Case("astro-fraction", "params: {astrocyte_params: {h_IP3R: 1.5}}", ("'params.astrocyte_params.h_IP3R'", "1.5", "maximum of 1")),
-    Case("astro-time-constant", "params: {astrocyte_params: {tau_IP3: 0.0}}", ("'params.astrocyte_params.tau_IP3'", "0.0", "minimum of 0")),
-    Case("V_reset-above-V_peak", "params: {neuron_params: {V_reset: 5.0}}", ("'params.neuron_params.V_reset'", "5.0", "V_reset < V_peak")),
-    Case("V_peak-below-V_th", "params: {neuron_params: {V_peak: -55.0}}", ("'params.neuron_params.V_peak'", "-55.0", "V_peak >= V_th")),
-    Case("exp-overflow", "params: {neuron_params: {V_peak: 2000.0, Delta_T: 2.0}}", ("'params.neuron_params.V_peak'", "2000.0", "overflows")),
+    Case(
+        "neuron-capacitance",
+        "params: {neuron_params: {C_m: 0.0}}",
+        ("'params.neuron_params.C_m'", "0.0", "minimum of 0"),
+        file=True,
+        cli=("params={neuron_params: {C_m: 0.0}}",),
+    ),
+    Case(
+        "neuron-refractory",
+        "params: {neuron_params: {t_ref: -0.5}}",
+        ("'params.neuron_params.t_ref'", "-0.5", "minimum of 0"),
+    ),
+    Case(
+        "neuron-tau-w", "params: {neuron_params: {tau_w: 0.0}}", ("'params.neuron_params.tau_w'", "0.0", "minimum of 0")
+    ),
+    Case(
+        "astro-fraction",
+        "params: {astrocyte_params: {h_IP3R: 1.5}}",
+        ("'params.astrocyte_params.h_IP3R'", "1.5", "maximum of 1"),
+    ),
+    Case(
+        "astro-time-constant",
+        "params: {astrocyte_params: {tau_IP3: 0.0}}",
+        ("'params.astrocyte_params.tau_IP3'", "0.0", "minimum of 0"),
+    ),
+    Case(
+        "V_reset-above-V_peak",
+        "params: {neuron_params: {V_reset: 5.0}}",
+        ("'params.neuron_params.V_reset'", "5.0", "V_reset < V_peak"),
+    ),
+    Case(
+        "V_peak-below-V_th",
+        "params: {neuron_params: {V_peak: -55.0}}",
+        ("'params.neuron_params.V_peak'", "-55.0", "V_peak >= V_th"),
+    ),
+    Case(
+        "exp-overflow",
+        "params: {neuron_params: {V_peak: 2000.0, Delta_T: 2.0}}",
+        ("'params.neuron_params.V_peak'", "2000.0", "overflows"),
+    ),
     # --- delays >= dt and multiples of dt; times multiples of dt; NEST's tic ---------------------
-    Case("delay-below-dt", "params: {d_e: 0.05}", ("'params.d_e'", "0.05", "a delay must be >= dt = 0.1 ms"), file=True),
+    Case(
+        "delay-below-dt", "params: {d_e: 0.05}", ("'params.d_e'", "0.05", "a delay must be >= dt = 0.1 ms"), file=True
+    ),
     Case("delay-off-grid", "params: {d_i: 1.05}", ("'params.d_i'", "1.05", "must be a multiple of dt = 0.1 ms")),
-    Case("sim-time-off-grid", "params: {sim_time: 100.05}", ("'params.sim_time'", "100.05", "must be a multiple of dt = 0.1 ms"),
-         cli=("params={sim_time: 100.05}",)),
-    Case("rec-interval-off-grid", "params: {rec_interval: 0.25}", ("'params.rec_interval'", "0.25", "must be a multiple of dt")),
-    Case("rec-interval-below-dt", "params: {rec_interval: 1.0e-12}", ("'params.rec_interval'", "1e-12", "must be a multiple of dt")),
+    Case(
+        "sim-time-off-grid",
+        "params: {sim_time: 100.05}",
+        ("'params.sim_time'", "100.05", "must be a multiple of dt = 0.1 ms"),
+        cli=("params={sim_time: 100.05}",),
+    ),
+    Case(
+        "rec-interval-off-grid",
+        "params: {rec_interval: 0.25}",
+        ("'params.rec_interval'", "0.25", "must be a multiple of dt"),
+    ),
+    Case(
+        "rec-interval-below-dt",
+        "params: {rec_interval: 1.0e-12}",
+        ("'params.rec_interval'", "1e-12", "must be a multiple of dt"),
+    ),
     Case("chunk-off-grid", "params: {chunk_ms: 0.15}", ("'params.chunk_ms'", "0.15", "must be a multiple of dt")),
-    Case("dt-below-tic", "params: {dt: 0.0005, d_e: 2.0, d_i: 1.0}", ("'params.dt'", "0.0005", "multiple of its tic, 0.001 ms")),
+    Case(
+        "dt-below-tic",
+        "params: {dt: 0.0005, d_e: 2.0, d_i: 1.0}",
+        ("'params.dt'", "0.0005", "multiple of its tic, 0.001 ms"),
+    ),
     Case("dt-off-tic", "params: {dt: 0.0015}", ("'params.dt'", "0.0015", "multiple of its tic")),
     # --- allowed values --------------------------------------------------------------------------
-    Case("pool-type", "params: {pool_type: blocky}", ("'params.pool_type'", "'blocky'", "is not one of ['random', 'block']"), file=True),
-    Case("connection-rule", "params: {primary_rule: all_to_all}", ("'params.primary_rule'", "'all_to_all'", "is not one of")),
-    Case("synapse-model", "params: {synapse_model: static_synapse}", ("'params.synapse_model'", "'static_synapse'", "is not one of")),
-    Case("figure-format", "figures: {format: tiff}", ("'figures.format'", "'tiff'", "is not one of ['png', 'pdf', 'svg']")),
+    Case(
+        "pool-type",
+        "params: {pool_type: blocky}",
+        ("'params.pool_type'", "'blocky'", "is not one of ['random', 'block']"),
+        file=True,
+    ),
+    Case(
+        "connection-rule",
+        "params: {primary_rule: all_to_all}",
+        ("'params.primary_rule'", "'all_to_all'", "is not one of"),
+    ),
+    Case(
+        "synapse-model",
+        "params: {synapse_model: static_synapse}",
+        ("'params.synapse_model'", "'static_synapse'", "is not one of"),
+    ),
+    Case(
+        "figure-format",
+        "figures: {format: tiff}",
+        ("'figures.format'", "'tiff'", "is not one of ['png', 'pdf', 'svg']"),
+    ),
     # --- unknown keys, with did-you-mean -----------------------------------------------------------
     Case("unknown-top-level", "figurs: {dpi: 100}", ("unknown key 'figurs'", "Did you mean 'figures'?"), file=True),
-    Case("unknown-param", "params: {sim_tim: 100.0}", ("unknown key 'params.sim_tim'", "100.0", "Did you mean 'sim_time'?")),
-    Case("unknown-neuron-param", "params: {neuron_params: {C_M: 200.0}}", ("unknown key 'params.neuron_params.C_M'", "Did you mean 'C_m'?")),
-    Case("unknown-astrocyte-param", "params: {astrocyte_params: {SIC_thr: 0.2}}", ("unknown key 'params.astrocyte_params.SIC_thr'", "Did you mean 'SIC_th'?")),
-    Case("unknown-experiment-key", "experiments: {reference: {descripton: x}}", ("unknown key 'experiments.reference.descripton'", "Did you mean 'description'?"),
-         cli=("experiments={reference: {descripton: x}}",)),
-    Case("unknown-experiment-param", "experiments: {reference: {params: {pool_sise: 5}}}", ("unknown key 'experiments.reference.params.pool_sise'", "Did you mean 'pool_size'?")),
-    Case("unknown-grid-key", "experiments: {reference: {grid: {scal: [0.5]}}}", ("unknown key 'experiments.reference.grid.scal'", "Did you mean 'scale'?")),
-    Case("unknown-grid-nested-key", "experiments: {reference: {grid: {neuron_params.C_x: [200.0]}}}", ("unknown key 'experiments.reference.grid.neuron_params.C_x'", "Did you mean 'neuron_params.C_m'?")),
-    Case("grid-dotted-non-nested", "experiments: {reference: {grid: {scale.x: [1.0]}}}", ("unknown key 'experiments.reference.grid.scale.x'", "may be dotted")),
-    Case("unknown-figures-key", "figures: {raster_neuron: 10}", ("unknown key 'figures.raster_neuron'", "Did you mean 'raster_neurons'?")),
-    Case("unknown-analysis-key", "analysis: {bin_mss: 5.0}", ("unknown key 'analysis.bin_mss'", "Did you mean 'bin_ms'?")),
-    Case("unknown-resources-key", "resources: {max_mem: 100}", ("unknown key 'resources.max_mem'", "Did you mean 'max_mem_mb'?")),
+    Case(
+        "unknown-param",
+        "params: {sim_tim: 100.0}",
+        ("unknown key 'params.sim_tim'", "100.0", "Did you mean 'sim_time'?"),
+    ),
+    Case(
+        "unknown-neuron-param",
+        "params: {neuron_params: {C_M: 200.0}}",
+        ("unknown key 'params.neuron_params.C_M'", "Did you mean 'C_m'?"),
+    ),
+    Case(
+        "unknown-astrocyte-param",
+        "params: {astrocyte_params: {SIC_thr: 0.2}}",
+        ("unknown key 'params.astrocyte_params.SIC_thr'", "Did you mean 'SIC_th'?"),
+    ),
+    Case(
+        "unknown-experiment-key",
+        "experiments: {reference: {descripton: x}}",
+        ("unknown key 'experiments.reference.descripton'", "Did you mean 'description'?"),
+        cli=("experiments={reference: {descripton: x}}",),
+    ),
+    Case(
+        "unknown-experiment-param",
+        "experiments: {reference: {params: {pool_sise: 5}}}",
+        ("unknown key 'experiments.reference.params.pool_sise'", "Did you mean 'pool_size'?"),
+    ),
+    Case(
+        "unknown-grid-key",
+        "experiments: {reference: {grid: {scal: [0.5]}}}",
+        ("unknown key 'experiments.reference.grid.scal'", "Did you mean 'scale'?"),
+    ),
+    Case(
+        "unknown-grid-nested-key",
+        "experiments: {reference: {grid: {neuron_params.C_x: [200.0]}}}",
+        ("unknown key 'experiments.reference.grid.neuron_params.C_x'", "Did you mean 'neuron_params.C_m'?"),
+    ),
+    Case(
+        "grid-dotted-non-nested",
+        "experiments: {reference: {grid: {scale.x: [1.0]}}}",
+        ("unknown key 'experiments.reference.grid.scale.x'", "may be dotted"),
+    ),
+    Case(
+        "unknown-figures-key",
+        "figures: {raster_neuron: 10}",
+        ("unknown key 'figures.raster_neuron'", "Did you mean 'raster_neurons'?"),
+    ),
+    Case(
+        "unknown-analysis-key", "analysis: {bin_mss: 5.0}", ("unknown key 'analysis.bin_mss'", "Did you mean 'bin_ms'?")
+    ),
+    Case(
+        "unknown-resources-key",
+        "resources: {max_mem: 100}",
+        ("unknown key 'resources.max_mem'", "Did you mean 'max_mem_mb'?"),
+    ),
     # --- cross-field rules -------------------------------------------------------------------------
-    Case("pool-larger-than-astrocytes", "params: {pool_size: 2000}", ("'params.pool_size'", "2000", "must be <= the number of astrocytes, N_astro x scale = 1000"),
-         file=True),
-    Case("block-pool-sizes", "params: {pool_type: block, pool_size: 10}", ("'params.pool_size'", "10", "block pools need (N_ex + N_in) x pool_size == N_astro")),
-    Case("block-pool-mpi", "params: {pool_type: block, pool_size: 1, mpi_ranks: 2}", ("'params.pool_type'", "'block'", "block pools differ between MPI splits")),
-    Case("vp-not-multiple-of-ranks", "params: {n_vp: 3, mpi_ranks: 2}", ("'params.n_vp'", "3", "virtual processes = mpi_ranks x threads", "multiple of mpi_ranks = 2"),
-         cli=("params={n_vp: 3, mpi_ranks: 2}",)),
-    Case("spike-sample-too-large", "params: {N_rec_spk: 1001}", ("'params.N_rec_spk'", "1001", "cannot sample more than the 1000 neurons")),
-    Case("mm-sample-too-large", "params: {N_rec_mm: 1001}", ("'params.N_rec_mm'", "1001", "cannot sample more than the 1000 neurons or astrocytes")),
-    Case("scale-makes-p-above-1", "params: {scale: 0.05}", ("'params.p_primary'", "0.1", "p_primary / scale = 2 exceeds 1")),
-    Case("scale-leaves-no-nodes", "params: {scale: 0.002}", ("'params.N_in'", "200", "N_in x scale = 0.4 leaves no I node")),
-    Case("hpc-node-limit", "params: {scale: 100.0}", ("'params.synapse_model'", "'tsodyks_synapse_hpc'", "at most 65535 nodes per virtual process", "here 100001", "use n_vp >= 4")),
-    Case("experiment-params-cross-field", "experiments: {reference: {params: {pool_size: 5000}}}", ("'experiments.reference.params.pool_size'", "5000", "number of astrocytes")),
-    Case("grid-point-cross-field", "experiments: {reference: {grid: {pool_size: [5, 5000]}}}", ("pool_size-5000", "pool_size'", "5000", "number of astrocytes")),
+    Case(
+        "pool-larger-than-astrocytes",
+        "params: {pool_size: 2000}",
+        ("'params.pool_size'", "2000", "must be <= the number of astrocytes, N_astro x scale = 1000"),
+        file=True,
+    ),
+    Case(
+        "block-pool-sizes",
+        "params: {pool_type: block, pool_size: 10}",
+        ("'params.pool_size'", "10", "block pools need (N_ex + N_in) x pool_size == N_astro"),
+    ),
+    Case(
+        "block-pool-mpi",
+        "params: {pool_type: block, pool_size: 1, mpi_ranks: 2}",
+        ("'params.pool_type'", "'block'", "block pools differ between MPI splits"),
+    ),
+    Case(
+        "vp-not-multiple-of-ranks",
+        "params: {n_vp: 3, mpi_ranks: 2}",
+        ("'params.n_vp'", "3", "virtual processes = mpi_ranks x threads", "multiple of mpi_ranks = 2"),
+        cli=("params={n_vp: 3, mpi_ranks: 2}",),
+    ),
+    Case(
+        "spike-sample-too-large",
+        "params: {N_rec_spk: 1001}",
+        ("'params.N_rec_spk'", "1001", "cannot sample more than the 1000 neurons"),
+    ),
+    Case(
+        "mm-sample-too-large",
+        "params: {N_rec_mm: 1001}",
+        ("'params.N_rec_mm'", "1001", "cannot sample more than the 1000 neurons or astrocytes"),
+    ),
+    Case(
+        "scale-makes-p-above-1",
+        "params: {scale: 0.05}",
+        ("'params.p_primary'", "0.1", "p_primary / scale = 2 exceeds 1"),
+    ),
+    Case(
+        "scale-leaves-no-nodes",
+        "params: {scale: 0.002}",
+        ("'params.N_in'", "200", "N_in x scale = 0.4 leaves no I node"),
+    ),
+    Case(
+        "hpc-node-limit",
+        "params: {scale: 100.0}",
+        (
+            "'params.synapse_model'",
+            "'tsodyks_synapse_hpc'",
+            "at most 65535 nodes per virtual process",
+            "here 100001",
+            "use n_vp >= 4",
+        ),
+    ),
+    Case(
+        "experiment-params-cross-field",
+        "experiments: {reference: {params: {pool_size: 5000}}}",
+        ("'experiments.reference.params.pool_size'", "5000", "number of astrocytes"),
+    ),
+    Case(
+        "grid-point-cross-field",
+        "experiments: {reference: {grid: {pool_size: [5, 5000]}}}",
+        ("pool_size-5000", "pool_size'", "5000", "number of astrocytes"),
+    ),
     # --- experiments: grids, seeds, targets, names --------------------------------------------------
-    Case("empty-grid-values", "experiments: {reference: {grid: {scale: []}}}", ("'experiments.reference.grid.scale'", "[]", "should be non-empty"),
-         file=True),
-    Case("grid-not-list", "experiments: {reference: {grid: {scale: 0.5}}}", ("'experiments.reference.grid.scale'", "0.5", "not of type 'array'")),
-    Case("grid-value-type", "experiments: {reference: {grid: {scale: [a]}}}", ("'experiments.reference.grid.scale'", "'a'", "not of type 'number'")),
-    Case("grid-value-range", "experiments: {reference: {grid: {p_primary: [0.1, 2.0]}}}", ("'experiments.reference.grid.p_primary'", "2.0", "maximum of 1")),
-    Case("grid-value-nested", "experiments: {reference: {grid: {neuron_params: [{C_m: 1.0}]}}}", ("'experiments.reference.grid.neuron_params'", "grid values must be numbers")),
-    Case("grid-duplicate-values", "experiments: {reference: {grid: {scale: [0.5, 0.5]}}}", ("'experiments.reference.grid.scale'", "[0.5, 0.5]", "grid values must be distinct")),
-    Case("grid-same-run-name", "experiments: {reference: {grid: {scale: [0.5, 0.5000001]}}}", ("'experiments.reference.grid'", "share the name 'scale-0.5__rng_seed-143202461'")),
-    Case("grid-rng-seed", "experiments: {reference: {grid: {rng_seed: [1, 2]}}}", ("'experiments.reference.grid.rng_seed'", "replicate seeds go in 'experiments.reference.seeds'")),
-    Case("duplicate-seeds", "experiments: {reference: {seeds: [7, 7]}}", ("'experiments.reference.seeds'", "[7, 7]", "seeds must be distinct"),
-         cli=("experiments={reference: {seeds: [7, 7]}}",)),
-    Case("empty-seeds", "experiments: {reference: {seeds: []}}", ("'experiments.reference.seeds'", "[]", "should be non-empty")),
-    Case("seed-zero", "experiments: {reference: {seeds: [0]}}", ("'experiments.reference.seeds.0'", "0", "less than the minimum of 1")),
-    Case("unknown-target", "targets: [referense]", ("'targets'", "'referense'", "not an experiment", "Did you mean 'reference'?"), file=True,
-         cli=("targets=[referense]",)),
-    Case("experiment-not-mapping", "experiments: {reference: 5}", ("'experiments.reference'", "5", "not of type 'object'")),
-    Case("experiment-name", "experiments: {a/b: {description: x}}", ("invalid experiment name 'experiments.a/b'", "names a directory")),
-    Case("no-experiments", "params: {sim_time: 100.0}", ("'experiments' is a required property",), alone=True, file=True),
+    Case(
+        "empty-grid-values",
+        "experiments: {reference: {grid: {scale: []}}}",
+        ("'experiments.reference.grid.scale'", "[]", "should be non-empty"),
+        file=True,
+    ),
+    Case(
+        "grid-not-list",
+        "experiments: {reference: {grid: {scale: 0.5}}}",
+        ("'experiments.reference.grid.scale'", "0.5", "not of type 'array'"),
+    ),
+    Case(
+        "grid-value-type",
+        "experiments: {reference: {grid: {scale: [a]}}}",
+        ("'experiments.reference.grid.scale'", "'a'", "not of type 'number'"),
+    ),
+    Case(
+        "grid-value-range",
+        "experiments: {reference: {grid: {p_primary: [0.1, 2.0]}}}",
+        ("'experiments.reference.grid.p_primary'", "2.0", "maximum of 1"),
+    ),
+    Case(
+        "grid-value-nested",
+        "experiments: {reference: {grid: {neuron_params: [{C_m: 1.0}]}}}",
+        ("'experiments.reference.grid.neuron_params'", "grid values must be numbers"),
+    ),
+    Case(
+        "grid-duplicate-values",
+        "experiments: {reference: {grid: {scale: [0.5, 0.5]}}}",
+        ("'experiments.reference.grid.scale'", "[0.5, 0.5]", "grid values must be distinct"),
+    ),
+    Case(
+        "grid-same-run-name",
+        "experiments: {reference: {grid: {scale: [0.5, 0.5000001]}}}",
+        ("'experiments.reference.grid'", "share the name 'scale-0.5__rng_seed-143202461'"),
+    ),
+    Case(
+        "grid-rng-seed",
+        "experiments: {reference: {grid: {rng_seed: [1, 2]}}}",
+        ("'experiments.reference.grid.rng_seed'", "replicate seeds go in 'experiments.reference.seeds'"),
+    ),
+    Case(
+        "duplicate-seeds",
+        "experiments: {reference: {seeds: [7, 7]}}",
+        ("'experiments.reference.seeds'", "[7, 7]", "seeds must be distinct"),
+        cli=("experiments={reference: {seeds: [7, 7]}}",),
+    ),
+    Case(
+        "empty-seeds",
+        "experiments: {reference: {seeds: []}}",
+        ("'experiments.reference.seeds'", "[]", "should be non-empty"),
+    ),
+    Case(
+        "seed-zero",
+        "experiments: {reference: {seeds: [0]}}",
+        ("'experiments.reference.seeds.0'", "0", "less than the minimum of 1"),
+    ),
+    Case(
+        "unknown-target",
+        "targets: [referense]",
+        ("'targets'", "'referense'", "not an experiment", "Did you mean 'reference'?"),
+        file=True,
+        cli=("targets=[referense]",),
+    ),
+    Case(
+        "experiment-not-mapping",
+        "experiments: {reference: 5}",
+        ("'experiments.reference'", "5", "not of type 'object'"),
+    ),
+    Case(
+        "experiment-name",
+        "experiments: {a/b: {description: x}}",
+        ("invalid experiment name 'experiments.a/b'", "names a directory"),
+    ),
+    Case(
+        "no-experiments", "params: {sim_time: 100.0}", ("'experiments' is a required property",), alone=True, file=True
+    ),
     Case("empty-experiments", "experiments: {}", ("'experiments'", "{}", "should be non-empty"), alone=True),
     # --- accepted by earlier versions, then failing late (issue 11) ----------------------------------
-    Case("experiment-name-number", "experiments: {2024: {description: x}}\ntargets: ['2024']",
-         ("invalid experiment name 'experiments.2024'", "YAML reads it as the int 2024", "quote it"), file=True),
-    Case("experiment-name-boolean", "experiments: {true: {description: x}}", ("invalid experiment name 'experiments.True'", "YAML reads it as the bool True")),
-    Case("experiment-name-is-a-rule", "experiments: {scaling: {description: x}}\ntargets: [scaling]",
-         ("invalid experiment name 'experiments.scaling'", "name of one of the workflow's rules"), file=True),
-    Case("no-spikes-recorded", "params: {N_rec_spk: 0}", ("'params.N_rec_spk'", "0", "must be integer >= 1 or all"), file=True),
-    Case("figure-window-after-the-recording", "figures: {t_start: 500.0}", ("'figures.t_start'", "500.0", "[0, 200) ms"), file=True,
-         cli=("figures={t_start: 500.0}",)),
-    Case("rec-interval-longer-than-sim-time", "params: {rec_interval: 300.0}", ("'params.rec_interval'", "300.0", "there is none"), file=True),
-    Case("rec-interval-equal-to-sim-time", "params: {rec_interval: 200.0}", ("'params.rec_interval'", "200.0", "no IP3, Ca_astro or I_SIC would be recorded")),
-    Case("integer-as-quoted-string", "params: {pool_size: '10'}", ("'params.pool_size'", "'10'", "as a whole number, e.g. 10")),
+    Case(
+        "experiment-name-number",
+        "experiments: {2024: {description: x}}\ntargets: ['2024']",
+        ("invalid experiment name 'experiments.2024'", "YAML reads it as the int 2024", "quote it"),
+        file=True,
+    ),
+    Case(
+        "experiment-name-boolean",
+        "experiments: {true: {description: x}}",
+        ("invalid experiment name 'experiments.True'", "YAML reads it as the bool True"),
+    ),
+    Case(
+        "experiment-name-is-a-rule",
+        "experiments: {scaling: {description: x}}\ntargets: [scaling]",
+        ("invalid experiment name 'experiments.scaling'", "name of one of the workflow's rules"),
+        file=True,
+    ),
+    Case(
+        "no-spikes-recorded",
+        "params: {N_rec_spk: 0}",
+        ("'params.N_rec_spk'", "0", "must be integer >= 1 or all"),
+        file=True,
+    ),
+    Case(
+        "figure-window-after-the-recording",
+        "figures: {t_start: 500.0}",
+        ("'figures.t_start'", "500.0", "[0, 200) ms"),
+        file=True,
+        cli=("figures={t_start: 500.0}",),
+    ),
+    Case(
+        "rec-interval-longer-than-sim-time",
+        "params: {rec_interval: 300.0}",
+        ("'params.rec_interval'", "300.0", "there is none"),
+        file=True,
+    ),
+    Case(
+        "rec-interval-equal-to-sim-time",
+        "params: {rec_interval: 200.0}",
+        ("'params.rec_interval'", "200.0", "no IP3, Ca_astro or I_SIC would be recorded"),
+    ),
+    Case(
+        "integer-as-quoted-string",
+        "params: {pool_size: '10'}",
+        ("'params.pool_size'", "'10'", "as a whole number, e.g. 10"),
+    ),
     # --- resources ---------------------------------------------------------------------------------
-    Case("memory-limit", "resources: {max_mem_mb: 100}", ("estimated peak memory", "exceeds the 100 MiB resources.max_mem_mb allows", "Lower params.scale",
-         "resources.max_mem_mb"), file=True, cli=("resources={max_mem_mb: 100}",)),
+    Case(
+        "memory-limit",
+        "resources: {max_mem_mb: 100}",
+        (
+            "estimated peak memory",
+            "exceeds the 100 MiB resources.max_mem_mb allows",
+            "Lower params.scale",
+            "resources.max_mem_mb",
+        ),
+        file=True,
+        cli=("resources={max_mem_mb: 100}",),
+    ),
 ]
 # A scale whose estimated memory no machine has (checked below): refused against MemAvailable.
-HUGE = Case("memory-machine", "params: {scale: 100000.0, synapse_model: tsodyks_synapse}",
-            ("estimated peak memory", "MiB this machine has available (MemAvailable)", "scale = 100000.0", "Lower params.scale"),
-            file=True, cli=("params={scale: 100000.0, synapse_model: tsodyks_synapse}",))
+HUGE = Case(
+    "memory-machine",
+    "params: {scale: 100000.0, synapse_model: tsodyks_synapse}",
+    (
+        "estimated peak memory",
+        "MiB this machine has available (MemAvailable)",
+        "scale = 100000.0",
+        "Lower params.scale",
+    ),
+    file=True,
+    cli=("params={scale: 100000.0, synapse_model: tsodyks_synapse}",),
+)
 CASES.append(HUGE)
 # Refused by Snakemake itself before the workflow is read (command line only).
 SNAKEMAKE_REFUSALS = [
@@ -247,7 +548,10 @@ def test_huge_scale_exceeds_this_machine():
 def test_cli_overrides_get_yaml_types():
     """Nested --config leaves arrive as strings and are re-read as YAML before validation."""
     config = yaml.safe_load(TEST_CONFIG.read_text())
-    overrides = {"params": {"sim_time": "500.0", "N_rec_spk": "all", "neuron_params": {"C_m": "200"}}, "experiments": {"reference": {"seeds": ["1", "2"]}}}
+    overrides = {
+        "params": {"sim_time": "500.0", "N_rec_spk": "all", "neuron_params": {"C_m": "200"}},
+        "experiments": {"reference": {"seeds": ["1", "2"]}},
+    }
     update_config(config, copy.deepcopy(overrides))
     retype_cli_overrides(config, overrides)
     runs = validate_config(config)
@@ -259,8 +563,14 @@ def test_cli_overrides_get_yaml_types():
 def test_validation_imports_neither_nest_nor_data_libraries():
     """What the Snakefile imports and runs at load time never starts NEST, nor pays for NumPy,
     pandas, PyArrow or matplotlib: every snakemake start (and every cluster job) runs it."""
-    modules = sorted({line.split()[1] for smk in (REPO / "workflow" / "rules").glob("*.smk")
-                      for line in smk.read_text().splitlines() if line.startswith("from astronet")})
+    modules = sorted(
+        {
+            line.split()[1]
+            for smk in (REPO / "workflow" / "rules").glob("*.smk")
+            for line in smk.read_text().splitlines()
+            if line.startswith("from astronet")
+        }
+    )
     assert "astronet.config" in modules
     code = (
         "import sys, yaml\n"
@@ -280,8 +590,21 @@ def test_validation_imports_neither_nest_nor_data_libraries():
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "1", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=300)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "1",
+        *args,
+    ]
+    return subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=300
+    )
 
 
 def assert_refused_before_anything(workdir: Path, proc: subprocess.CompletedProcess, expect) -> None:
@@ -322,8 +645,15 @@ def test_snakemake_itself_refuses(name, args, expect, tmp_path):
 
 def test_good_nested_override_is_accepted(tmp_path):
     """The documented nested syntax works: a dry run with nested overrides plans the run."""
-    proc = snakemake(tmp_path, "--configfile", str(TEST_CONFIG), "--dry-run", "--config",
-                     "params={sim_time: 100.0, neuron_params: {C_m: 250.0}}", "experiments={reference: {seeds: [3, 4]}}")
+    proc = snakemake(
+        tmp_path,
+        "--configfile",
+        str(TEST_CONFIG),
+        "--dry-run",
+        "--config",
+        "params={sim_time: 100.0, neuron_params: {C_m: 250.0}}",
+        "experiments={reference: {seeds: [3, 4]}}",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "rng_seed-3" in proc.stdout and "rng_seed-4" in proc.stdout
     assert not (tmp_path / "results").exists()
@@ -381,29 +711,63 @@ def test_model_parameter_ranges_match_nest(nest):
         assert specs, group
         for name in params[group]["propertyNames"]["enum"]:
             for value in _bound_values(specs.get(name, {})) or [-1.0, 0.0, 1.0]:
-                theirs = _nest_accepts(nest, lambda: nest.Create(model, 1, params={name: value}))
+                theirs = _nest_accepts(
+                    nest, lambda model=model, name=name, value=value: nest.Create(model, 1, params={name: value})
+                )
                 ours = _ours_accept(**{group: {name: value}})
                 assert ours == theirs, f"{group}.{name} = {value}: NEST accepts {theirs}, we accept {ours}"
 
 
-@pytest.mark.parametrize("changes", [{"V_reset": -40.0}, {"V_reset": 0.0}, {"V_peak": -50.4}, {"V_peak": -50.5}, {"V_peak": 1000.0},
-                                     {"V_peak": 1300.0}, {"V_peak": 1400.0, "Delta_T": 0.0}, {"Delta_T": 0.01, "V_peak": -44.0}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"V_reset": -40.0},
+        {"V_reset": 0.0},
+        {"V_peak": -50.4},
+        {"V_peak": -50.5},
+        {"V_peak": 1000.0},
+        {"V_peak": 1300.0},
+        {"V_peak": 1400.0, "Delta_T": 0.0},
+        {"Delta_T": 0.01, "V_peak": -44.0},
+    ],
+)
 def test_neuron_cross_rules_match_nest(nest, changes):
     theirs = _nest_accepts(nest, lambda: nest.Create("aeif_cond_alpha_astro", 1, params=changes))
     assert _ours_accept(neuron_params=changes) == theirs
 
 
-@pytest.mark.parametrize("n_targets,n_astro,pool_size", [(4, 8, 2), (4, 4, 1), (8, 4, 1), (8, 4, 2), (4, 6, 1), (4, 12, 3), (4, 12, 2), (6, 4, 1), (3, 6, 2)])
+@pytest.mark.parametrize(
+    "n_targets,n_astro,pool_size",
+    [(4, 8, 2), (4, 4, 1), (8, 4, 1), (8, 4, 2), (4, 6, 1), (4, 12, 3), (4, 12, 2), (6, 4, 1), (3, 6, 2)],
+)
 def test_block_pool_rule_matches_nest(nest, n_targets, n_astro, pool_size):
     def connect():
         src = nest.Create("aeif_cond_alpha_astro", 2)
         tgt = nest.Create("aeif_cond_alpha_astro", n_targets)
         astro = nest.Create("astrocyte_lr_1994", n_astro)
-        nest.TripartiteConnect(src, tgt, astro, conn_spec={"rule": "pairwise_bernoulli", "p": 1.0},
-                               third_factor_conn_spec={"rule": "third_factor_bernoulli_with_pool", "p": 1.0, "pool_size": pool_size, "pool_type": "block"},
-                               syn_specs={"third_out": {"synapse_model": "sic_connection"}})
+        nest.TripartiteConnect(
+            src,
+            tgt,
+            astro,
+            conn_spec={"rule": "pairwise_bernoulli", "p": 1.0},
+            third_factor_conn_spec={
+                "rule": "third_factor_bernoulli_with_pool",
+                "p": 1.0,
+                "pool_size": pool_size,
+                "pool_type": "block",
+            },
+            syn_specs={"third_out": {"synapse_model": "sic_connection"}},
+        )
 
-    params = {**param_defaults(), "N_ex": n_targets - 1, "N_in": 1, "N_astro": n_astro, "pool_size": pool_size, "pool_type": "block", "N_rec_mm": 1}
+    params = {
+        **param_defaults(),
+        "N_ex": n_targets - 1,
+        "N_in": 1,
+        "N_astro": n_astro,
+        "pool_size": pool_size,
+        "pool_type": "block",
+        "N_rec_mm": 1,
+    }
     try:
         check_cross_field(params)
         ours = True
@@ -421,7 +785,15 @@ def test_hpc_node_limit_matches_nest(nest, n_cells):
         cells = nest.Create("iaf_psc_alpha", n_cells)
         nest.Connect(cells[:2], cells[-1:], "all_to_all", {"synapse_model": "tsodyks_synapse_hpc"})
 
-    params = {**param_defaults(), "n_vp": 1, "N_ex": n_cells - 2, "N_in": 1, "N_astro": 1, "pool_size": 1, "N_rec_mm": 1}
+    params = {
+        **param_defaults(),
+        "n_vp": 1,
+        "N_ex": n_cells - 2,
+        "N_in": 1,
+        "N_astro": 1,
+        "pool_size": 1,
+        "N_rec_mm": 1,
+    }
     try:
         check_cross_field(params)
         ours = True
@@ -435,7 +807,15 @@ def test_tic_rule_matches_nest(nest, dt):
     def set_resolution():
         nest.resolution = dt
 
-    params = {**param_defaults(), "dt": dt, "sim_time": 300.0, "d_e": 3.0, "d_i": 3.0, "rec_interval": 3.0, "chunk_ms": 3.0}
+    params = {
+        **param_defaults(),
+        "dt": dt,
+        "sim_time": 300.0,
+        "d_e": 3.0,
+        "d_i": 3.0,
+        "rec_interval": 3.0,
+        "chunk_ms": 3.0,
+    }
     try:
         check_cross_field(params)
         ours = True
@@ -447,12 +827,22 @@ def test_tic_rule_matches_nest(nest, dt):
 # --- valid settings that must run (issue 11) ------------------------------------------------------
 
 
-@pytest.mark.parametrize("yaml_text,expected", [
-    ("params: {n_vp: 2.0, N_rec_mm: 20.0, pool_size: 10.0, rng_seed: 5.0}", {"n_vp": 2, "N_rec_mm": 20, "pool_size": 10, "rng_seed": 5}),
-    ("params: {pool_size: 1.0e+1, N_rec_spk: 100.0, mpi_ranks: 1.0}", {"pool_size": 10, "N_rec_spk": 100, "mpi_ranks": 1}),
-    ("experiments: {reference: {seeds: [7.0, 8]}}", {"rng_seed": 7}),
-    ("experiments: {reference: {grid: {pool_size: [1.0, 10.0]}}}", {"pool_size": 1}),
-], ids=["params", "exponent", "seeds", "grid"])
+@pytest.mark.parametrize(
+    "yaml_text,expected",
+    [
+        (
+            "params: {n_vp: 2.0, N_rec_mm: 20.0, pool_size: 10.0, rng_seed: 5.0}",
+            {"n_vp": 2, "N_rec_mm": 20, "pool_size": 10, "rng_seed": 5},
+        ),
+        (
+            "params: {pool_size: 1.0e+1, N_rec_spk: 100.0, mpi_ranks: 1.0}",
+            {"pool_size": 10, "N_rec_spk": 100, "mpi_ranks": 1},
+        ),
+        ("experiments: {reference: {seeds: [7.0, 8]}}", {"rng_seed": 7}),
+        ("experiments: {reference: {grid: {pool_size: [1.0, 10.0]}}}", {"pool_size": 1}),
+    ],
+    ids=["params", "exponent", "seeds", "grid"],
+)
 def test_whole_number_floats_are_integers(yaml_text, expected):
     """2.0 where a count is asked for means 2: every value reaches NEST as an int, and names the run as an int."""
     config = load(Case("", yaml_text, ()))
@@ -472,7 +862,10 @@ def test_zip_without_a_grid_is_one_run():
 def test_cli_string_stays_a_string():
     """A --config leaf is not parsed into a mapping: Snakemake already parsed the structure."""
     config = yaml.safe_load(TEST_CONFIG.read_text())
-    overrides = {"experiments": {"reference": {"description": "test: small network", "seeds": ["7"]}}, "params": {"N_rec_mm": "all"}}
+    overrides = {
+        "experiments": {"reference": {"description": "test: small network", "seeds": ["7"]}},
+        "params": {"N_rec_mm": "all"},
+    }
     update_config(config, copy.deepcopy(overrides))
     retype_cli_overrides(config, overrides)
     runs = validate_config(config)
@@ -509,17 +902,31 @@ def test_readme_quick_run_is_accepted(tmp_path):
     # pool_size_full keeps the top-level scale: at 0.5, 5 000 astrocytes cannot fill a pool of 10 000
     assert "Warning: experiment 'pool_size_full' is not built by this invocation" in out and "pool_size-10000" in out
     assert "rule simulate" in out
-    proc = snakemake(tmp_path, "pool_size_full", "--configfile", config, "--dry-run", "--config", "params={scale: 0.5, sim_time: 200}")
+    proc = snakemake(
+        tmp_path,
+        "pool_size_full",
+        "--configfile",
+        config,
+        "--dry-run",
+        "--config",
+        "params={scale: 0.5, sim_time: 200}",
+    )
     assert_refused_before_anything(
-        tmp_path, proc, ("Invalid configuration:", "experiments.pool_size_full run pool_size-10000", "N_astro x scale = 5000")
+        tmp_path,
+        proc,
+        ("Invalid configuration:", "experiments.pool_size_full run pool_size-10000", "N_astro x scale = 5000"),
     )
 
 
-@pytest.mark.parametrize("args", [
-    ("--config", "params={pool_type: block, pool_size: 1}"),
-    ("--config", 'experiments={reference: {description: "test: small network"}}'),
-    ("--config", "experiments={other: {descripton: typo}}"),
-], ids=["block-pools-top-level", "quoted-string", "typo-in-an-experiment-not-built"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--config", "params={pool_type: block, pool_size: 1}"),
+        ("--config", 'experiments={reference: {description: "test: small network"}}'),
+        ("--config", "experiments={other: {descripton: typo}}"),
+    ],
+    ids=["block-pools-top-level", "quoted-string", "typo-in-an-experiment-not-built"],
+)
 def test_valid_settings_run(tmp_path, args):
     config = str(REPO / "config" / "config.yaml")
     proc = snakemake(tmp_path, "--configfile", config, "--dry-run", *args)
@@ -528,10 +935,20 @@ def test_valid_settings_run(tmp_path, args):
         assert "Warning: experiment 'other'" in proc.stderr and "Did you mean 'description'?" in proc.stderr
 
 
-@pytest.mark.parametrize("target,expect", [
-    ("results/nope/rng_seed-1/metadata.json", ("invalid target", "no experiment 'nope' is configured", "reference")),
-    ("results/reference/rng_seed-1/metadata.json", ("invalid target", "has no run 'rng_seed-1'", "rng_seed-143202461")),
-], ids=["experiment", "run"])
+@pytest.mark.parametrize(
+    "target,expect",
+    [
+        (
+            "results/nope/rng_seed-1/metadata.json",
+            ("invalid target", "no experiment 'nope' is configured", "reference"),
+        ),
+        (
+            "results/reference/rng_seed-1/metadata.json",
+            ("invalid target", "has no run 'rng_seed-1'", "rng_seed-143202461"),
+        ),
+    ],
+    ids=["experiment", "run"],
+)
 def test_unknown_target_is_refused(tmp_path, target, expect):
     proc = snakemake(tmp_path, target, "--configfile", str(TEST_CONFIG))
     assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", *expect))
@@ -541,8 +958,12 @@ def test_unknown_target_is_refused(tmp_path, target, expect):
 def test_whole_number_floats_simulate(tmp_path):
     """Counts written as floats reach NEST as integers: a real run through snakemake."""
     cfg = tmp_path / "floats.yaml"
-    cfg.write_text("params: {sim_time: 50.0, n_vp: 1.0, N_ex: 80.0, N_in: 20, N_astro: 100, N_rec_mm: 5.0, N_rec_spk: 50.0, pool_size: 1.0e+1}\n"
-                   "experiments: {reference: {description: floats, seeds: [7.0]}}\n")
+    cfg.write_text(
+        "params: "
+        "{sim_time: 50.0, n_vp: 1.0, N_ex: 80.0, N_in: 20, N_astro: 100, N_rec_mm: 5.0, N_rec_spk: 50.0, "
+        "pool_size: 1.0e+1}\n"
+        "experiments: {reference: {description: floats, seeds: [7.0]}}\n"
+    )
     proc = snakemake(tmp_path, "results/reference/rng_seed-7/metadata.json", "--configfile", str(cfg))
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     import json

@@ -53,7 +53,15 @@ def test_identical_events_ignores_order_but_not_values():
 
 
 def test_overhead_and_kernel_time():
-    meta = {"timers_s": {"create": 1.0, "connect": 20.0, "connect_recorders": 0.5, "simulate": 78.5, "flush_recordings": 3.0}}
+    meta = {
+        "timers_s": {
+            "create": 1.0,
+            "connect": 20.0,
+            "connect_recorders": 0.5,
+            "simulate": 78.5,
+            "flush_recordings": 3.0,
+        }
+    }
     assert bench.workflow_kernel_s(meta) == pytest.approx(100.0)
     assert bench.overhead(103.0, 100.0) == pytest.approx((3.0, 3.0))
     ex = {"time_construction_create": 1.0, "time_construction_connect": 2.0, "time_simulate": 3.0}

@@ -30,8 +30,10 @@ def shell_commands(text: str) -> list[str]:
 
 def step_calls(command: str) -> list[tuple[str, list[str]]]:
     """``python -m astronet STEP --option ...`` calls in a shell command: (step, options)."""
-    return [(m.group(1), re.findall(r"(?<!\S)--[\w-]+", m.group(2)))
-            for m in re.finditer(r"python -m astronet (\S+)((?:(?!python -m |3>&2|&&).)*)", command)]
+    return [
+        (m.group(1), re.findall(r"(?<!\S)--[\w-]+", m.group(2)))
+        for m in re.finditer(r"python -m astronet (\S+)((?:(?!python -m |3>&2|&&).)*)", command)
+    ]
 
 
 def test_every_rule_runs_a_step_with_its_options():
@@ -50,7 +52,9 @@ def test_every_rule_runs_a_step_with_its_options():
                 accepted = set(known[step]._option_string_actions)
                 required = {a.option_strings[0] for a in known[step]._actions if a.required}
                 assert set(options) <= accepted, f"{path.name}: {step} has no {sorted(set(options) - accepted)}"
-                assert required <= set(options) or "--check-mpi" in options, f"{path.name}: {step} needs {sorted(required - set(options))}"
+                assert required <= set(options) or "--check-mpi" in options, (
+                    f"{path.name}: {step} needs {sorted(required - set(options))}"
+                )
                 used.add(step)
     assert used == set(known), f"steps no rule runs: {sorted(set(known) - used)}"
     assert not (REPO / "workflow" / "scripts").exists()
@@ -68,15 +72,50 @@ def test_each_step_has_help(step, capsys):
 
 def test_bad_options_are_refused_before_any_work(tmp_path, capsys):
     with pytest.raises(SystemExit):
-        main(["metrics", "--spikes", "s", "--astrocytes", "a", "--neurons", "n", "--metadata", "m",
-              "--settings", "[1, 2]", "--experiment", "e", "--run", "r", "--output", str(tmp_path / "x")])
+        main(
+            [
+                "metrics",
+                "--spikes",
+                "s",
+                "--astrocytes",
+                "a",
+                "--neurons",
+                "n",
+                "--metadata",
+                "m",
+                "--settings",
+                "[1, 2]",
+                "--experiment",
+                "e",
+                "--run",
+                "r",
+                "--output",
+                str(tmp_path / "x"),
+            ]
+        )
     assert "argument --settings: not a JSON object" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["simulate", "--parameters", "p.json"])
     assert "--output DIR is required" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="one value per run for each option: --runs 2, --metadata 1"):
-        main(["scaling", "--kind", "strong", "--runs", "a", "b", "--metadata", "m.json", "--experiment", "e",
-              "--table", "t.csv", "--figure", "f.png"])
+        main(
+            [
+                "scaling",
+                "--kind",
+                "strong",
+                "--runs",
+                "a",
+                "b",
+                "--metadata",
+                "m.json",
+                "--experiment",
+                "e",
+                "--table",
+                "t.csv",
+                "--figure",
+                "f.png",
+            ]
+        )
 
 
 def test_warnings_and_errors_of_a_step_reach_snakemakes_stderr(tmp_path):
@@ -84,13 +123,22 @@ def test_warnings_and_errors_of_a_step_reach_snakemakes_stderr(tmp_path):
     and the error that ends the step go to both."""
     code = (  # the provenance step, warning first
         "import sys; from astronet import advice, cli; from astronet.__main__ import main; "
-        "real = cli.provenance; cli.provenance = lambda **kw: (advice.report('look here'), real(**kw)); main(sys.argv[1:])"
+        "real = cli.provenance; cli.provenance = lambda **kw: (advice.report('look here'), real(**kw)); "
+        "main(sys.argv[1:])"
     )
     log = tmp_path / "step.log"
-    command = f"ASTRONET_ERRORS_FD=3 {sys.executable} -c \"{code}\" provenance --metadata missing.json " \
-              f"--metrics missing.json --output {tmp_path / 'p.html'} 3>&2 > {log} 2>&1"
-    proc = subprocess.run(["bash", "-c", command], check=False, capture_output=True, text=True, cwd=tmp_path,
-                          env={**os.environ, "PYTHONWARNINGS": "default"})
+    command = (
+        f'ASTRONET_ERRORS_FD=3 {sys.executable} -c "{code}" provenance --metadata missing.json '
+        f"--metrics missing.json --output {tmp_path / 'p.html'} 3>&2 > {log} 2>&1"
+    )
+    proc = subprocess.run(
+        ["bash", "-c", command],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONWARNINGS": "default"},
+    )
     assert proc.returncode == 1
     text = log.read_text()
     assert "astronet warning: look here" in proc.stderr and "astronet warning: look here" in text

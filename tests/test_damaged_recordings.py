@@ -22,8 +22,8 @@ import pytest
 from astronet import aggregate as agg
 from astronet.aggregate import RecordingError, aggregate
 from astronet.parameters import validate_params
-from astronet.schema import param_defaults
 from astronet.recording import TABLES, metadata_file, rank_file
+from astronet.schema import param_defaults
 
 OUTPUTS = ["spikes.parquet", "astrocytes.parquet", "neurons.parquet", "summary.csv", "metadata.json"]
 TINY = {"sim_time": 200.0, "chunk_ms": 20.0, "n_vp": 1, "N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 5}
@@ -35,7 +35,20 @@ def simulated(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("simulated")
     params = validate_params({**param_defaults(), **TINY})
     (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run([sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(tmp / "raw")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "astronet",
+            "simulate",
+            "--parameters",
+            str(tmp / "parameters.json"),
+            "--output",
+            str(tmp / "raw"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return tmp / "raw"
 
 
@@ -139,7 +152,9 @@ def test_no_flipped_byte_goes_unnoticed(run_dir):
             assert str(path) in str(err)
             outcomes["refused"] += 1
             continue
-        assert table.filter(pc.equal(pc.bit_wise_and(table.column("sender"), 1), 1)).equals(reference), f"byte {offset} changed the data silently"
+        assert table.filter(pc.equal(pc.bit_wise_and(table.column("sender"), 1), 1)).equals(reference), (
+            f"byte {offset} changed the data silently"
+        )
         outcomes["unchanged"] += 1
     assert outcomes["refused"] > 20, outcomes
 

@@ -58,9 +58,20 @@ def test_pyproject_dependencies_are_pinned_in_requirements():
 
 # Import name -> distribution (requirements.txt's names), for the modules the jobs import.
 DISTRIBUTIONS = {
-    "nest": "nest-simulator", "numpy": "numpy", "pandas": "pandas", "pyarrow": "pyarrow", "matplotlib": "matplotlib",
-    "scipy": "scipy", "jsonschema": "jsonschema", "yaml": "pyyaml", "snakemake": "snakemake", "neo": "neo",
-    "quantities": "quantities", "elephant": "elephant", "pynwb": "pynwb", "pytest": "pytest",
+    "nest": "nest-simulator",
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "pyarrow": "pyarrow",
+    "matplotlib": "matplotlib",
+    "scipy": "scipy",
+    "jsonschema": "jsonschema",
+    "yaml": "pyyaml",
+    "snakemake": "snakemake",
+    "neo": "neo",
+    "quantities": "quantities",
+    "elephant": "elephant",
+    "pynwb": "pynwb",
+    "pytest": "pytest",
     "psutil": "snakemake",  # a dependency of Snakemake (benchmarks only)
 }
 

@@ -29,8 +29,21 @@ RUNS = ["w_a2n-0.05__rng_seed-1", "w_a2n-0.05__rng_seed-2", "w_a2n-1__rng_seed-1
 
 
 def snakemake(workdir, *args):
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(REPO / "config" / "test.yaml"), str(workdir / "mini.yaml"), "--cores", "2", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config" / "test.yaml"),
+        str(workdir / "mini.yaml"),
+        "--cores",
+        "2",
+        *args,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if proc.returncode:
         raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -53,7 +66,9 @@ def workdir(tmp_path_factory):
 def test_console_progress_of_parallel_runs_stays_readable(workdir):
     """Four runs, two at a time: every progress line is whole and names its run."""
     lines = [line for line in (workdir / "console.txt").read_text().splitlines() if "[simulate " in line]
-    pattern = re.compile(r"\[simulate mini/(\S+)\] +\d+ %  [\d.]+ / 200\.0 ms  real-time factor [\d.]+  (ETA|done in) .+")
+    pattern = re.compile(
+        r"\[simulate mini/(\S+)\] +\d+ %  [\d.]+ / 200\.0 ms  real-time factor [\d.]+  (ETA|done in) .+"
+    )
     assert all(pattern.fullmatch(line) for line in lines), lines
     assert {pattern.fullmatch(line).group(1) for line in lines} == set(RUNS)
 

@@ -22,6 +22,7 @@ What a rerun needs (all asserted below):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -61,7 +62,20 @@ def reference(tmp_path_factory) -> dict:
     config = json.loads(json.dumps(TINY))
     params = validate_config(config)["reference"][0].params
     (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run([sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(tmp / "raw")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "astronet",
+            "simulate",
+            "--parameters",
+            str(tmp / "parameters.json"),
+            "--output",
+            str(tmp / "raw"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     aggregate(tmp / "raw", tmp)
     return {name: pq.read_table(tmp / f"{name}.parquet") for name in TABLES}
 
@@ -80,12 +94,26 @@ def _env(pause: str | None, marker: Path | None) -> dict:
 
 
 def snakemake_cmd(workdir: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-            "--configfile", str(workdir / "tiny.yaml"), "--cores", "1", *args]
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "tiny.yaml"),
+        "--cores",
+        "1",
+        *args,
+    ]
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(snakemake_cmd(workdir, *args), capture_output=True, text=True, env=_env(None, None), timeout=600)
+    return subprocess.run(
+        snakemake_cmd(workdir, *args), capture_output=True, text=True, env=_env(None, None), timeout=600
+    )
 
 
 def wait_for(condition, proc: subprocess.Popen, log: Path, what: str, timeout: float = 300.0) -> None:
@@ -131,10 +159,8 @@ def process_running(parent: int, step: str) -> psutil.Process | None:
 
 
 def kill_group(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def files_under(path: Path) -> list[str]:
@@ -176,7 +202,9 @@ def assert_complete(workdir: Path, reference: dict) -> None:
     for name in TABLES:
         table = pq.read_table(run / f"{name}.parquet")
         assert table.num_rows > 0
-        assert table.select(reference[name].column_names).equals(reference[name]), f"{name} differs from the uninterrupted run"
+        assert table.select(reference[name].column_names).equals(reference[name]), (
+            f"{name} differs from the uninterrupted run"
+        )
     # The last sample (every rec_interval = 1 ms, NEST records at t < sim_time): the whole simulation.
     assert max(pq.read_table(run / "astrocytes.parquet").column("time").to_pylist()) == SIM_TIME - 1.0
 
@@ -201,9 +229,13 @@ KILLS = [
     Kill("simulate-SIGKILL-after-publish", "simulate", signal.SIGKILL, "after_publish"),
     Kill("snakemake-SIGTERM-mid-simulation", "snakemake", signal.SIGTERM, "mid-simulation"),
     Kill("snakemake-SIGKILL-mid-simulation", "snakemake", signal.SIGKILL, "mid-simulation"),
-    Kill("snakemake-SIGKILL-after-publish", "snakemake", signal.SIGKILL, "after_publish", leaves_incomplete_output=True),
+    Kill(
+        "snakemake-SIGKILL-after-publish", "snakemake", signal.SIGKILL, "after_publish", leaves_incomplete_output=True
+    ),
     Kill("aggregate-SIGKILL-moving-outputs", "aggregate", signal.SIGKILL, "moving_outputs"),
-    Kill("snakemake-SIGKILL-moving-outputs", "snakemake", signal.SIGKILL, "moving_outputs", leaves_incomplete_output=True),
+    Kill(
+        "snakemake-SIGKILL-moving-outputs", "snakemake", signal.SIGKILL, "moving_outputs", leaves_incomplete_output=True
+    ),
 ]
 
 
@@ -217,12 +249,23 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
     pause = None if kill.moment == "mid-simulation" else kill.moment
     out = tmp_path / "snakemake.out"
     with open(out, "w") as fh:
-        proc = subprocess.Popen(snakemake_cmd(workdir, TARGET), stdout=fh, stderr=subprocess.STDOUT, env=_env(pause, marker), start_new_session=True)
+        proc = subprocess.Popen(
+            snakemake_cmd(workdir, TARGET),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=_env(pause, marker),
+            start_new_session=True,
+        )
     try:
         if pause:
             wait_for(lambda: marker.exists() and marker.read_text(), proc, out, f"the pause at {kill.moment}")
         else:
-            wait_for(lambda: 20 <= progress_percent(sim_log) <= 80 and flushed_chunks(run), proc, out, "chunks flushed mid-simulation")
+            wait_for(
+                lambda: 20 <= progress_percent(sim_log) <= 80 and flushed_chunks(run),
+                proc,
+                out,
+                "chunks flushed mid-simulation",
+            )
         if kill.moment == "build":
             assert (run / "raw.partial").is_dir() and not list((run / "raw.partial").iterdir())
         if kill.moment == "before_publish":
@@ -257,7 +300,9 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
     if kill.leaves_incomplete_output:  # Snakemake refuses to build on the output it did not finish
         refused = snakemake(workdir, TARGET)
         text = refused.stdout + refused.stderr
-        assert refused.returncode != 0 and "IncompleteFilesException" in text and "--rerun-incomplete" in text, text[-3000:]
+        assert refused.returncode != 0 and "IncompleteFilesException" in text and "--rerun-incomplete" in text, text[
+            -3000:
+        ]
         assert not (run / "metadata.json").exists()
     if kill.victim == "snakemake" and kill.sig == signal.SIGKILL:
         if kill.id == "snakemake-SIGKILL-mid-simulation":  # the lock of the killed Snakemake stays
@@ -277,24 +322,39 @@ def test_killed_direct_simulation_is_redone(tmp_path, reference):
     (tmp_path / "parameters.json").write_text(json.dumps(params))
     raw = tmp_path / "raw"
     log = tmp_path / "simulate.log"
-    cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp_path / "parameters.json"), "--output", str(raw)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "astronet",
+        "simulate",
+        "--parameters",
+        str(tmp_path / "parameters.json"),
+        "--output",
+        str(raw),
+    ]
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for(lambda: 20 <= progress_percent(log) <= 80 and flushed_chunks(tmp_path), proc, log, "chunks flushed mid-simulation")
+        wait_for(
+            lambda: 20 <= progress_percent(log) <= 80 and flushed_chunks(tmp_path),
+            proc,
+            log,
+            "chunks flushed mid-simulation",
+        )
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
     finally:
         kill_group(proc.pid, signal.SIGKILL)
         proc.wait()
     assert not raw.exists()
-    assert sorted(p.name for p in (tmp_path / "raw.partial").iterdir()) == [f"{t}-rank0000.parquet" for t in ("astrocytes", "neurons", "spikes")]
+    assert sorted(p.name for p in (tmp_path / "raw.partial").iterdir()) == [
+        f"{t}-rank0000.parquet" for t in ("astrocytes", "neurons", "spikes")
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
     assert not (tmp_path / "raw.partial").exists()
     aggregate(raw, tmp_path)
     for name in TABLES:
         assert pq.read_table(tmp_path / f"{name}.parquet").equals(reference[name])
-
 
 
 def test_every_pause_point_is_killed_at():
@@ -306,7 +366,16 @@ def test_unknown_pause_point_fails_the_run(tmp_path):
     config = json.loads(json.dumps(TINY))
     params = validate_config(config)["reference"][0].params
     (tmp_path / "parameters.json").write_text(json.dumps(params))
-    cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp_path / "parameters.json"), "--output", str(tmp_path / "raw")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "astronet",
+        "simulate",
+        "--parameters",
+        str(tmp_path / "parameters.json"),
+        "--output",
+        str(tmp_path / "raw"),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, env=_env("building", tmp_path / "paused"), timeout=300)
     assert done.returncode != 0
     assert "ASTRONET_PAUSE_AT='building' names no pause point" in done.stderr, done.stderr[-3000:]

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from astronet.aggregate import aggregate
+from astronet.analysis_settings import analysis_window
 from astronet.parameters import validate_params
 from astronet.schema import param_defaults
-from astronet.analysis_settings import analysis_window
 
 SMALL = {"scale": 0.1, "n_vp": 2, "N_rec_mm": 10, "rec_interval": 0.5}
 
@@ -30,8 +30,19 @@ def simulate(workdir, params) -> tuple[dict, dict[str, pd.DataFrame]]:
     workdir.mkdir()
     (workdir / "parameters.json").write_text(json.dumps(params))
     subprocess.run(
-        [sys.executable, "-m", "astronet", "simulate", "--parameters", str(workdir / "parameters.json"), "--output", str(workdir / "raw")],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "astronet",
+            "simulate",
+            "--parameters",
+            str(workdir / "parameters.json"),
+            "--output",
+            str(workdir / "raw"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     meta = aggregate(workdir / "raw", workdir)
     return meta, {k: pd.read_parquet(workdir / f"{k}.parquet") for k in ("spikes", "astrocytes", "neurons")}
@@ -64,11 +75,13 @@ def test_state_after_presimulation_equals_an_uninterrupted_run(presim_pair):
 
 
 def test_analysis_must_start_within_the_recording():
-    from astronet.schema import ConfigError
     from astronet.analysis_settings import check_analysis
+    from astronet.schema import ConfigError
 
     params = small_params(t_presim=100.0, sim_time=200.0)
-    with pytest.raises(ConfigError, match=r"'analysis\.t_start': 50.0 \(before the end of the presimulation, t_presim = 100"):
+    with pytest.raises(
+        ConfigError, match=r"'analysis\.t_start': 50.0 \(before the end of the presimulation, t_presim = 100"
+    ):
         check_analysis({"t_start": 50.0, "bin_ms": 10.0}, params, "analysis")
     check_analysis({"t_start": 150.0, "bin_ms": 10.0}, params, "analysis")
     with pytest.raises(ConfigError, match=r"'params\.t_presim': 0.05 \(must be a multiple of dt"):
@@ -134,4 +147,6 @@ def test_no_tripartite_control():
     }
     # the same excitatory neuron->astrocyte count as the tripartite network, on average
     tripartite = _network()
-    assert _within_binomial(tripartite.connections["E_to_astrocytes"], n_e * n_a, p["p_primary"] * p["p_third_if_primary"] / p["scale"])
+    assert _within_binomial(
+        tripartite.connections["E_to_astrocytes"], n_e * n_a, p["p_primary"] * p["p_third_if_primary"] / p["scale"]
+    )

@@ -74,7 +74,7 @@ def test_rates_exact_including_silent_neurons_and_window_edges():
     }
     spikes = make_spikes(trains)
     E = np.array([4, 2, 3, 1])  # unsorted on purpose; 3 and 4 silent
-    I = np.array([5, 6])  # 6 silent
+    I = np.array([5, 6])  # noqa: E741 (the inhibitory population; 6 silent)
     rates_E = M.per_neuron_rates(spikes, E, 0.0, 500.0)
     np.testing.assert_array_equal(rates_E, [0.0, 2.0, 0.0, 6.0])
     np.testing.assert_array_equal(M.spike_counts(spikes, E, 0.0, 500.0), [0, 1, 0, 3])
@@ -188,8 +188,10 @@ def test_partially_correlated_trains_known_correlation():
     rng = np.random.default_rng(5)
     n, T, p, nu_m, nu_i = 60, 20_000.0, 0.5, 40.0, 10.0
     mother = poisson_train(rng, nu_m, 0.0, T)
-    trains = {i: np.sort(np.concatenate([mother[rng.random(mother.size) < p], poisson_train(rng, nu_i, 0.0, T)]))
-              for i in range(n)}
+    trains = {
+        i: np.sort(np.concatenate([mother[rng.random(mother.size) < p], poisson_train(rng, nu_i, 0.0, T)]))
+        for i in range(n)
+    }
     spikes = make_spikes(trains)
     r = p**2 * nu_m / (p * nu_m + nu_i)
     res = M.synchrony(spikes, np.arange(n), 0.0, T, bin_ms=10.0)
@@ -284,8 +286,9 @@ def test_astrocyte_threshold_crossing_and_summary():
 
 
 def test_sic_metrics():
-    neurons = pd.DataFrame({"sender": [1, 2, 1, 2, 1], "time": [1.0, 1.0, 2.0, 2.0, 3000.0],
-                            "I_SIC": [0.0, 2.0, 4.0, 6.0, 100.0]})
+    neurons = pd.DataFrame(
+        {"sender": [1, 2, 1, 2, 1], "time": [1.0, 1.0, 2.0, 2.0, 3000.0], "I_SIC": [0.0, 2.0, 4.0, 6.0, 100.0]}
+    )
     out = M.sic_metrics(neurons, 0.0, 1000.0)
     # s.d. across neurons of their means: neuron 1 has mean 2, neuron 2 mean 4
     assert out == {"sic_mean": pytest.approx(3.0), "sic_sd": pytest.approx(1.0), "sic_peak": pytest.approx(6.0)}
@@ -300,16 +303,28 @@ EXPECTED_KEYS = {
     for m in ("rate", "cv_isi", "fano", "sync_local", "sync_local_sd", "sync_global", "sync_n")
     for p in ("E", "I", "all")
 } | {
-    "ca_mean", "ca_sd", "ca_peak", "ip3_mean", "ip3_sd", "ip3_peak", "ca_first_crossing_ms",
-    "ca_first_crossing_median_ms", "ca_fraction_above", "sic_mean", "sic_sd", "sic_peak",
+    "ca_mean",
+    "ca_sd",
+    "ca_peak",
+    "ip3_mean",
+    "ip3_sd",
+    "ip3_peak",
+    "ca_first_crossing_ms",
+    "ca_first_crossing_median_ms",
+    "ca_fraction_above",
+    "sic_mean",
+    "sic_sd",
+    "sic_peak",
 }
 
 
 def test_run_metrics_keys_and_values_consistent():
     rng = np.random.default_rng(8)
-    E, I = np.arange(1, 81), np.arange(81, 101)
-    spikes = make_spikes({i: poisson_train(rng, 8.0 if i <= 80 else 20.0, 0.0, 2000.0) for i in range(1, 101)},
-                         pop_of=lambda s: np.where(s <= 80, "E", "I"))
+    E, I = np.arange(1, 81), np.arange(81, 101)  # noqa: E741 (the inhibitory population)
+    spikes = make_spikes(
+        {i: poisson_train(rng, 8.0 if i <= 80 else 20.0, 0.0, 2000.0) for i in range(1, 101)},
+        pop_of=lambda s: np.where(s <= 80, "E", "I"),
+    )
     astro, _, _ = make_astro_table()
     neurons = pd.DataFrame({"sender": [1, 2], "time": [5.0, 5.0], "I_SIC": [1.0, 3.0]})
     settings = {"bin_ms": 20.0, "sync_sample_size": 30, "sync_seed": 3, "ca_threshold": 0.2}
@@ -379,7 +394,7 @@ def realistic():
     rates = rng.lognormal(np.log(5.0), 0.8, n_e + n_i)
     rates[rng.choice(n_e + n_i, 20, replace=False)] = 0.0
     ids = np.arange(1, n_e + n_i + 1)
-    trains = {int(i): poisson_train(rng, r, t0 - 100, t1 + 100) for i, r in zip(ids, rates)}
+    trains = {int(i): poisson_train(rng, r, t0 - 100, t1 + 100) for i, r in zip(ids, rates, strict=True)}
     spikes = make_spikes(trains, pop_of=lambda s: np.where(s <= n_e, "E", "I"))
     return spikes, trains, {"E": ids[:n_e], "I": ids[n_e:]}, t0, t1
 
@@ -433,8 +448,9 @@ def test_elephant_correlation_coefficient_and_binning(realistic):
     ids = np.concatenate(list(pops.values()))
     res = M.synchrony(spikes, ids, t0, t1, bin_ms=10.0, sample_size=100, seed=0)
     assert res.n_neurons == 100
-    binned = conv.BinnedSpikeTrain(_neo_trains(trains, res.node_ids, t0, t1), bin_size=10 * pq.ms,
-                                   t_start=t0 * pq.ms, t_stop=t1 * pq.ms)
+    binned = conv.BinnedSpikeTrain(
+        _neo_trains(trains, res.node_ids, t0, t1), bin_size=10 * pq.ms, t_start=t0 * pq.ms, t_stop=t1 * pq.ms
+    )
     np.testing.assert_array_equal(M.binned_spike_counts(spikes, res.node_ids, t0, t1, 10.0), binned.to_array())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 from astronet import metrics as M
-from astronet.run_quantities import recorded_neuron_ids
-from astronet.run_records import run_metrics_record
 from astronet.aggregate import aggregate
 from astronet.config import validate_config
+from astronet.run_quantities import recorded_neuron_ids
+from astronet.run_records import run_metrics_record
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,13 +40,26 @@ T0 = 100.0  # ms, leaves out the start-up transient
 def run(tmp_path_factory):
     """A 300-neuron network simulated for 1 s; spikes of the first 270 neurons (all E, some I)."""
     cfg = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-    cfg["params"].update({"N_ex": 240, "N_in": 60, "N_astro": 300, "sim_time": 1000.0, "N_rec_spk": 270, "N_rec_mm": 10})
+    cfg["params"].update(
+        {"N_ex": 240, "N_in": 60, "N_astro": 300, "sim_time": 1000.0, "N_rec_spk": 270, "N_rec_mm": 10}
+    )
     params = validate_config(cfg)["reference"][0].params
     wd = tmp_path_factory.mktemp("nest_run")
     (wd / "parameters.json").write_text(json.dumps(params))
     subprocess.run(
-        [sys.executable, "-m", "astronet", "simulate", "--parameters", str(wd / "parameters.json"), "--output", str(wd / "raw")],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "astronet",
+            "simulate",
+            "--parameters",
+            str(wd / "parameters.json"),
+            "--output",
+            str(wd / "raw"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     meta = aggregate(wd / "raw", wd)
     tables = {k: pd.read_parquet(wd / f"{k}.parquet") for k in ("spikes", "astrocytes", "neurons")}
@@ -101,7 +114,9 @@ def test_synchrony_matches_elephant_binning_and_correlation_on_nest_output(run):
     ids = np.concatenate(list(recorded_neuron_ids(meta).values()))
     res = M.synchrony(spikes, ids, T0, t1, bin_ms=10.0, sample_size=100, seed=0)
     assert res.n_neurons == 100
-    binned = econv.BinnedSpikeTrain(_trains(spikes, res.node_ids, T0, t1), bin_size=10 * pq.ms, t_start=T0 * pq.ms, t_stop=t1 * pq.ms)
+    binned = econv.BinnedSpikeTrain(
+        _trains(spikes, res.node_ids, T0, t1), bin_size=10 * pq.ms, t_start=T0 * pq.ms, t_stop=t1 * pq.ms
+    )
     hist = binned.to_array()
     np.testing.assert_array_equal(M.binned_spike_counts(spikes, res.node_ids, T0, t1, 10.0), hist)
     with warnings.catch_warnings():

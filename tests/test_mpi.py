@@ -20,18 +20,33 @@ import pytest
 import yaml
 
 from astronet.config import validate_config
-
 from astronet.parameters import validate_params
-
 from astronet.schema import ConfigError
-from mpi_support import assert_identical, connections, missing, mpi_env, read, run_params, simulate, snakemake, wheel_env
+from mpi_support import (
+    assert_identical,
+    connections,
+    missing,
+    mpi_env,
+    read,
+    run_params,
+    simulate,
+    snakemake,
+    wheel_env,
+)
 
 # 500 neurons, 500 astrocytes (block pools of size 1 fit), every node sampled; SIC_th below the
 # resting Ca so that I_SIC flows from the start and the SIC feeds back onto the spikes.
 SMALL = dict(
-    sim_time=100.0, chunk_ms=50.0, N_ex=400, N_in=100, N_astro=500, N_rec_mm="all", w_a2n=1.0,
-    astrocyte_params={"SIC_th": 0.05}, record_connections=True,
-)  # fmt: skip
+    sim_time=100.0,
+    chunk_ms=50.0,
+    N_ex=400,
+    N_in=100,
+    N_astro=500,
+    N_rec_mm="all",
+    w_a2n=1.0,
+    astrocyte_params={"SIC_th": 0.05},
+    record_connections=True,
+)
 # Busier (about 35 spikes/s per neuron, in-degree 80 E): several spikes reach a neuron in the same step.
 HOT = dict(sim_time=100.0, N_ex=800, N_in=200, N_astro=1000, w_i=-1.0, poisson_rate=3000.0)
 RANDOM_POOL_RULES = ["pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "fixed_total_number"]
@@ -72,7 +87,10 @@ def test_block_pools_are_refused_with_ranks():
 
 
 def test_zipped_grid_pairs_values():
-    config = {"targets": ["s"], "experiments": {"s": {"zip": True, "grid": {"n_vp": [1, 2, 2], "mpi_ranks": [1, 1, 2]}}}}
+    config = {
+        "targets": ["s"],
+        "experiments": {"s": {"zip": True, "grid": {"n_vp": [1, 2, 2], "mpi_ranks": [1, 1, 2]}}},
+    }
     runs = validate_config(config)["s"]
     assert [(r.params["n_vp"], r.params["mpi_ranks"]) for r in runs] == [(1, 1), (2, 1), (2, 2)]
     config["experiments"]["s"]["grid"]["mpi_ranks"] = [1, 2]
@@ -89,12 +107,23 @@ def test_ranks_without_mpi_nest_fail_clearly(tmp_path):
     if shutil.which("mpiexec") is None:
         missing("mpiexec is not installed (tools/build_nest_mpi.sh installs Open MPI)")
     env = wheel_env()
-    have_mpi = subprocess.run([sys.executable, "-c", "import nest; print(nest.build_info['have_mpi'])"],
-                              env={**env, "PYNEST_QUIET": "1"}, capture_output=True, text=True).stdout.split()  # fmt: skip
+    have_mpi = subprocess.run(
+        [sys.executable, "-c", "import nest; print(nest.build_info['have_mpi'])"],
+        env={**env, "PYNEST_QUIET": "1"},
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     assert have_mpi[-1:] == ["False"], "the default environment should hold the PyPI wheel of NEST, without MPI"
     cfg = tmp_path / "mpi.yaml"
-    cfg.write_text(yaml.safe_dump({"params": {**SMALL, "n_vp": 2, "mpi_ranks": 2, "record_connections": False},
-                                   "experiments": {"ranks": {}}, "targets": ["ranks"]}))  # fmt: skip
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "params": {**SMALL, "n_vp": 2, "mpi_ranks": 2, "record_connections": False},
+                "experiments": {"ranks": {}},
+                "targets": ["ranks"],
+            }
+        )
+    )
     run = tmp_path / "results/ranks/rng_seed-143202461"
     proc = snakemake(tmp_path, "--cores", "2", str((run / "raw").relative_to(tmp_path)), env=env, configfiles=[cfg])
     assert proc.returncode != 0
@@ -117,7 +146,9 @@ def test_split_invariance_random_pools(tmp_path, menv, primary_rule):
     threads = simulate(tmp_path / "1x4", run_params(**p, mpi_ranks=1), menv)
     ranks = simulate(tmp_path / "4x1", run_params(**p, mpi_ranks=4), menv)
     assert json.loads((ranks / "metadata.json").read_text())["n_ranks"] == 4
-    assert sorted(f.name for f in (ranks / "raw").glob("spikes-rank*")) == [f"spikes-rank{r:04d}.parquet" for r in range(4)]
+    assert sorted(f.name for f in (ranks / "raw").glob("spikes-rank*")) == [
+        f"spikes-rank{r:04d}.parquet" for r in range(4)
+    ]
     nontrivial(threads)
     assert_identical(threads, ranks)
 
@@ -196,11 +227,15 @@ def test_mpi_run_through_snakemake(tmp_path, menv):
     """One rank x 2 threads and 2 ranks x 1 thread through snakemake (simulate and simulate_mpi,
     mpiexec): per-rank files, and identical connections, spikes, IP3, Ca_astro and I_SIC."""
     cfg = tmp_path / "split.yaml"
-    cfg.write_text(yaml.safe_dump({
-        "params": {**SMALL, "n_vp": 2},
-        "experiments": {"split": {"zip": True, "grid": {"mpi_ranks": [1, 2]}}},
-        "targets": ["split"],
-    }))  # fmt: skip
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "params": {**SMALL, "n_vp": 2},
+                "experiments": {"split": {"zip": True, "grid": {"mpi_ranks": [1, 2]}}},
+                "targets": ["split"],
+            }
+        )
+    )
     runs = [tmp_path / f"results/split/mpi_ranks-{r}__rng_seed-143202461" for r in (1, 2)]
     kinds = ("connections", "spikes", "astrocytes", "neurons")
     targets = [str((run / f"{kind}.parquet").relative_to(tmp_path)) for run in runs for kind in kinds]
@@ -210,7 +245,10 @@ def test_mpi_run_through_snakemake(tmp_path, menv):
     one, two = runs
     assert "2 rank(s) x 1 thread(s)" in (two / "logs/simulate.log").read_text()
     assert "1 rank(s) x 2 thread(s)" in (one / "logs/simulate.log").read_text()
-    assert {f.name for f in (two / "raw").glob("metadata-rank*.json")} == {"metadata-rank0000.json", "metadata-rank0001.json"}
+    assert {f.name for f in (two / "raw").glob("metadata-rank*.json")} == {
+        "metadata-rank0000.json",
+        "metadata-rank0001.json",
+    }
     meta = json.loads((two / "metadata.json").read_text())
     assert meta["n_ranks"] == 2 and meta["build_info"]["have_mpi"] and len(meta["ranks"]) == 2
     nontrivial(one)
@@ -219,6 +257,11 @@ def test_mpi_run_through_snakemake(tmp_path, menv):
 
 def test_mpi_env_script_points_at_the_build_or_says_why(tmp_path):
     """tools/nest_mpi_env.sh: exports for a complete build, a clear refusal without one."""
-    proc = subprocess.run(["tools/nest_mpi_env.sh"], cwd=os.path.dirname(os.path.dirname(__file__)),
-                          env={**os.environ, "NEST_MPI_PREFIX": str(tmp_path / "none")}, capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        ["tools/nest_mpi_env.sh"],
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+        env={**os.environ, "NEST_MPI_PREFIX": str(tmp_path / "none")},
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1 and "run tools/build_nest_mpi.sh" in proc.stderr and proc.stdout == ""

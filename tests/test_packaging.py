@@ -17,16 +17,21 @@ def test_wheel_ships_the_schema(tmp_path):
         (shutil.copytree if (REPO / name).is_dir() else shutil.copy)(REPO / name, source / name)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = (tmp_path / "wheel").glob("astronet-*.whl")
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     code = (
         "import astronet.schema as s, astronet.parameters as p\n"
-        "assert s.SCHEMA_PATH.is_file() and not str(s.SCHEMA_PATH).startswith(%r), s.SCHEMA_PATH\n"
+        f"assert s.SCHEMA_PATH.is_file() and not str(s.SCHEMA_PATH).startswith({str(REPO)!r}), s.SCHEMA_PATH\n"
         "print(p.validate_params({'sim_time': 10.0})['sim_time'])\n"
-    ) % str(REPO)
+    )
     env = {**os.environ, "PYTHONPATH": str(target)}  # found before this checkout's editable install
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

@@ -20,14 +20,19 @@ SMALL = {"scale": 0.1, "n_vp": 2, "N_rec_mm": 10, "t_presim": 100.0, "sim_time":
 CONFIG = {
     "experiments": {
         "sparse_small": {"description": "the Sparse network at scale 0.1", "params": SMALL},
-        "synchronous_small": {"description": "the Synchronous network at scale 0.1", "params": {**SMALL, "d_i": 2.0, "tau_syn_in": 2.0}},
+        "synchronous_small": {
+            "description": "the Synchronous network at scale 0.1",
+            "params": {**SMALL, "d_i": 2.0, "tau_syn_in": 2.0},
+        },
         "pools": {
             "description": "pool sizes with every connection recorded",
             "params": {**SMALL, "t_presim": 0.0, "sim_time": 20.0, "record_connections": True},
             "grid": {"pool_size": [1, 10, 100]},
         },
     },
-    "comparisons": {"small_fig3": {"runs": {"Sparse": "sparse_small/rng_seed-143202461", "Synchronous": "synchronous_small"}}},
+    "comparisons": {
+        "small_fig3": {"runs": {"Sparse": "sparse_small/rng_seed-143202461", "Synchronous": "synchronous_small"}}
+    },
     "targets": ["pools"],
 }
 
@@ -36,8 +41,21 @@ CONFIG = {
 def workdir(tmp_path_factory):
     wd = tmp_path_factory.mktemp("paper_figures")
     (wd / "paper.yaml").write_text(yaml.safe_dump(CONFIG))
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(wd),
-           "--configfile", str(wd / "paper.yaml"), "--cores", "2", "all", "small_fig3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(wd),
+        "--configfile",
+        str(wd / "paper.yaml"),
+        "--cores",
+        "2",
+        "all",
+        "small_fig3",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if proc.returncode:
         raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -60,7 +78,16 @@ def test_fig3_compares_runs_after_the_presimulation(workdir):
     assert (table["t_start_ms"] == 100.0).all() and (table["t_stop_ms"] == 300.0).all()
     for _, row in table.iterrows():
         rec = json.loads((workdir / "results" / row["experiment"] / row["run"] / "metrics.json").read_text())
-        for name in ("rate_all", "sync_local_all", "sync_local_sd_all", "sync_global_all", "sync_n_all", "sic_mean", "ca_mean", "ca_sd"):
+        for name in (
+            "rate_all",
+            "sync_local_all",
+            "sync_local_sd_all",
+            "sync_global_all",
+            "sync_n_all",
+            "sic_mean",
+            "ca_mean",
+            "ca_sd",
+        ):
             assert row[name] == pytest.approx(rec["metrics"][name], nan_ok=True), name
         spikes = pd.read_parquet(workdir / "results" / row["experiment"] / row["run"] / "spikes.parquet")
         assert spikes["time"].min() > 100.0  # the presimulation is not recorded

@@ -36,13 +36,28 @@ def both_runs(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reference")
     example_npz = tmp / "example.npz"
     subprocess.run(
-        [sys.executable, str(NEST_EXAMPLE), "--sim-time", str(SIM_TIME), "--t-presim", str(t_presim), "--n-vp", str(N_VP), str(example_npz)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [sys.executable, str(NEST_EXAMPLE), "--sim-time", str(SIM_TIME), "--t-presim", str(t_presim)]
+        + ["--n-vp", str(N_VP), str(example_npz)],
+        check=True,
+        capture_output=True,
+    )
     params = validate_params({**param_defaults(), "sim_time": SIM_TIME, "t_presim": t_presim, "n_vp": N_VP})
     assert params["synapse_model"] == "tsodyks_synapse_hpc"  # the default differs from the example's model
     (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run([sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp / "parameters.json"), "--output", str(tmp / "raw")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "astronet",
+            "simulate",
+            "--parameters",
+            str(tmp / "parameters.json"),
+            "--output",
+            str(tmp / "raw"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     aggregate(tmp / "raw", tmp)
     tables = {k: pd.read_parquet(tmp / f"{k}.parquet") for k in ("spikes", "neurons", "astrocytes")}
     example = dict(np.load(example_npz))
@@ -67,7 +82,7 @@ def test_sic_samples_identical(both_runs):
     np.testing.assert_array_equal(np.unique(ours["sender"]), example["sic_recorded"])
     exp = _sorted_pairs(example["sic_senders"], example["sic_times"], example["I_SIC"])
     got = _sorted_pairs(ours["sender"], ours["time"], ours["I_SIC"])
-    for g, e in zip(got, exp):
+    for g, e in zip(got, exp, strict=True):
         np.testing.assert_array_equal(g, e)
 
 
@@ -77,7 +92,7 @@ def test_astrocyte_samples_identical(both_runs):
     np.testing.assert_array_equal(np.unique(ours["sender"]), example["astro_recorded"])
     exp = _sorted_pairs(example["astro_senders"], example["astro_times"], example["IP3"], example["Ca_astro"])
     got = _sorted_pairs(ours["sender"], ours["time"], ours["IP3"], ours["Ca_astro"])
-    for g, e in zip(got, exp):
+    for g, e in zip(got, exp, strict=True):
         np.testing.assert_array_equal(g, e)
     # The astrocytes must actually have been driven, or the comparison says little.
     assert np.ptp(ours["IP3"]) > 0

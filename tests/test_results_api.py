@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from astronet import load_experiment, load_run, validate_params
-from astronet.schema import ConfigError
 from astronet.console import ConsoleProgress
+from astronet.schema import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
@@ -23,9 +23,21 @@ pytestmark = pytest.mark.slow
 
 
 def snakemake(workdir, *args, env=None, executable=(sys.executable, "-m", "snakemake")):
-    cmd = [*executable, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(REPO / "config" / "test.yaml"), "--cores", "2", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})})
+    cmd = [
+        *executable,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config" / "test.yaml"),
+        "--cores",
+        "2",
+        *args,
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
+    )
     if proc.returncode:
         raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
@@ -46,27 +58,51 @@ def workflow(tmp_path_factory):
     (wd / "mplrc").mkdir()
     (wd / "mplrc" / "matplotlibrc").write_text("svg.fonttype: none\n")
     # PYTHONWARNINGS=default: the helper's "ignore" would also silence astronet's warnings.
-    proc = snakemake(wd, "all", f"{RUN}/run.nwb", "--config", "figures={format: svg}",
-                     env={"BASH_ENV": str(activate), "MATPLOTLIBRC": str(wd / "mplrc"), "PYTHONWARNINGS": "default"})
+    proc = snakemake(
+        wd,
+        "all",
+        f"{RUN}/run.nwb",
+        "--config",
+        "figures={format: svg}",
+        env={"BASH_ENV": str(activate), "MATPLOTLIBRC": str(wd / "mplrc"), "PYTHONWARNINGS": "default"},
+    )
     return wd, proc, record
 
 
 def test_jobs_run_the_python_of_their_environment(workflow):
     wd, _, record = workflow
     calls = record.read_text()
-    steps = ("simulate", "aggregate", "metrics", "figures", "provenance", "experiment-summary", "sweep-figures", "export-nwb")
+    steps = (
+        "simulate",
+        "aggregate",
+        "metrics",
+        "figures",
+        "provenance",
+        "experiment-summary",
+        "sweep-figures",
+        "export-nwb",
+    )
     for step in steps:
         assert f"-m astronet {step} --" in calls, step
     # A rule's parameters no longer name the interpreter: starting Snakemake another way reruns nothing.
-    out = snakemake(wd, "all", "--dry-run", "--config", "figures={format: svg}",
-                    executable=(str(Path(sys.executable).parent / "snakemake"),))
+    out = snakemake(
+        wd,
+        "all",
+        "--dry-run",
+        "--config",
+        "figures={format: svg}",
+        executable=(str(Path(sys.executable).parent / "snakemake"),),
+    )
     assert "Nothing to be done" in out.stdout + out.stderr
 
 
 def test_console_shows_progress_of_each_run(workflow):
     _, proc, _ = workflow
-    lines = re.findall(r"^\[simulate reference/rng_seed-143202461\] +(\d+) %  ([\d.]+) / 200\.0 ms  real-time factor [\d.]+  (.*)$",
-                       proc.stderr, flags=re.M)
+    lines = re.findall(
+        r"^\[simulate reference/rng_seed-143202461\] +(\d+) %  ([\d.]+) / 200\.0 ms  real-time factor [\d.]+  (.*)$",
+        proc.stderr,
+        flags=re.M,
+    )
     assert lines, proc.stderr[-2000:]
     assert lines[-1][0] == "100" and lines[-1][2].startswith("done in")
     assert all(tail.startswith("ETA") for _, _, tail in lines[:-1])
@@ -160,8 +196,10 @@ def test_to_neo_with_elephant(workflow):
     for pop in ("E", "I"):
         # the metrics' window is [t0, t1); Elephant counts [t0, t1]
         # (and refuses empty trains: a silent neuron's rate is 0)
-        elephant_rates = [mean_firing_rate(st[st < t1], t_start=t0, t_stop=t1).rescale("Hz").magnitude if len(st[st < t1]) else 0.0
-                          for st in groups[pop]]
+        elephant_rates = [
+            mean_firing_rate(st[st < t1], t_start=t0, t_stop=t1).rescale("Hz").magnitude if len(st[st < t1]) else 0.0
+            for st in groups[pop]
+        ]
         assert np.mean(elephant_rates) == pytest.approx(rates[f"rate_{pop}"], rel=1e-12)
         cvs = [cv(isi(st)) for st in groups[pop] if len(st[st < t1]) >= run.metrics["settings"]["cv_min_spikes"]]
         assert np.mean(cvs) == pytest.approx(rates[f"cv_isi_{pop}"], rel=1e-9)

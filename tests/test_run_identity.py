@@ -27,8 +27,17 @@ REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
 # SIC_th below the resting Ca: I_SIC flows from the start, differently in E and I neurons.
 TINY = {
-    "params": {"sim_time": 100.0, "n_vp": 1, "N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 60, "pool_size": 5,
-               "astrocyte_params": {"SIC_th": 0.05}, "w_a2n": 1.0},
+    "params": {
+        "sim_time": 100.0,
+        "n_vp": 1,
+        "N_ex": 80,
+        "N_in": 20,
+        "N_astro": 100,
+        "N_rec_mm": 60,
+        "pool_size": 5,
+        "astrocyte_params": {"SIC_th": 0.05},
+        "w_a2n": 1.0,
+    },
     "experiments": {"reference": {"description": "tiny network for run identity tests"}},
     "targets": ["reference"],
 }
@@ -38,9 +47,21 @@ NOTHING = "Nothing to be done"
 def snakemake(workdir: Path, *args: str, script: bool = False) -> subprocess.CompletedProcess:
     """`python -m snakemake ...`, or with script=True the `snakemake` script of the environment."""
     exe = [str(Path(sys.executable).with_name("snakemake"))] if script else [sys.executable, "-m", "snakemake"]
-    cmd = [*exe, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", "2", *args,
-           "--configfile", str(workdir / "tiny.yaml")]
-    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=600)
+    cmd = [
+        *exe,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        *args,
+        "--configfile",
+        str(workdir / "tiny.yaml"),
+    ]
+    return subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=600
+    )
 
 
 def out(proc) -> str:
@@ -49,7 +70,9 @@ def out(proc) -> str:
 
 def snapshot(run: Path) -> dict:
     """Every file of the run with its size and modification time."""
-    return {str(p.relative_to(run)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(run.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(run)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(run.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +107,11 @@ def test_metadata_records_the_identity(workdir):
     run = workdir / RUN
     params = json.loads((run / "parameters.json").read_text())
     meta = json.loads((run / "metadata.json").read_text())
-    assert meta["params_id"] == params_id(params) == json.loads((run / "raw/metadata-rank0000.json").read_text())["params_id"]
+    assert (
+        meta["params_id"]
+        == params_id(params)
+        == json.loads((run / "raw/metadata-rank0000.json").read_text())["params_id"]
+    )
     assert meta["parameters"] == params
 
 
@@ -97,13 +124,23 @@ def test_changed_parameter_never_reuses_nor_replaces_a_run(workdir, metadata):
     run = workdir / RUN
     before = snapshot(run)
     proc = snakemake(workdir, "--config", "params={sim_time: 50.0}")
-    assert_stopped_and_untouched(proc, run, before, "holds a run of other parameters", "sim_time: stored 100.0, configured 50.0",
-                                 f"mv {RUN} {RUN}.old", "experiments={variant: {params: {sim_time: 50.0}}}")
+    assert_stopped_and_untouched(
+        proc,
+        run,
+        before,
+        "holds a run of other parameters",
+        "sim_time: stored 100.0, configured 50.0",
+        f"mv {RUN} {RUN}.old",
+        "experiments={variant: {params: {sim_time: 50.0}}}",
+    )
     assert NOTHING not in out(proc)
     # The suggested way: the variant as an experiment of its own, next to the kept run.
     proc = snakemake(workdir, "--config", "experiments={variant: {params: {sim_time: 50.0}}}", "targets=[variant]")
     assert proc.returncode == 0, out(proc)[-3000:]
-    assert json.loads((workdir / "results/variant/rng_seed-143202461/metadata.json").read_text())["parameters"]["sim_time"] == 50.0
+    assert (
+        json.loads((workdir / "results/variant/rng_seed-143202461/metadata.json").read_text())["parameters"]["sim_time"]
+        == 50.0
+    )
     assert snapshot(run) == before
 
 
@@ -116,7 +153,9 @@ def test_results_copied_to_another_checkout(workdir, tmp_path):
     before = snapshot(run)
     assert NOTHING in out(snakemake(other))
     proc = snakemake(other, "--config", "params={N_rec_mm: 10}")
-    assert_stopped_and_untouched(proc, run, before, "holds a run of other parameters", "N_rec_mm: stored 60, configured 10")
+    assert_stopped_and_untouched(
+        proc, run, before, "holds a run of other parameters", "N_rec_mm: stored 60, configured 10"
+    )
 
 
 def test_hand_edited_parameters_file(workdir):
@@ -128,8 +167,22 @@ def test_hand_edited_parameters_file(workdir):
     proc = snakemake(workdir)
     assert_stopped_and_untouched(proc, run, before, "its parameters.json: sim_time: stored 70.0, configured 100.0")
     # The simulation itself also refuses a parameters file that is not the configured run.
-    sim = subprocess.run([sys.executable, "-m", "astronet", "simulate", "--params-id", params_id({**edited, "sim_time": 100.0}),
-                          "--parameters", str(path), "--output", str(workdir / "elsewhere")], capture_output=True, text=True)
+    sim = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "astronet",
+            "simulate",
+            "--params-id",
+            params_id({**edited, "sim_time": 100.0}),
+            "--parameters",
+            str(path),
+            "--output",
+            str(workdir / "elsewhere"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert sim.returncode != 0 and "was changed after the workflow checked it" in sim.stderr
     assert not (workdir / "elsewhere").exists() and not (workdir / "elsewhere.partial").exists()
 
@@ -167,7 +220,9 @@ def test_sic_summary_per_population(workdir):
     run = workdir / RUN
     meta = json.loads((run / "metadata.json").read_text())
     neurons = pq.read_table(run / "neurons.parquet").to_pandas()
-    summary = {row["population"]: row for row in __import__("csv").DictReader(open(run / "summary.csv"))}
+    summary = {
+        row["population"]: row for row in __import__("csv").DictReader((run / "summary.csv").read_text().splitlines())
+    }
     means = {}
     for pop in ("E", "I"):
         lo, hi = meta["populations"][pop]
@@ -188,7 +243,9 @@ def test_deleted_rank_file(workdir):
     assert failed.returncode != 0
     before = snapshot(run)
     proc = snakemake(workdir)
-    assert_stopped_and_untouched(proc, run, before, f"run {RUN} is damaged", "raw/spikes-rank0000.parquet is missing", f"rm -rf {RUN}")
+    assert_stopped_and_untouched(
+        proc, run, before, f"run {RUN} is damaged", "raw/spikes-rank0000.parquet is missing", f"rm -rf {RUN}"
+    )
     assert NOTHING not in out(proc)
     # The recovery the message gives: the run is simulated anew, with every result.
     shutil.rmtree(run)
@@ -210,7 +267,9 @@ def test_damaged_aggregated_table(workdir, damage):
             (run / name).unlink()
     before = snapshot(run)
     proc = snakemake(workdir)
-    assert_stopped_and_untouched(proc, run, before, f"run {RUN} is incomplete", "spikes.parquet is", "recordings in raw/ are intact")
+    assert_stopped_and_untouched(
+        proc, run, before, f"run {RUN} is incomplete", "spikes.parquet is", "recordings in raw/ are intact"
+    )
     # The recovery the message gives: remove what it lists, and everything is remade from raw/.
     command = out(proc).split("(rm -rf ")[1].split(")")[0]
     subprocess.run(f"rm -rf {command}", shell=True, check=True, cwd=workdir)

@@ -14,21 +14,29 @@ REPO = Path(__file__).resolve().parents[1]
 
 def meta(n_vp, ranks, simulate_s, cells=2000, memory=(250.0,)):
     per_rank = [
-        {"rank": r, "timers_s": {"create": 0.1, "connect": 0.5 + r, "simulate": simulate_s + r, "total": 9.0}, "peak_memory_mib": m}
+        {
+            "rank": r,
+            "timers_s": {"create": 0.1, "connect": 0.5 + r, "simulate": simulate_s + r, "total": 9.0},
+            "peak_memory_mib": m,
+        }
         for r, m in enumerate(memory)
     ]
     n_e = cells * 2 // 5
     return {
-        "n_vp": n_vp, "n_ranks": ranks, "threads": n_vp // ranks,
+        "n_vp": n_vp,
+        "n_ranks": ranks,
+        "threads": n_vp // ranks,
         "parameters": {"sim_time": 200.0, "t_presim": 0.0, "rng_seed": 1},
         "populations": {"E": [1, n_e], "I": [n_e + 1, cells // 2], "astrocytes": [cells // 2 + 1, cells]},
         "connections": {"E_to_neurons": 1000, "I_to_neurons": 250},
         "ranks": per_rank,
-    }  # fmt: skip
+    }
 
 
 def test_strong_scaling_table():
-    df = scaling_table({"a": meta(1, 1, 8.0), "c": meta(2, 2, 3.0, memory=(200.0, 220.0)), "b": meta(2, 1, 4.0)}, "strong")
+    df = scaling_table(
+        {"a": meta(1, 1, 8.0), "c": meta(2, 2, 3.0, memory=(200.0, 220.0)), "b": meta(2, 1, 4.0)}, "strong"
+    )
     assert list(df.columns) == COLUMNS
     assert list(df["run"]) == ["a", "b", "c"]  # by virtual processes, then ranks
     c = df.set_index("run").loc["c"]

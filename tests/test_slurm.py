@@ -78,17 +78,32 @@ def minutes(limit: str) -> float:
 
 def test_sweep_and_mpi_run_through_the_slurm_profile(tmp_path, cluster):
     env = mpi_env()  # the jobs get this environment (sbatch --export=ALL), MPI NEST included
-    env.update(ASTRONET_SLURM_PARTITION=cluster["partition"], ASTRONET_SLURM_ACCOUNT="astronet", PYTHONWARNINGS="ignore")
+    env.update(
+        ASTRONET_SLURM_PARTITION=cluster["partition"], ASTRONET_SLURM_ACCOUNT="astronet", PYTHONWARNINGS="ignore"
+    )
     cfg = tmp_path / "slurm.yaml"
     cfg.write_text(yaml.safe_dump(CONFIG))
     runs = validate_config(yaml.safe_load(cfg.read_text()))
     first_job = max(job_ids_after(0), default=0)
     cmd = [
-        "timeout", "-s", "KILL", "480",  # the plugin ignores SIGTERM
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-        "--configfile", str(cfg), "--workflow-profile", str(REPO / "profiles" / "slurm"),
-        "--slurm-init-seconds-before-status-checks", "5",
-    ]  # fmt: skip
+        "timeout",
+        "-s",
+        "KILL",
+        "480",  # the plugin ignores SIGTERM
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(cfg),
+        "--workflow-profile",
+        str(REPO / "profiles" / "slurm"),
+        "--slurm-init-seconds-before-status-checks",
+        "5",
+    ]
     if not cluster["accounting"]:
         cmd += ["--slurm-status-command", "squeue"]  # see profiles/slurm/config.yaml
     t0 = time.monotonic()
@@ -102,7 +117,10 @@ def test_sweep_and_mpi_run_through_the_slurm_profile(tmp_path, cluster):
         if leftover:
             sh("scancel", *map(str, leftover))
     log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"snakemake on Slurm failed after {time.monotonic() - t0:.0f} s; jobs left (state, reason, request): {stuck}\n{log[-5000:]}"
+    assert proc.returncode == 0, (
+        f"snakemake on Slurm failed after {time.monotonic() - t0:.0f} s; jobs left (state, reason, request): "
+        f"{stuck}\n{log[-5000:]}"
+    )
 
     # Every run simulated, aggregated and drawn; every experiment's tables and sweep figures.
     for experiment, exp_runs in runs.items():
@@ -143,20 +161,48 @@ def test_memory_requests_cover_small_runs_and_grow_on_retry(tmp_path, cluster):
     """The local cluster kills a job step that uses more than its --mem (start_slurm.sh:
     OverMemoryKill). A small run asks for enough at once; a run whose request is too small
     (resources.mem_margin: 0.5, below what Snakemake and NEST take in the job) is killed, retried by
-    the profile with twice the memory, and completes. The run lasts a few seconds: slurmd samples memory every second."""
-    env = {**os.environ, "ASTRONET_SLURM_PARTITION": cluster["partition"], "ASTRONET_SLURM_ACCOUNT": "astronet", "PYTHONWARNINGS": "ignore"}
+    the profile with twice the memory, and completes. The run lasts a few seconds: slurmd samples memory every
+    second."""
+    env = {
+        **os.environ,
+        "ASTRONET_SLURM_PARTITION": cluster["partition"],
+        "ASTRONET_SLURM_ACCOUNT": "astronet",
+        "PYTHONWARNINGS": "ignore",
+    }
     small = {"sim_time": 2000.0, "N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 5, "n_vp": 1}
     config = {"params": small, "experiments": {"mem_small": {"description": "x"}}, "targets": ["mem_small"]}
     results = {}
     for name, margin in (("mem_small", 1.1), ("mem_retry", 0.5)):
         wd = tmp_path / name
         wd.mkdir()
-        cfg = {**config, "experiments": {name: {"description": "x"}}, "targets": [name], "resources": {"mem_margin": margin}}
+        cfg = {
+            **config,
+            "experiments": {name: {"description": "x"}},
+            "targets": [name],
+            "resources": {"mem_margin": margin},
+        }
         (wd / "mem.yaml").write_text(yaml.safe_dump(cfg))
         first_job = max(job_ids_after(0), default=0)
-        cmd = ["timeout", "-s", "KILL", "400", sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-               "--directory", str(wd), "--configfile", str(wd / "mem.yaml"), "--workflow-profile", str(REPO / "profiles" / "slurm"),
-               "--slurm-init-seconds-before-status-checks", "5", f"results/{name}/rng_seed-143202461/raw"]
+        cmd = [
+            "timeout",
+            "-s",
+            "KILL",
+            "400",
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(wd),
+            "--configfile",
+            str(wd / "mem.yaml"),
+            "--workflow-profile",
+            str(REPO / "profiles" / "slurm"),
+            "--slurm-init-seconds-before-status-checks",
+            "5",
+            f"results/{name}/rng_seed-143202461/raw",
+        ]
         if not cluster["accounting"]:
             cmd += ["--slurm-status-command", "squeue"]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=wd)
@@ -166,7 +212,10 @@ def test_memory_requests_cover_small_runs_and_grow_on_retry(tmp_path, cluster):
             sh("scancel", *map(str, leftover))
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
         jobs = [job_info(j) for j in ours if job_info(j).get("Comment", "").startswith("rule_simulate_")]
-        results[name] = (jobs, json.loads((wd / f"results/{name}/rng_seed-143202461/raw/metadata-rank0000.json").read_text()))
+        results[name] = (
+            jobs,
+            json.loads((wd / f"results/{name}/rng_seed-143202461/raw/metadata-rank0000.json").read_text()),
+        )
     params = {**validate_config(json.loads(json.dumps(config)))["mem_small"][0].params}
     jobs, meta = results["mem_small"]
     assert [j["JobState"] for j in jobs] == ["COMPLETED"]
@@ -174,4 +223,7 @@ def test_memory_requests_cover_small_runs_and_grow_on_retry(tmp_path, cluster):
     jobs, meta = results["mem_retry"]
     assert len(jobs) == 2, [(j["JobState"], j.get("Reason")) for j in jobs]
     assert jobs[0]["JobState"] in ("OUT_OF_MEMORY", "FAILED", "CANCELLED") and jobs[1]["JobState"] == "COMPLETED"
-    assert [mebibytes(j["MinMemoryNode"]) for j in jobs] == [request_memory_mib(params, 0.5, 1), request_memory_mib(params, 0.5, 2)]
+    assert [mebibytes(j["MinMemoryNode"]) for j in jobs] == [
+        request_memory_mib(params, 0.5, 1),
+        request_memory_mib(params, 0.5, 2),
+    ]

@@ -9,9 +9,9 @@ during which NEST holds off signals; now NEST's calls last about a second each.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -39,8 +39,20 @@ STOP_WITHIN_S = 12.0
 
 
 def snakemake_cmd(workdir: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-            "--cores", "1", *args, "--configfile", str(workdir / "config.yaml")]
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "1",
+        *args,
+        "--configfile",
+        str(workdir / "config.yaml"),
+    ]
 
 
 def start(workdir: Path, *args: str, ranks: int = 1) -> subprocess.Popen:
@@ -51,8 +63,10 @@ def start(workdir: Path, *args: str, ranks: int = 1) -> subprocess.Popen:
         config["params"].update(n_vp=ranks, mpi_ranks=ranks)
         env = {**mpiexec_env(mpi_env()), "PYTHONWARNINGS": "ignore"}
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    log = open(workdir / "snakemake.out", "w")
-    return subprocess.Popen(snakemake_cmd(workdir, *args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+    log = open(workdir / "snakemake.out", "w")  # noqa: SIM115 (the running Snakemake writes to it)
+    return subprocess.Popen(
+        snakemake_cmd(workdir, *args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+    )
 
 
 def descendants(proc: subprocess.Popen) -> list[psutil.Process]:
@@ -89,10 +103,8 @@ def wait_gone(processes, timeout: float) -> float:
 
 
 def cleanup(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait()
 
 
@@ -135,10 +147,8 @@ def test_simulation_ends_with_snakemake(tmp_path, ranks):
     finally:
         cleanup(proc)
         for child in run_processes:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
-            except psutil.NoSuchProcess:
-                pass
     assert not (tmp_path / RUN / "raw").exists()
 
 
@@ -146,7 +156,16 @@ def test_no_run_takes_over_a_running_runs_staging_directory(tmp_path):
     """A second simulation of a run that is still simulating refuses, and leaves its staging directory alone."""
     params = validate_config(json.loads(json.dumps(LONG)))["reference"][0].params
     (tmp_path / "parameters.json").write_text(json.dumps(params))
-    cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp_path / "parameters.json"), "--output", str(tmp_path / "raw")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "astronet",
+        "simulate",
+        "--parameters",
+        str(tmp_path / "parameters.json"),
+        "--output",
+        str(tmp_path / "raw"),
+    ]
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         staging = tmp_path / "raw.partial"
@@ -228,8 +247,16 @@ def test_full_disk_jobs_report_their_error_and_leave_no_temporary_file(tmp_path,
     steps = [
         ("metrics", (f"{RUN}/metrics.json",), "[metrics] failed: OSError: [Errno 28] No space left on device"),
         ("aggregate", (f"{RUN}/metadata.json",), "[aggregate] failed: OSError:"),
-        ("run_parameters", ("results/variant/rng_seed-143202461/parameters.json", "--config",
-                            "experiments={variant: {params: {sim_time: 50.0}}}", "targets=[variant]"), "writing results/variant/rng_seed-143202461/parameters.json failed"),
+        (
+            "run_parameters",
+            (
+                "results/variant/rng_seed-143202461/parameters.json",
+                "--config",
+                "experiments={variant: {params: {sim_time: 50.0}}}",
+                "targets=[variant]",
+            ),
+            "writing results/variant/rng_seed-143202461/parameters.json failed",
+        ),
     ]
     for i, (name, args, message) in enumerate(steps):
         if name == "aggregate":  # its outputs are remade: remove them, then fill the space they took

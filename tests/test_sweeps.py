@@ -14,14 +14,14 @@ import yaml
 
 from astronet.analysis_settings import analysis_settings, analysis_window, check_analysis, experiment_analysis
 from astronet.comparisons import comparison_runs
+from astronet.config import validate_config
 from astronet.html_pages import provenance_html, summary_html
+from astronet.run_quantities import population_sizes
 from astronet.run_records import run_metrics_record
+from astronet.schema import ConfigError
 from astronet.sweep_figures import sweep_figure
 from astronet.sweep_panels import FIGURES
 from astronet.sweep_tables import METRIC_NAMES, ci95_halfwidth, runs_table, summary_table, write_tables
-from astronet.config import validate_config
-from astronet.run_quantities import population_sizes
-from astronet.schema import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,7 +67,7 @@ def test_runs_and_summary_tables(tmp_path):
     records = []
     rates = {"block": [1.0, 2.0, 3.0], "random": [10.0, 10.0, 13.0]}
     for pool_type in ("random", "block"):  # grid order, not alphabetical
-        for seed, rate in zip((7, 8, 9), rates[pool_type]):
+        for seed, rate in zip((7, 8, 9), rates[pool_type], strict=True):
             sic = None if pool_type == "block" and seed == 9 else 5.0
             records.append(_record({"rng_seed": seed, "pool_type": pool_type}, {"rate_E": rate, "sic_mean": sic}))
     out = {f"{t}_{f}": tmp_path / f"{t}.{f}" for t in ("runs", "summary") for f in ("parquet", "csv")}
@@ -171,7 +171,10 @@ def test_builtin_experiments_are_valid_and_replicated():
         "coupling": ("w_a2n", None),
         "pool_size": ("pool_size", [1, 10, 100, 1000]),
         "pool_type": ("pool_type", ["random", "block"]),
-        "primary_rule": ("primary_rule", ["pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "fixed_total_number"]),
+        "primary_rule": (
+            "primary_rule",
+            ["pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "fixed_total_number"],
+        ),
     }
     for name, (key, values) in grids.items():
         exp = cfg["experiments"][name]
@@ -199,12 +202,18 @@ def test_jiang2025_experiments_are_the_papers():
     reference = runs["reference"][0].params
     same_model = {"t_presim", "sim_time", "n_vp", "N_rec_mm", "rng_seed"}
     assert {k for k in sparse if sparse[k] != reference[k]} <= same_model  # NEST's example otherwise
-    for control, changed in (("synchronous", {"d_i": 2.0, "tau_syn_in": 2.0}), ("sparse_no_tripartite", {"tripartite": False}),
-                             ("sparse_a2n_delay", {"d_a2n": 0.1}), ("synchronous_no_tripartite", {"d_i": 2.0, "tau_syn_in": 2.0, "tripartite": False}),
-                             ("synchronous_a2n_delay", {"d_i": 2.0, "tau_syn_in": 2.0, "d_a2n": 0.1}),
-                             ("sparse_earlier_set", {"w_a2n": 0.01, "astrocyte_params": {"delta_IP3": 0.5, "tau_IP3": 2.0}}),
-                             ("synchronous_earlier_set", {"w_a2n": 0.01, "astrocyte_params": {"delta_IP3": 0.5, "tau_IP3": 2.0},
-                                                          "d_i": 2.0, "tau_syn_in": 2.0})):
+    for control, changed in (
+        ("synchronous", {"d_i": 2.0, "tau_syn_in": 2.0}),
+        ("sparse_no_tripartite", {"tripartite": False}),
+        ("sparse_a2n_delay", {"d_a2n": 0.1}),
+        ("synchronous_no_tripartite", {"d_i": 2.0, "tau_syn_in": 2.0, "tripartite": False}),
+        ("synchronous_a2n_delay", {"d_i": 2.0, "tau_syn_in": 2.0, "d_a2n": 0.1}),
+        ("sparse_earlier_set", {"w_a2n": 0.01, "astrocyte_params": {"delta_IP3": 0.5, "tau_IP3": 2.0}}),
+        (
+            "synchronous_earlier_set",
+            {"w_a2n": 0.01, "astrocyte_params": {"delta_IP3": 0.5, "tau_IP3": 2.0}, "d_i": 2.0, "tau_syn_in": 2.0},
+        ),
+    ):
         params = runs[control][0].params
         assert {k: v for k, v in params.items() if v != sparse[k]} == changed, control
         assert len(runs[control]) == 3
@@ -212,7 +221,10 @@ def test_jiang2025_experiments_are_the_papers():
     assert [r.params["pool_size"] for r in pools] == [10, 100, 1000, 10000]
     assert all(r.params["record_connections"] and r.params["scale"] == 1.0 for r in pools)
     fig3 = comparison_runs(cfg, runs)["jiang2025_fig3"]["runs"]
-    assert {label: run.path for label, run in fig3.items()} == {"Sparse": "sparse/rng_seed-1", "Synchronous": "synchronous/rng_seed-1"}
+    assert {label: run.path for label, run in fig3.items()} == {
+        "Sparse": "sparse/rng_seed-1",
+        "Synchronous": "synchronous/rng_seed-1",
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,7 +251,9 @@ def _meta(n_rec_spk=6):
 
 def _tables():
     spikes = pd.DataFrame({"sender": [1, 1, 2, 5, 6, 6], "time": [100.0, 600.0, 150.0, 200.0, 50.0, 900.0]})
-    astro = pd.DataFrame({"sender": [7, 7, 8, 8], "time": [1.0, 2.0, 1.0, 2.0], "IP3": [0.4] * 4, "Ca_astro": [0.1, 0.3, 0.1, 0.1]})
+    astro = pd.DataFrame(
+        {"sender": [7, 7, 8, 8], "time": [1.0, 2.0, 1.0, 2.0], "IP3": [0.4] * 4, "Ca_astro": [0.1, 0.3, 0.1, 0.1]}
+    )
     neurons = pd.DataFrame({"sender": [1, 1], "time": [1.0, 2.0], "I_SIC": [0.0, 2.0]})
     return spikes, astro, neurons
 
@@ -284,9 +298,18 @@ def test_run_record_counts_silent_and_only_recorded_neurons():
 def test_sweep_figures_are_drawn(tmp_path, grid):
     rng = np.random.default_rng(0)
     keys = list(grid)
-    points = [dict(zip(keys, vals)) for vals in (np.array(np.meshgrid(*grid.values(), indexing="ij"), dtype=object).reshape(len(keys), -1).T if keys else [()])]
+    points = [
+        dict(zip(keys, vals, strict=True))
+        for vals in (
+            np.array(np.meshgrid(*grid.values(), indexing="ij"), dtype=object).reshape(len(keys), -1).T
+            if keys
+            else [()]
+        )
+    ]
     records = [
-        _record({**p, "rng_seed": s}, {m: float(rng.normal(1.0, 0.1)) for m in METRIC_NAMES if not m.startswith("ca_first")})
+        _record(
+            {**p, "rng_seed": s}, {m: float(rng.normal(1.0, 0.1)) for m in METRIC_NAMES if not m.startswith("ca_first")}
+        )
         for p in points
         for s in (1, 2, 3)
     ]

@@ -55,13 +55,19 @@ def _run_tables(parser) -> None:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m astronet",
-        description="The steps of the astronet workflow; each rule runs one. `python -m astronet STEP --help` lists a step's options.",
+        description="The steps of the astronet workflow; each rule runs one. "
+        "`python -m astronet STEP --help` lists a step's options.",
     )
     steps = top.add_subparsers(dest="step", required=True, metavar="STEP")
 
     p = _step(steps, "simulate", cli.simulate, "simulate one run from its parameters file")
     _files(p, "parameters", "JSON file with the run's complete parameters")
-    p.add_argument("--output", type=Path, metavar="DIR", help="directory that will hold the per-rank recordings (not with --check-mpi)")
+    p.add_argument(
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="directory that will hold the per-rank recordings (not with --check-mpi)",
+    )
     p.add_argument(
         "--check-mpi",
         action="store_true",
@@ -75,20 +81,40 @@ def parser() -> argparse.ArgumentParser:
         "if the parameters file holds another parameter set",
     )
 
-    p = _step(steps, "aggregate", cli.aggregate, "merge the per-rank recordings of one run into tables, a summary and metadata")
+    p = _step(
+        steps,
+        "aggregate",
+        cli.aggregate,
+        "merge the per-rank recordings of one run into tables, a summary and metadata",
+    )
     _files(p, "raw", "the run's raw/ directory (per-rank recordings)", metavar="DIR")
-    _files(p, "out-dir", "directory of the run's tables: spikes, astrocytes and neurons .parquet, summary.csv, metadata.json", metavar="DIR")
+    _files(
+        p,
+        "out-dir",
+        "directory of the run's tables: spikes, astrocytes and neurons .parquet, summary.csv, metadata.json",
+        metavar="DIR",
+    )
 
-    p = _step(steps, "aggregate-connections", cli.aggregate_connections, "merge the per-rank connection tables of one run")
+    p = _step(
+        steps, "aggregate-connections", cli.aggregate_connections, "merge the per-rank connection tables of one run"
+    )
     _files(p, "raw", "the run's raw/ directory (recorded with record_connections: true)", metavar="DIR")
     _files(p, "output", "connections.parquet to write")
 
     p = _step(steps, "metrics", cli.metrics, "compute the metrics of one run into metrics.json")
     _run_tables(p)
-    p.add_argument("--settings", required=True, type=_json_object, metavar="JSON", help="the experiment's analysis settings (config `analysis`)")
+    p.add_argument(
+        "--settings",
+        required=True,
+        type=_json_object,
+        metavar="JSON",
+        help="the experiment's analysis settings (config `analysis`)",
+    )
     p.add_argument("--experiment", required=True, metavar="NAME", help="name of the run's experiment")
     p.add_argument("--run", required=True, metavar="NAME", help="name of the run")
-    p.add_argument("--point", type=_json_object, default={}, metavar="JSON", help="the run's swept values, {key: value}")
+    p.add_argument(
+        "--point", type=_json_object, default={}, metavar="JSON", help="the run's swept values, {key: value}"
+    )
     _files(p, "output", "metrics.json to write")
 
     p = _step(steps, "provenance", cli.provenance, "write the provenance page of one run")
@@ -98,38 +124,75 @@ def parser() -> argparse.ArgumentParser:
 
     p = _step(steps, "figures", cli.figures, "draw the figures of one run from its aggregated tables")
     _run_tables(p)
-    p.add_argument("--settings", required=True, type=_json_object, metavar="JSON",
-                   help="figure settings (config `figures`) with the plotted window t_start, t_stop (ms)")
+    p.add_argument(
+        "--settings",
+        required=True,
+        type=_json_object,
+        metavar="JSON",
+        help="figure settings (config `figures`) with the plotted window t_start, t_stop (ms)",
+    )
     _files(p, "raster", "raster figure to write")
     _files(p, "dynamics", "astrocyte and neuron dynamics figure to write")
     _files(p, "rate-distribution", "firing-rate distribution figure to write")
 
-    p = _step(steps, "experiment-summary", cli.experiment_summary, "tables of one experiment: one row per run and one per grid point")
+    p = _step(
+        steps,
+        "experiment-summary",
+        cli.experiment_summary,
+        "tables of one experiment: one row per run and one per grid point",
+    )
     _files(p, "metrics", "metrics.json of each run", many=True)
-    p.add_argument("--grid-keys", nargs="*", default=[], metavar="KEY", help="the experiment's swept parameters (none: no grid)")
+    p.add_argument(
+        "--grid-keys", nargs="*", default=[], metavar="KEY", help="the experiment's swept parameters (none: no grid)"
+    )
     p.add_argument("--experiment", required=True, metavar="NAME", help="name of the experiment")
     for name in ("runs-parquet", "runs-csv", "summary-parquet", "summary-csv", "summary-html"):
         _files(p, name, f"{name.replace('-', '.')} to write")
 
-    p = _step(steps, "sweep-figures", cli.sweep_figures, "sweep figures of one experiment (mean ± 95 %% CI across seeds)")
+    p = _step(
+        steps, "sweep-figures", cli.sweep_figures, "sweep figures of one experiment (mean ± 95 %% CI across seeds)"
+    )
     _files(p, "summary", "summary.parquet of the experiment")
     _files(p, "runs", "runs.parquet of the experiment")
-    p.add_argument("--grid", type=_json_object, default={}, metavar="JSON", help="the experiment's grid, {key: [values]}")
+    p.add_argument(
+        "--grid", type=_json_object, default={}, metavar="JSON", help="the experiment's grid, {key: [values]}"
+    )
     p.add_argument("--experiment", required=True, metavar="NAME", help="name of the experiment")
-    p.add_argument("--settings", required=True, type=_json_object, metavar="JSON", help="figure settings (config `figures`)")
-    _files(p, "figures", "figures to write, each named after its group: activity, synchrony or astrocytes (e.g. figures/activity.png)", many=True)
+    p.add_argument(
+        "--settings", required=True, type=_json_object, metavar="JSON", help="figure settings (config `figures`)"
+    )
+    _files(
+        p,
+        "figures",
+        "figures to write, each named after its group: activity, synchrony or astrocytes (e.g. figures/activity.png)",
+        many=True,
+    )
 
-    p = _step(steps, "comparison", cli.comparison, "runs side by side as in Jiang et al. 2025's Fig. 3, and their metrics table")
-    p.add_argument("--labels", required=True, type=_json_labels, metavar="JSON", help="column label of each run, a JSON list")
+    p = _step(
+        steps,
+        "comparison",
+        cli.comparison,
+        "runs side by side as in Jiang et al. 2025's Fig. 3, and their metrics table",
+    )
+    p.add_argument(
+        "--labels", required=True, type=_json_labels, metavar="JSON", help="column label of each run, a JSON list"
+    )
     for name in ("spikes", "astrocytes", "neurons"):
         _files(p, name, f"{name}.parquet of each run", many=True)
     _files(p, "metadata", "metadata.json of each run", many=True)
     _files(p, "metrics", "metrics.json of each run", many=True)
-    p.add_argument("--settings", required=True, type=_json_object, metavar="JSON", help="dpi, raster_neurons, rate_bin_ms (ms)")
+    p.add_argument(
+        "--settings", required=True, type=_json_object, metavar="JSON", help="dpi, raster_neurons, rate_bin_ms (ms)"
+    )
     _files(p, "figure", "figure to write")
     _files(p, "table", "metrics table (CSV) to write")
 
-    p = _step(steps, "connectivity", cli.connectivity, "degree table and figure of an experiment whose runs record their connections")
+    p = _step(
+        steps,
+        "connectivity",
+        cli.connectivity,
+        "degree table and figure of an experiment whose runs record their connections",
+    )
     p.add_argument("--labels", required=True, type=_json_labels, metavar="JSON", help="label of each run, a JSON list")
     _files(p, "connections", "connections.parquet of each run", many=True)
     _files(p, "metadata", "metadata.json of each run", many=True)

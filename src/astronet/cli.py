@@ -41,7 +41,9 @@ def aggregate_connections(raw: Path, output: Path) -> None:
     merge(raw, output)
 
 
-def metrics(spikes, astrocytes, neurons, metadata, settings: dict, experiment: str, run: str, point: dict, output) -> None:
+def metrics(
+    spikes, astrocytes, neurons, metadata, settings: dict, experiment: str, run: str, point: dict, output
+) -> None:
     """The metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json."""
     import pandas as pd
 
@@ -84,18 +86,26 @@ def figures(spikes, astrocytes, neurons, metadata, settings: dict, raster, dynam
     )
 
 
-def experiment_summary(metrics: list, grid_keys: list, experiment: str, runs_parquet, runs_csv,
-                       summary_parquet, summary_csv, summary_html) -> None:
+def experiment_summary(
+    metrics: list, grid_keys: list, experiment: str, runs_parquet, runs_csv, summary_parquet, summary_csv, summary_html
+) -> None:
     """Tables of one experiment: one row per run (runs.*), mean / 95 % CI / n per grid point (summary.*)."""
     from . import advice
+    from .html_pages import summary_html as html_page
     from .run_records import load_records
     from .sweep_tables import write_tables
-    from .html_pages import summary_html as html_page
 
     records = load_records(metrics)
-    out = {"runs_parquet": runs_parquet, "runs_csv": runs_csv, "summary_parquet": summary_parquet, "summary_csv": summary_csv}
+    out = {
+        "runs_parquet": runs_parquet,
+        "runs_csv": runs_csv,
+        "summary_parquet": summary_parquet,
+        "summary_csv": summary_csv,
+    }
     runs, summary = write_tables(records, grid_keys, out)
-    Path(summary_html).write_text(html_page(summary, grid_keys, f"Experiment {experiment}: mean ± 95 % CI across seeds"))
+    Path(summary_html).write_text(
+        html_page(summary, grid_keys, f"Experiment {experiment}: mean ± 95 % CI across seeds")
+    )
     print(f"{len(runs)} runs, {len(summary)} grid points")
     advice.report(advice.few_seeds(experiment, summary["n_seeds"]), advice.no_sic(experiment, records, grid_keys))
 
@@ -106,8 +116,8 @@ def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, fi
     import pandas as pd
 
     from . import advice
-    from .sweep_panels import FIGURES
     from .sweep_figures import sweep_figure
+    from .sweep_panels import FIGURES
 
     unknown = [str(path) for path in figures if Path(path).stem not in FIGURES]
     if unknown:
@@ -118,14 +128,25 @@ def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, fi
         sweep_figure(Path(path).stem, summary_df, runs_df, grid, experiment, settings, path)
 
 
-def comparison(labels: list, spikes: list, astrocytes: list, neurons: list, metadata: list, metrics: list,
-               settings: dict, figure, table) -> None:
+def comparison(
+    labels: list,
+    spikes: list,
+    astrocytes: list,
+    neurons: list,
+    metadata: list,
+    metrics: list,
+    settings: dict,
+    figure,
+    table,
+) -> None:
     """Runs side by side in the layout of Jiang et al. 2025's Fig. 3, and their metrics as one table."""
     from . import paper_figures
     from .plotting import read_columns
     from .sweep_tables import runs_table
 
-    _same_length(labels=labels, spikes=spikes, astrocytes=astrocytes, neurons=neurons, metadata=metadata, metrics=metrics)
+    _same_length(
+        labels=labels, spikes=spikes, astrocytes=astrocytes, neurons=neurons, metadata=metadata, metrics=metrics
+    )
     records = [_read_json(path) for path in metrics]
     runs = {
         label: {
@@ -156,7 +177,7 @@ def connectivity(labels: list, connections: list, metadata: list, experiment: st
 
     _same_length(labels=labels, connections=connections, metadata=metadata)
     runs, rows = {}, []
-    for label, conn_path, meta_path in zip(labels, connections, metadata):
+    for label, conn_path, meta_path in zip(labels, connections, metadata, strict=True):
         meta = _read_json(meta_path)
         degrees, cost = conn.read_degrees(conn_path, meta["populations"]), conn.run_cost(meta)
         runs[label] = {"degrees": degrees, "cost": cost}
@@ -173,7 +194,7 @@ def scaling(kind: str, runs: list, metadata: list, experiment: str, dpi: int, ta
     from .scaling import write
 
     _same_length(runs=runs, metadata=metadata)
-    df = write(dict(zip(runs, metadata)), kind, experiment, table, figure, dpi)
+    df = write(dict(zip(runs, metadata, strict=True)), kind, experiment, table, figure, dpi)
     print(df.to_string(index=False))
 
 

@@ -2,9 +2,11 @@
 
 PyNEST imports pandas and matplotlib at ``import nest`` whenever they are installed (optional output
 formats, plotting helpers), and PyArrow imports pandas on its first conversion from NumPy (its pandas
-shim asks whether pandas is there). A simulation uses neither. Measured with NEST 3.10 in this
-project's environment: ``import nest`` peaks at 166 MiB with them and 74 MiB without; the 92 MiB
-are ~5 % of a full-scale simulation's ~1.75 GiB peak, which also sets the Slurm memory request.
+shim asks whether pandas is there). A simulation uses neither. Measured by
+``benchmarks/optional_imports.py`` (full scale, n_vp 2, 2026-12-02): peak memory 1 682 MiB with them
+skipped, 1 737 MiB with them imported: 55 MiB, 3.1 % of the simulation's peak, which also sets the
+Slurm memory request (wall time: the same within noise). A bare ``import nest`` peaks at 166 MiB with
+them and 74 MiB without.
 
 ``skip_imports`` makes ``import NAME`` raise ``ModuleNotFoundError`` from then on, which NEST and
 PyArrow take as "not installed". (``sys.modules[NAME] = None`` would say the same to ``import``, but

@@ -7,12 +7,12 @@ rule aggregate:
         neurons="results/{experiment}/{run}/neurons.parquet",
         summary="results/{experiment}/{run}/summary.csv",
         metadata="results/{experiment}/{run}/metadata.json",
-    params:
-        out_dir=lambda wildcards, output: os.path.dirname(output.summary),
     log:
         "results/{experiment}/{run}/logs/aggregate.log",
     conda:
         "../../envs/astronet.yaml"
+    params:
+        out_dir=lambda wildcards, output: os.path.dirname(output.summary),
     shell:
         "ASTRONET_ERRORS_FD=3 python -m astronet aggregate --raw {input:q} --out-dir {params.out_dir:q} 3>&2 > {log:q} 2>&1"
 

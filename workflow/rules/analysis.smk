@@ -51,9 +51,7 @@ rule provenance:
 
 rule experiment_summary:
     input:
-        lambda wildcards: [
-            f"{run_dir(run)}/metrics.json" for run in RUNS[wildcards.experiment]
-        ],
+        lambda wildcards: [f"{run_dir(run)}/metrics.json" for run in RUNS[wildcards.experiment]],
     output:
         runs_parquet="results/{experiment}/runs.parquet",
         runs_csv=report(
@@ -80,9 +78,7 @@ rule experiment_summary:
     conda:
         "../../envs/astronet.yaml"
     params:
-        grid_keys=lambda wildcards: list(
-            config["experiments"][wildcards.experiment].get("grid", {})
-        ),
+        grid_keys=lambda wildcards: list(config["experiments"][wildcards.experiment].get("grid", {})),
     shell:
         "ASTRONET_ERRORS_FD=3 python -m astronet experiment-summary --metrics {input:q} --grid-keys {params.grid_keys:q} "
         "--experiment {wildcards.experiment:q} --runs-parquet {output.runs_parquet:q} --runs-csv {output.runs_csv:q} "
@@ -109,9 +105,7 @@ rule sweep_figures:
     conda:
         "../../envs/astronet.yaml"
     params:
-        grid=lambda wildcards: json.dumps(
-            config["experiments"][wildcards.experiment].get("grid", {})
-        ),
+        grid=lambda wildcards: json.dumps(config["experiments"][wildcards.experiment].get("grid", {})),
         settings=json.dumps(config["figures"], sort_keys=True),
         # for the figures' captions in the report (workflow/report/sweep_*.rst)
         caption=lambda wildcards: experiment_caption(

@@ -57,11 +57,18 @@ try:
     check_target_runs(TARGETS, RUNS)
     if workflow.is_main_process:
         for _exp, _err in PROBLEMS.items():
-            print(f"Warning: experiment {_exp!r} is not built by this invocation, and would be refused: {_err}", file=sys.stderr)
+            print(
+                f"Warning: experiment {_exp!r} is not built by this invocation, and would be refused: {_err}",
+                file=sys.stderr,
+            )
         # A run's directory holds the run of one parameter set (astronet.rundir): compare what each
         # run to be built holds with its configuration, by content, before any job starts.
         _run_targets = set(filter(None, map(target_run, TARGETS)))
-        _whole = {e for t in TARGETS if target_run(t) is None for e in selected_experiments(config, [t])} if TARGETS else SELECTED
+        _whole = (
+            {e for t in TARGETS if target_run(t) is None for e in selected_experiments(config, [t])}
+            if TARGETS
+            else SELECTED
+        )
         for _exp in sorted(SELECTED & set(RUNS)):
             for _run in RUNS[_exp]:
                 if _exp in _whole or (_exp, _run.name) in _run_targets:
@@ -123,7 +130,10 @@ def experiment_targets(experiment):
     """Everything of one experiment: its summary tables and sweep figures, its scaling table and
     figure if it is a scaling experiment, its connectivity if it records connections, and per run
     the figures and the provenance page."""
-    tables = [f"results/{experiment}/{name}" for name in ("summary.parquet", "summary.csv", "summary.html", "runs.parquet", "runs.csv")]
+    tables = [
+        f"results/{experiment}/{name}"
+        for name in ("summary.parquet", "summary.csv", "summary.html", "runs.parquet", "runs.csv")
+    ]
     per_run = [f for run in RUNS[experiment] for f in [*run_figures(run), f"{run_dir(run)}/provenance.html"]]
     return tables + sweep_figures(experiment) + scaling_targets(experiment) + connectivity_targets(experiment) + per_run
 
@@ -155,7 +165,11 @@ def threads_per_rank(wildcards):
 def single_rank_input(wildcards):
     """Input of the simulate rule: the run's parameters if it has one MPI rank, else a file no rule makes."""
     ranks = run_params(wildcards)["mpi_ranks"]
-    return f"{run_dir(run_of(wildcards))}/parameters.json" if ranks == 1 else "<runs with mpi_ranks > 1: rule simulate_mpi>"
+    return (
+        f"{run_dir(run_of(wildcards))}/parameters.json"
+        if ranks == 1
+        else "<runs with mpi_ranks > 1: rule simulate_mpi>"
+    )
 
 
 def mpi_input(wildcards):

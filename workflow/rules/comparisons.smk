@@ -25,9 +25,7 @@ if workflow.is_main_process:
         )
 
 # Experiments all of whose runs record their connections.
-CONNECTIVITY = [
-    exp for exp, runs in RUNS.items() if all(r.params["record_connections"] for r in runs)
-]
+CONNECTIVITY = [exp for exp, runs in RUNS.items() if all(r.params["record_connections"] for r in runs)]
 
 
 rule comparison:
@@ -41,6 +39,12 @@ rule comparison:
             subcategory="{comparison}",
         ),
         table="results/comparisons/{comparison}/metrics.csv",
+    log:
+        "results/comparisons/logs/{comparison}.log",
+    wildcard_constraints:
+        comparison="|".join(map(re.escape, COMPARISONS)) or "(?!)",
+    conda:
+        "../../envs/astronet.yaml"
     params:
         labels=lambda wildcards: json.dumps(list(COMPARISONS[wildcards.comparison]["runs"])),
         settings=lambda wildcards: json.dumps(
@@ -50,12 +54,6 @@ rule comparison:
                 "rate_bin_ms": COMPARISONS[wildcards.comparison]["rate_bin_ms"],
             }
         ),
-    wildcard_constraints:
-        comparison="|".join(map(re.escape, COMPARISONS)) or "(?!)",
-    log:
-        "results/comparisons/logs/{comparison}.log",
-    conda:
-        "../../envs/astronet.yaml"
     shell:
         "ASTRONET_ERRORS_FD=3 python -m astronet comparison --labels {params.labels:q} --spikes {input.spikes:q} "
         "--astrocytes {input.astrocytes:q} --neurons {input.neurons:q} --metadata {input.metadata:q} "
@@ -65,12 +63,8 @@ rule comparison:
 
 rule connectivity:
     input:
-        connections=lambda wildcards: [
-            f"{run_dir(run)}/connections.parquet" for run in RUNS[wildcards.experiment]
-        ],
-        metadata=lambda wildcards: [
-            f"{run_dir(run)}/metadata.json" for run in RUNS[wildcards.experiment]
-        ],
+        connections=lambda wildcards: [f"{run_dir(run)}/connections.parquet" for run in RUNS[wildcards.experiment]],
+        metadata=lambda wildcards: [f"{run_dir(run)}/metadata.json" for run in RUNS[wildcards.experiment]],
     output:
         table="results/{experiment}/connectivity.csv",
         figure=report(
@@ -79,15 +73,15 @@ rule connectivity:
             category="{experiment}",
             subcategory="connectivity",
         ),
+    log:
+        "results/{experiment}/logs/connectivity.log",
+    wildcard_constraints:
+        experiment="|".join(map(re.escape, CONNECTIVITY)) or "(?!)",
+    conda:
+        "../../envs/astronet.yaml"
     params:
         labels=lambda wildcards: json.dumps([run_label(run) for run in RUNS[wildcards.experiment]]),
         dpi=config["figures"]["dpi"],
-    wildcard_constraints:
-        experiment="|".join(map(re.escape, CONNECTIVITY)) or "(?!)",
-    log:
-        "results/{experiment}/logs/connectivity.log",
-    conda:
-        "../../envs/astronet.yaml"
     shell:
         "ASTRONET_ERRORS_FD=3 python -m astronet connectivity --labels {params.labels:q} "
         "--connections {input.connections:q} --metadata {input.metadata:q} --experiment {wildcards.experiment:q} "

@@ -11,12 +11,12 @@ rule export_nwb:
         metadata="results/{experiment}/{run}/metadata.json",
     output:
         "results/{experiment}/{run}/run.nwb",
-    params:
-        run_dir=lambda wildcards, input: os.path.dirname(input.metadata),
     log:
         "results/{experiment}/{run}/logs/export_nwb.log",
     conda:
         "../../envs/astronet.yaml"
+    params:
+        run_dir=lambda wildcards, input: os.path.dirname(input.metadata),
     shell:
         "ASTRONET_ERRORS_FD=3 python -m astronet export-nwb --run-dir {params.run_dir:q} --output {output:q} 3>&2 > {log:q} 2>&1"
 

@@ -23,12 +23,12 @@ rule figures:
             category="{experiment}",
             subcategory="{run}",
         ),
-    params:
-        settings=lambda wildcards: json.dumps(figure_settings(wildcards), sort_keys=True),
     log:
         "results/{experiment}/{run}/logs/figures.{fmt}.log",
     conda:
         "../../envs/astronet.yaml"
+    params:
+        settings=lambda wildcards: json.dumps(figure_settings(wildcards), sort_keys=True),
     shell:
         "ASTRONET_ERRORS_FD=3 python -m astronet figures --spikes {input.spikes:q} --astrocytes {input.astrocytes:q} "
         "--neurons {input.neurons:q} --metadata {input.metadata:q} --settings {params.settings:q} "

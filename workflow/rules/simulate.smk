@@ -3,13 +3,13 @@
 rule run_parameters:
     output:
         "results/{experiment}/{run}/parameters.json",
-    params:
-        json=lambda wildcards: json.dumps(run_params(wildcards), indent=1, sort_keys=True),
     log:
         "results/{experiment}/{run}/logs/run_parameters.log",
     localrule: True
     conda:
         "../../envs/astronet.yaml"
+    params:
+        json=lambda wildcards: json.dumps(run_params(wildcards), indent=1, sort_keys=True),
     shell:
         # Written next to the output and renamed: a killed job never leaves a truncated file, and a
         # failed one (a full disk) no temporary file; its error goes to Snakemake's stderr.
@@ -28,18 +28,18 @@ rule simulate:
         ancient(single_rank_input),
     output:
         directory("results/{experiment}/{run}/raw"),
-    params:
-        params_id=lambda wildcards: params_id(run_params(wildcards)),
     log:
         "results/{experiment}/{run}/logs/simulate.log",
+    conda:
+        "../../envs/astronet.yaml"
     threads: threads_per_rank
     resources:
         tasks=1,
         cpus_per_task=threads_per_rank,
         mem_mb=simulate_mem_mb,
         runtime=simulate_runtime_min,
-    conda:
-        "../../envs/astronet.yaml"
+    params:
+        params_id=lambda wildcards: params_id(run_params(wildcards)),
     # stdout (detailed progress) goes to the log; stderr (a short progress line now and then, errors)
     # to the log and the console (tee -i: a Ctrl-C stops the simulation, which still logs why, not
     # tee); errors also to Snakemake's stderr (fd 3), seen even when the log cannot be written. exec: the simulation is Snakemake's own child and ends with it. Every job
@@ -54,11 +54,10 @@ rule simulate_mpi:
         ancient(mpi_input),
     output:
         directory("results/{experiment}/{run}/raw"),
-    params:
-        launcher=mpi_launcher,
-        params_id=lambda wildcards: params_id(run_params(wildcards)),
     log:
         "results/{experiment}/{run}/logs/simulate.log",
+    conda:
+        "../../envs/astronet.yaml"
     # Cores the run occupies on this machine (all ranks); Slurm gets tasks x cpus_per_task.
     threads: lambda wildcards: run_params(wildcards)["n_vp"]
     resources:
@@ -67,8 +66,9 @@ rule simulate_mpi:
         mem_mb=simulate_mem_mb,
         runtime=simulate_runtime_min,
         mpi="mpiexec",
-    conda:
-        "../../envs/astronet.yaml"
+    params:
+        launcher=mpi_launcher,
+        params_id=lambda wildcards: params_id(run_params(wildcards)),
     shell:
         # The launcher runs under astronet.guard: it (and with it its ranks) ends with Snakemake.
         ": > {log} && ASTRONET_ERRORS_FD=3 python -m astronet simulate --params-id {params.params_id} --check-mpi --parameters {input} "
