@@ -91,11 +91,19 @@ def simulation_of(proc: subprocess.Popen, timeout: float = 120.0) -> psutil.Proc
     pytest.fail("the simulation did not start")
 
 
+def running(process: psutil.Process) -> bool:
+    """Still running: neither gone nor a zombie (ended, waiting only for its parent to collect it)."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def wait_gone(processes, timeout: float) -> float:
     """Seconds until none of the processes runs any more (fails after timeout)."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
-        alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        alive = [p for p in processes if running(p)]
         if not alive:
             return time.monotonic() - t0
         time.sleep(0.05)
@@ -118,7 +126,7 @@ def test_ctrl_c_stops_the_run_at_once(tmp_path, presses, ranks):
             os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
             time.sleep(0.3)
         wait_gone(everything, STOP_WITHIN_S)
-        assert sim.pid not in psutil.pids() or not sim.is_running()
+        assert not running(sim)
         proc.wait(timeout=10)
     finally:
         cleanup(proc)
