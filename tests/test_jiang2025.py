@@ -49,12 +49,19 @@ def simulate(workdir, params) -> tuple[dict, dict[str, pd.DataFrame]]:
 
 
 @pytest.fixture(scope="module")
-def presim_pair(tmp_path_factory):
-    """The same network with 60 ms of presimulation + 90 ms, and uninterrupted for 150 ms."""
+def presim_runs(tmp_path_factory):
+    """The same network with 60 ms of presimulation + 90 ms, uninterrupted for 150 ms, and with 60 +
+    90 ms recording the presimulation too."""
     tmp = tmp_path_factory.mktemp("presim")
     with_presim = simulate(tmp / "presim", small_params(t_presim=60.0, sim_time=90.0))
     uninterrupted = simulate(tmp / "whole", small_params(sim_time=150.0))
-    return with_presim, uninterrupted
+    recorded_presim = simulate(tmp / "recorded", small_params(t_presim=60.0, sim_time=90.0, record_presim=True))
+    return with_presim, uninterrupted, recorded_presim
+
+
+@pytest.fixture(scope="module")
+def presim_pair(presim_runs):
+    return presim_runs[:2]
 
 
 def test_presimulation_is_not_recorded(presim_pair):
@@ -72,6 +79,28 @@ def test_state_after_presimulation_equals_an_uninterrupted_run(presim_pair):
     for kind in ("spikes", "astrocytes", "neurons"):
         later = whole[kind][whole[kind]["time"] > 60.0].reset_index(drop=True)
         pd.testing.assert_frame_equal(presim[kind].reset_index(drop=True), later, check_exact=True)
+
+
+def test_record_presim_records_from_zero_and_analyses_from_t_presim(presim_runs):
+    _, (_, whole), (meta, recorded) = presim_runs
+    for kind in ("spikes", "astrocytes", "neurons"):
+        assert recorded[kind]["time"].min() < 60.0, kind
+        pd.testing.assert_frame_equal(recorded[kind], whole[kind], check_exact=True)
+    assert meta["parameters"]["record_presim"] is True
+    assert analysis_window({"t_start": None}, meta["parameters"]) == (60.0, 150.0)
+
+
+def test_record_presim_off_leaves_the_identity_unchanged():
+    from astronet.rundir import params_id
+
+    unset = small_params(t_presim=60.0)
+    assert "record_presim" not in unset
+    assert small_params(t_presim=60.0, record_presim=False) == unset
+    assert params_id(small_params(t_presim=60.0, record_presim=True)) != params_id(unset)
+    # Earlier analysis windows become valid only when the presimulation is recorded.
+    from astronet.analysis_settings import check_analysis
+
+    check_analysis({"t_start": 0.0, "bin_ms": 10.0}, small_params(t_presim=60.0, record_presim=True), "analysis")
 
 
 def test_analysis_must_start_within_the_recording():

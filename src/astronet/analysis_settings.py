@@ -19,19 +19,20 @@ def analysis_settings(config: dict, experiment: str) -> dict:
 def analysis_window(settings: dict, params: dict) -> tuple[float, float]:
     """A run's analysis window ``[t_start, t_presim + sim_time)`` in NEST's times (ms); ``t_start``
     null means the end of the presimulation."""
-    t_presim, t_end = recording_window(params)
+    t_end = recording_window(params)[1]
     t_start = settings.get("t_start")
-    return (t_presim if t_start is None else float(t_start)), t_end
+    return float(params["t_presim"] if t_start is None else t_start), t_end
 
 
 def check_analysis(settings: dict, params: dict, where: str) -> None:
     """The analysis window lies within the recording and holds at least one synchrony bin."""
     t0, t1 = analysis_window(settings, params)
     t_presim = params["t_presim"]
-    if t0 < t_presim:
+    if t0 < recording_window(params)[0]:
         raise ConfigError(
             f"invalid value for '{where}.t_start': {t0!r} (before the end of the presimulation, t_presim = "
-            f"{t_presim:g} ms: nothing is recorded there; leave t_start out to start at t_presim)"
+            f"{t_presim:g} ms: nothing is recorded there unless record_presim is true; leave t_start out to "
+            "start at t_presim)"
         )
     if t1 - t0 < settings["bin_ms"]:
         raise ConfigError(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from .run_quantities import is_multiple, nodes_per_vp, population_sizes, samples_per_node
+from .run_quantities import is_multiple, nodes_per_vp, population_sizes, recording_window, samples_per_node
 from .schema import ConfigError
 
 # NEST's time base: with its default tics_per_ms = 1000, the resolution must be a multiple of 1 µs.
@@ -113,10 +113,11 @@ def check_cross_field(p: dict, where: str = "params") -> None:
                 f"{math.ceil(sum(sizes.values()) / (HPC_MAX_NODES_PER_VP - 1))} or synapse_model: tsodyks_synapse",
             )
     if p["N_rec_mm"] != 0 and samples_per_node(p) < 1:
+        t_begin, t_end = recording_window(p)
         fail(
             "rec_interval",
-            f"NEST samples at the multiples of rec_interval inside the recording window ({p['t_presim']:g}, "
-            f"{p['t_presim'] + p['sim_time']:g}) ms, and there is none: no IP3, Ca_astro or I_SIC would be recorded; "
+            f"NEST samples at the multiples of rec_interval inside the recording window ({t_begin:g}, {t_end:g}) ms, "
+            "and there is none: no IP3, Ca_astro or I_SIC would be recorded; "
             "use a shorter rec_interval, a longer sim_time, or N_rec_mm: 0",
         )
     _check_neuron_params(p, where)

@@ -244,7 +244,8 @@ class Network:
         self.timers["connect_recorders"] = time.perf_counter() - t0
 
     def simulate(self, writer: recording.RankWriter, progress=None, reports: int = 20) -> None:
-        """Simulate ``t_presim + sim_time`` (the recorders start after ``t_presim``): one NEST
+        """Simulate ``t_presim + sim_time`` (the recorders start after ``t_presim``, or at 0 with
+        ``record_presim``): one NEST
         Prepare/Cleanup cycle per chunk (:func:`astronet.recording_chunks.chunk_ms`), after which
         this rank's recordings are flushed to disk. Within a chunk NEST runs in steps of
         ``1 / reports`` of the whole for progress reports, each made of NEST calls of bounded wall

@@ -49,7 +49,7 @@ def nwb_file(run):
         source_script_file_name="astronet",
         was_generated_by=[["NEST", meta["nest_version"]], ["astronet", prov.get("astronet_version", "unknown")]],
         notes=f"NEST {meta['nest_version']}; model times in s from the start of the presimulation; "
-        f"recording window ({params['t_presim']:g}, {params['t_presim'] + params['sim_time']:g}] ms.",
+        "recording window ({:g}, {:g}] ms.".format(*run.recording_window),
     )
     nwb.add_unit_column(name="population", description="E (excitatory) or I (inhibitory)")
     spikes = run.spikes

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from . import pause_points
 from .atomic_files import replaced_atomically
 from .nest_limits import spike_recorder_synapse
-from .run_quantities import n_spike_recorded, nodes_per_vp
+from .run_quantities import n_spike_recorded, nodes_per_vp, recording_window
 
 # Recorded quantity -> (columns, Arrow types); names are NEST's.
 TABLES = {
@@ -49,8 +49,9 @@ class Recorders:
     def __init__(self, nest, p: dict, neurons, astrocytes):
         self.nest = nest
         interval = p["rec_interval"]
-        # Nothing is recorded during the presimulation: NEST's devices record (start, stop].
-        window = {"start": p["t_presim"]} if p["t_presim"] else {}
+        # NEST's devices record (start, stop]: from the end of the presimulation unless record_presim.
+        start = recording_window(p)[0]
+        window = {"start": start} if start else {}
         spike_rec = nest.Create("spike_recorder", params=window)
         mm_neurons = nest.Create("multimeter", params={"record_from": ["I_SIC"], "interval": interval, **window})
         mm_astro = nest.Create(

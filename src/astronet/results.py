@@ -69,7 +69,8 @@ class RunResults:
 
     @property
     def recording_window(self) -> tuple[float, float]:
-        """``(t_presim, t_presim + sim_time)`` ms: samples and spikes lie in ``(start, end]``."""
+        """``(start, end)`` ms of NEST's time (:func:`astronet.run_quantities.recording_window`):
+        samples and spikes lie in ``(start, end]``."""
         return recording_window(self.parameters)
 
     @cached_property

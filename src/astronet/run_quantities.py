@@ -24,8 +24,10 @@ def population_sizes(params: dict) -> dict[str, int]:
 
 
 def recording_window(params: dict) -> tuple[float, float]:
-    """Model time a run records, in NEST's times (ms): ``(t_presim, t_presim + sim_time)``."""
-    return float(params["t_presim"]), float(params["t_presim"] + params["sim_time"])
+    """Model time a run records, in NEST's times (ms): ``(t_presim, t_presim + sim_time)``, or
+    ``(0, t_presim + sim_time)`` if it records the presimulation too (``record_presim``)."""
+    start = 0.0 if params.get("record_presim") else float(params["t_presim"])
+    return start, float(params["t_presim"] + params["sim_time"])
 
 
 def total_sim_time(params: dict) -> float:
@@ -59,7 +61,7 @@ def n_sampled_nodes(params: dict) -> int:
 
 def samples_per_node(params: dict) -> int:
     """Multimeter samples of each sampled node: NEST samples at the multiples of rec_interval strictly
-    inside the recording window (t_presim, t_presim + sim_time)."""
+    inside the recording window (:func:`recording_window`)."""
     dt = params["dt"]
     interval = round(params["rec_interval"] / dt)
     first, end = (round(t / dt) for t in recording_window(params))

@@ -229,8 +229,19 @@ def _looks_numeric(text: str) -> bool:
 
 
 def fill_defaults(instance: dict, schema: dict) -> None:
+    """Fill in the defaults of keys left out, except those marked ``x-stored-when-set`` (see
+    :func:`drop_unset_defaults`)."""
     for name, spec in schema.get("properties", {}).items():
-        if "default" in spec and name not in instance:
+        if "default" in spec and name not in instance and not spec.get("x-stored-when-set"):
             instance[name] = copy.deepcopy(spec["default"])
         if isinstance(instance.get(name), dict) and spec.get("type") == "object":
             fill_defaults(instance[name], spec)
+
+
+def drop_unset_defaults(instance: dict, schema: dict) -> None:
+    """Remove the keys marked ``x-stored-when-set`` that hold their default: keys added to the
+    parameters after runs were made, which leave those runs unchanged at their default, so that a
+    complete parameter set (and with it a run's identity) is the same with or without them."""
+    for name, spec in schema.get("properties", {}).items():
+        if spec.get("x-stored-when-set") and instance.get(name, object()) == spec["default"]:
+            del instance[name]
