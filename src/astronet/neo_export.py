@@ -3,8 +3,8 @@
 ``to_neo(run)`` gives one ``neo.Block`` with one ``Segment`` spanning the recording window:
 
 * one ``SpikeTrain`` per recorded neuron (silent ones included: an empty train), in ms, over the
-  recording window (``t_presim`` to ``t_presim + sim_time``; from 0 with ``record_presim``), annotated with ``node_id`` and ``population``; the
-  block's groups ``E`` and ``I`` hold the trains of each population;
+  recording window (``t_presim`` to ``t_presim + sim_time``; from 0 with ``record_presim``),
+  annotated with ``node_id`` and ``population``; the block's groups ``E`` and ``I`` hold the trains of each population;
 * ``AnalogSignal`` ``IP3`` and ``Ca_astro`` (µM; one channel per sampled astrocyte) and ``I_SIC``
   (pA; one channel per sampled neuron), sampled every ``rec_interval`` ms, with the node ids as
   the array annotation ``node_id``.
