@@ -32,6 +32,7 @@ include: "workflow/rules/export.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/scaling.smk"
 include: "workflow/rules/comparisons.smk"
+include: "workflow/rules/claims.smk"
 
 
 rule all:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astronet.aggregate import aggregate
+from astronet.aggregate import aggregate, aggregate_connections
 from astronet.analysis_settings import analysis_window
 from astronet.parameters import validate_params
 from astronet.schema import param_defaults
@@ -179,3 +179,34 @@ def test_no_tripartite_control():
     assert _within_binomial(
         tripartite.connections["E_to_astrocytes"], n_e * n_a, p["p_primary"] * p["p_third_if_primary"] / p["scale"]
     )
+
+
+def test_surrogate_astrocytes_send_a_constant_sic(tmp_path):
+    """Every neuron receives w_a2n x surrogate_sic from each of its astrocyte->neuron connections, at
+    every sample after the first delay: the Surrogate control's constant SIC."""
+    params = small_params(
+        sim_time=60.0, surrogate_sic=3.5, w_a2n=0.05, N_rec_mm="all", record_connections=True, rec_interval=1.0
+    )
+    meta, tables = simulate(tmp_path / "surrogate", params)
+    aggregate_connections(tmp_path / "surrogate" / "raw", tmp_path / "connections.parquet")
+    conns = pd.read_parquet(tmp_path / "connections.parquet")
+    per_target = conns[conns["synapse_model"] == "sic_connection"].groupby("target").size()
+    sic = tables["neurons"][tables["neurons"]["time"] > params["d_a2n"]]
+    expected = 0.05 * 3.5 * per_target.reindex(sic["sender"], fill_value=0).to_numpy()
+    assert (expected > 0).mean() > 0.9  # nearly every neuron has an astrocyte
+    np.testing.assert_allclose(sic["I_SIC"].to_numpy(), expected, rtol=1e-6, atol=1e-12)
+    ca = tables["astrocytes"]["Ca_astro"]
+    assert ca.nunique() == 1  # frozen
+    assert meta["model_parameters"]["astrocyte_lr_1994"]["rate_SERCA"] == 0.0
+
+
+def test_surrogate_refuses_what_it_overrides():
+    from astronet.schema import ConfigError
+
+    with pytest.raises(ConfigError, match=r"'params\.surrogate_sic': 3.5 \(the surrogate astrocyte sets .*rate_L"):
+        small_params(surrogate_sic=3.5, astrocyte_params={"rate_L": 0.1})
+    with pytest.raises(ConfigError, match=r"'params\.surrogate_sic': 3.5 \(.*tripartite: true"):
+        small_params(surrogate_sic=3.5, tripartite=False)
+    with pytest.raises(ConfigError, match=r"surrogate_sic"):
+        small_params(surrogate_sic=0.0)
+    assert "surrogate_sic" not in small_params()  # off: the run's identity is unchanged

@@ -182,7 +182,11 @@ def parser() -> argparse.ArgumentParser:
     _files(p, "metadata", "metadata.json of each run", many=True)
     _files(p, "metrics", "metrics.json of each run", many=True)
     p.add_argument(
-        "--settings", required=True, type=_json_object, metavar="JSON", help="dpi, raster_neurons, rate_bin_ms (ms)"
+        "--settings",
+        required=True,
+        type=_json_object,
+        metavar="JSON",
+        help="dpi, raster_neurons, rate_bin_ms (ms), t_start and t_stop (ms or null)",
     )
     _files(p, "figure", "figure to write")
     _files(p, "table", "metrics table (CSV) to write")
@@ -199,6 +203,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--experiment", required=True, metavar="NAME", help="name of the experiment")
     p.add_argument("--dpi", type=int, default=150, help="resolution of the figure (default 150)")
     _files(p, "table", "degree table (CSV) to write")
+    _files(p, "figure", "figure to write")
+
+    p = _step(
+        steps,
+        "claims",
+        cli.claims,
+        "a claim's paired comparison of networks and their No-Tripartite controls: tables and figure",
+    )
+    p.add_argument(
+        "--claim",
+        required=True,
+        type=_json_object,
+        metavar="JSON",
+        help="the claim's settings (config `claims.<name>`), each pair with its `seeds`",
+    )
+    _files(p, "metrics", "metrics.json of each run of the pairs", many=True)
+    _files(p, "metadata", "metadata.json of the same runs, in the same order", many=True)
+    p.add_argument("--dpi", type=int, default=150, help="resolution of the figure (default 150)")
+    _files(p, "table", "claims table (CSV) to write")
+    _files(p, "runs-table", "runs table with provenance (CSV) to write")
     _files(p, "figure", "figure to write")
 
     p = _step(steps, "scaling", cli.scaling, "scaling table and figure of a scaling experiment")

@@ -139,7 +139,8 @@ def comparison(
     figure,
     table,
 ) -> None:
-    """Runs side by side in the layout of Jiang et al. 2025's Fig. 3, and their metrics as one table."""
+    """Runs side by side in the layout of Jiang et al. 2025's Fig. 3, and their metrics as one table
+    with the plotted window and the peak and 99th percentile of each population-rate trace."""
     from . import paper_figures
     from .plotting import read_columns
     from .sweep_tables import runs_table
@@ -148,22 +149,26 @@ def comparison(
         labels=labels, spikes=spikes, astrocytes=astrocytes, neurons=neurons, metadata=metadata, metrics=metrics
     )
     records = [_read_json(path) for path in metrics]
-    runs = {
-        label: {
+    runs = {}
+    for i, label in enumerate(labels):
+        run = {
             "spikes": read_columns(spikes[i], ["sender", "time"]),
             "astrocytes": read_columns(astrocytes[i]),
             "neurons": read_columns(neurons[i]),
             "meta": _read_json(metadata[i]),
-            "window": tuple(records[i]["window_ms"]),
+            "window": paper_figures.plotted_window(settings, records[i]["window_ms"]),
             "metrics": records[i]["metrics"],
         }
-        for i, label in enumerate(labels)
-    }
+        run["rate"] = paper_figures.population_rate_trace(run, settings["rate_bin_ms"])
+        runs[label] = run
     paper_figures.fig3(runs, settings, figure)
     df = runs_table(records)
     df.insert(0, "label", list(labels))
     df.insert(3, "t_start_ms", [r["window_ms"][0] for r in records])
     df.insert(4, "t_stop_ms", [r["window_ms"][1] for r in records])
+    traces = [paper_figures.trace_summary(run, settings["rate_bin_ms"]) for run in runs.values()]
+    for col, name in enumerate(traces[0]):
+        df.insert(5 + col, name, [trace[name] for trace in traces])
     df.to_csv(table, index=False)
     print(df.T.to_string())
 
@@ -187,6 +192,26 @@ def connectivity(labels: list, connections: list, metadata: list, experiment: st
     title = f"Experiment {experiment}: astrocyte→neuron connectivity and cost"
     paper_figures.fig8(runs, {"dpi": dpi, "title": title}, figure)
     print(df.T.to_string())
+
+
+def claims(claim: dict, metrics: list, metadata: list, dpi: int, table, runs_table, figure) -> None:
+    """A claim's runs table (with provenance), its claims table and its figure (astronet.claim_tables)."""
+    from .claim_figures import claim_figure
+    from .claim_tables import claims_table
+    from .claim_tables import runs_table as claim_runs
+
+    _same_length(metrics=metrics, metadata=metadata)
+    records, metas = {}, {}
+    for metrics_path, meta_path in zip(metrics, metadata, strict=True):
+        record = _read_json(metrics_path)
+        key = (record["experiment"], record["point"]["rng_seed"])
+        records[key], metas[key] = record, _read_json(meta_path)
+    runs = claim_runs(claim, records, metas)
+    result = claims_table(claim, runs)
+    runs.to_csv(runs_table, index=False)
+    result.to_csv(table, index=False)
+    claim_figure(claim, runs, result, figure, dpi)
+    print(result.to_string(index=False))
 
 
 def scaling(kind: str, runs: list, metadata: list, experiment: str, dpi: int, table, figure) -> None:

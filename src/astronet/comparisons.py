@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .run_quantities import recording_window
 from .schema import ConfigError, did_you_mean, load_schema
 
 
@@ -25,11 +26,32 @@ def comparison_runs(
                 **comparison,
                 "runs": _comparison_columns(name, comparison, runs, by_path, reserved),
             }
+            _check_window(name, out[name])
         except ConfigError as err:
             if required is None or name in required or problems is None:
                 raise
             problems[name] = err
     return out
+
+
+def _check_window(name: str, comparison: dict) -> None:
+    """The plotted window [t_start, t_stop) lies within each run's recording and holds a rate bin."""
+    for label, run in comparison["runs"].items():
+        rec_start, rec_end = recording_window(run.params)
+        t0 = rec_start if comparison["t_start"] is None else comparison["t_start"]
+        t1 = rec_end if comparison["t_stop"] is None else comparison["t_stop"]
+        for key, value in (("t_start", t0), ("t_stop", t1)):
+            if not rec_start <= value <= rec_end:
+                presim = "" if run.params.get("record_presim") else "; record_presim: true records the presimulation"
+                raise ConfigError(
+                    f"invalid value for 'comparisons.{name}.{key}': {value!r} (outside the recording of column "
+                    f"{label!r}, run {run.path}: [{rec_start:g}, {rec_end:g}] ms{presim})"
+                )
+        if t1 - t0 < comparison["rate_bin_ms"]:
+            raise ConfigError(
+                f"invalid value for 'comparisons.{name}.t_stop': {t1!r} (the window [{t0:g}, {t1:g}) ms must hold at "
+                f"least one rate bin of rate_bin_ms = {comparison['rate_bin_ms']:g} ms)"
+            )
 
 
 def _comparison_columns(name: str, comparison: dict, runs: dict, by_path: dict, reserved) -> dict:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import math
 
-from .run_quantities import is_multiple, nodes_per_vp, population_sizes, recording_window, samples_per_node
+from .run_quantities import (
+    frozen_astrocyte,
+    is_multiple,
+    nodes_per_vp,
+    population_sizes,
+    recording_window,
+    samples_per_node,
+)
 from .schema import ConfigError
 
 # NEST's time base: with its default tics_per_ms = 1000, the resolution must be a multiple of 1 µs.
@@ -35,6 +42,10 @@ AEIF_DEFAULTS = {"V_reset": -60.0, "V_peak": 0.0, "V_th": -50.4, "Delta_T": 2.0}
 AEIF_MAX_EXP_ARG = math.log(1.7976931348623157e308 / 1e20)
 
 
+# astrocyte_lr_1994 parameters that the surrogate astrocyte (params.surrogate_sic) sets.
+SURROGATE_SETS = tuple(frozen_astrocyte(1.0, 0.0, 1.0))
+
+
 def check_cross_field(p: dict, where: str = "params") -> None:
     """Rules that involve more than one key; each message names key, value and rule."""
 
@@ -52,6 +63,14 @@ def check_cross_field(p: dict, where: str = "params") -> None:
             continue
         if not is_multiple(p[key], dt):
             fail(key, f"must be a multiple of dt = {dt} ms")
+    frozen = sorted(set(p["astrocyte_params"]) & set(SURROGATE_SETS))
+    if p.get("surrogate_sic") is not None and frozen:
+        fail(
+            "surrogate_sic",
+            f"the surrogate astrocyte sets {', '.join(SURROGATE_SETS)} itself; leave astrocyte_params.{frozen[0]} out",
+        )
+    if not p["tripartite"] and p.get("surrogate_sic") is not None:
+        fail("surrogate_sic", "a surrogate astrocyte acts through astrocyte->neuron connections: tripartite: true")
     if p["n_vp"] % p["mpi_ranks"]:
         fail(
             "n_vp", f"virtual processes = mpi_ranks x threads: n_vp must be a multiple of mpi_ranks = {p['mpi_ranks']}"

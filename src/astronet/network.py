@@ -18,7 +18,7 @@ import time
 from . import pause_points, recording
 from .recording_chunks import chunk_ms
 from .resources import simulate_core_s_per_ms
-from .run_quantities import population_sizes, total_sim_time
+from .run_quantities import frozen_astrocyte, population_sizes, total_sim_time
 
 NEURON_MODEL = "aeif_cond_alpha_astro"
 ASTROCYTE_MODEL = "astrocyte_lr_1994"
@@ -122,7 +122,12 @@ class Network:
         return {**self.p["neuron_params"], "tau_syn_ex": self.p["tau_syn_ex"], "tau_syn_in": self.p["tau_syn_in"]}
 
     def astrocyte_params(self) -> dict:
-        return {**self.p["astrocyte_params"], "IP3": self.p["IP3"]}
+        params = {**self.p["astrocyte_params"], "IP3": self.p["IP3"]}
+        if self.p.get("surrogate_sic") is not None:
+            defaults = self.nest.GetDefaults(ASTROCYTE_MODEL)
+            sic_th, sic_scale = (params.get(k, defaults[k]) for k in ("SIC_th", "SIC_scale"))
+            params.update(frozen_astrocyte(self.p["surrogate_sic"], sic_th, sic_scale))
+        return params
 
     def create(self) -> None:
         nest, p = self.nest, self.p

@@ -18,16 +18,57 @@ from matplotlib.figure import Figure
 
 from .connectivity import DEGREES
 from .metrics import population_rate_histogram
-from .plotting import COLORS, band, mean_sd_over_time
+from .plotting import COLORS, band, ca_threshold_line, mean_sd_over_time
 from .run_quantities import recorded_neuron_ids
 
 RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 
 
+def plotted_window(settings: dict, analysis_window) -> tuple[float, float]:
+    """A comparison's plotted window (ms, NEST's times): its ``t_start`` and ``t_stop``, each
+    defaulting to the run's analysis window."""
+    t0, t1 = (float(t) for t in analysis_window)
+    start, stop = settings.get("t_start"), settings.get("t_stop")
+    return (t0 if start is None else float(start)), (t1 if stop is None else float(stop))
+
+
+def _window_spikes(run: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Times and senders of a run's spikes in its plotted ``window`` [t0, t1)."""
+    t0, t1 = run["window"]
+    times = np.asarray(run["spikes"]["time"])
+    senders = np.asarray(run["spikes"]["sender"])
+    keep = (times >= t0) & (times < t1)
+    return times[keep], senders[keep]
+
+
+def population_rate_trace(run: dict, bin_ms: float) -> tuple[np.ndarray, np.ndarray]:
+    """Population rate (spikes/s per neuron) over every recorded neuron, silent ones included, in
+    ``bin_ms`` bins over the run's plotted ``window``: ``(rate, edges)``, edges in ms. Jiang et al.'s
+    Fig. 3 uses 0.5 ms bins over all 10 000 neurons."""
+    rec = recorded_neuron_ids(run["meta"])
+    times, _ = _window_spikes(run)
+    return population_rate_histogram(times, len(rec["E"]) + len(rec["I"]), *run["window"], bin_ms)
+
+
+def trace_summary(run: dict, bin_ms: float) -> dict:
+    """The plotted window and the peak and 99th percentile of a run's population-rate ``rate``
+    trace (spikes/s), for the comparison's table."""
+    rate = run["rate"][0]
+    t0, t1 = run["window"]
+    return {
+        "plot_t_start_ms": t0,
+        "plot_t_stop_ms": t1,
+        "rate_bin_ms": bin_ms,
+        "rate_trace_peak": float(rate.max()),
+        "rate_trace_p99": float(np.percentile(rate, 99)),
+    }
+
+
 def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
     """Jiang et al.'s Fig. 3 for the runs ``{label: run}``; each run is a dict with ``spikes``,
     ``astrocytes``, ``neurons`` (column mappings), ``meta`` (metadata.json), ``window`` ((t_start,
-    t_stop) in ms, NEST's times) and ``metrics`` (metrics.json's ``metrics``). ``settings``:
+    t_stop) plotted, in ms, NEST's times: :func:`plotted_window`), ``rate`` (:func:`population_rate_trace`)
+    and ``metrics`` (metrics.json's ``metrics``, over the analysis window). ``settings``:
     ``raster_neurons`` (count), ``rate_bin_ms`` (ms), ``dpi``."""
     n = len(runs)
     fig = Figure(figsize=(4.2 * n + 0.8, 9.5))
@@ -42,10 +83,7 @@ def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
         rec = recorded_neuron_ids(run["meta"])
         ids = np.concatenate([rec["E"], rec["I"]])
         shown = ids[: settings["raster_neurons"]]
-        times = np.asarray(run["spikes"]["time"])
-        senders = np.asarray(run["spikes"]["sender"])
-        in_window = (times >= t0) & (times < t1)
-        times, senders = times[in_window], senders[in_window]
+        times, senders = _window_spikes(run)
         sel = np.isin(senders, shown)
         colors = np.where(np.isin(senders[sel], rec["E"]), COLORS["E"], COLORS["I"])
         ax_r.scatter(
@@ -59,15 +97,18 @@ def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
             f"χ² {m['sync_global_all']:.3f}",
             fontsize=9,
         )
-        rate, edges = population_rate_histogram(times, len(ids), t0, t1, bin_ms)
+        rate, edges = run["rate"]
         ax_h.stairs(rate, edges, fill=True, color="0.3")
         ax_h.set_title(
-            f"Population rate, {bin_ms:g} ms bins, n = {len(ids)}; peak {rate.max():.1f} spikes/s", fontsize=8
+            f"Population rate, {bin_ms:g} ms bins, n = {len(ids)}; peak {rate.max():.1f}, 99th perc. "
+            f"{np.percentile(rate, 99):.1f} spikes/s",
+            fontsize=8,
         )
         astro, neurons = run["astrocytes"], run["neurons"]
         band(ax_a, mean_sd_over_time(astro, "IP3", t0), COLORS["IP3"], "IP₃")
         ax_c = ax_a.twinx()
         band(ax_c, mean_sd_over_time(astro, "Ca_astro", t0), COLORS["Ca_astro"], "Ca²⁺")
+        ca_threshold_line(ax_c, run["meta"])
         ax_a.tick_params(axis="y", labelcolor=COLORS["IP3"])
         ax_c.tick_params(axis="y", labelcolor=COLORS["Ca_astro"])
         ax_a.set_title(f"IP₃ and Ca²⁺, mean ± s.d. (n = {len(np.unique(astro['sender']))} astrocytes)", fontsize=8)

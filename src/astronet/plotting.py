@@ -103,6 +103,24 @@ def band(ax, stats, color, label):
     ax.plot(t, mean, lw=1.5, color=color, label=label)
 
 
+def ca_threshold_line(ax, meta: dict) -> None:
+    """A dashed line at the astrocytes' SIC_th (µM, from the run's model parameters): Ca_astro above
+    it makes a slow inward current."""
+    sic_th = meta["model_parameters"]["astrocyte_lr_1994"]["SIC_th"]
+    ax.axhline(sic_th, color=COLORS["Ca_astro"], ls="--", lw=0.8)
+    ax.annotate(
+        "SIC_th",
+        (1.0, sic_th),
+        xycoords=("axes fraction", "data"),
+        xytext=(-2, 2),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color=COLORS["Ca_astro"],
+    )
+
+
 def dynamics(astro: Columns, neurons: Columns, meta: dict, settings: dict, path) -> None:
     """IP3 and Ca_astro of astrocytes (twin axes) and I_SIC of neurons: mean ± s.d. over time."""
     t0 = settings["t_start"]
@@ -114,6 +132,7 @@ def dynamics(astro: Columns, neurons: Columns, meta: dict, settings: dict, path)
     ax_a.tick_params(axis="y", labelcolor=COLORS["IP3"])
     ax_c = ax_a.twinx()
     band(ax_c, mean_sd_over_time(astro, "Ca_astro", t0), COLORS["Ca_astro"], "Ca")
+    ca_threshold_line(ax_c, meta)
     ax_c.set_ylabel("Ca²⁺ (µM)", color=COLORS["Ca_astro"])
     ax_c.tick_params(axis="y", labelcolor=COLORS["Ca_astro"])
     ax_a.set_title(f"IP₃ and Ca²⁺ in astrocytes, mean ± s.d. (n = {n_astro})")

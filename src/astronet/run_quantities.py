@@ -78,6 +78,23 @@ def nodes_per_vp(params: dict, n_devices: int = N_DEVICES) -> int:
     return -(-sum(population_sizes(params).values()) // params["n_vp"]) + n_devices
 
 
+def frozen_astrocyte(sic: float, sic_th: float, sic_scale: float) -> dict:
+    """astrocyte_lr_1994 parameters that make it send the constant SIC ``sic`` (pA at weight 1).
+
+    The model's SIC is ``SIC_scale * ln((Ca_astro - SIC_th) / 1 nM)`` where that logarithm is
+    positive, else 0 (``sic_th`` in µM, ``sic_scale`` dimensionless). With ``rate_IP3R``, ``rate_L``
+    and ``rate_SERCA`` 0, Ca_astro's derivative is 0 (no current is injected into an astrocyte), so
+    Ca_astro keeps its initial value ``SIC_th + exp(sic / SIC_scale) nM`` (µM) and the SIC is
+    constant from the first step on; IP3 still follows its input but no longer acts on Ca.
+    """
+    return {
+        "rate_IP3R": 0.0,
+        "rate_L": 0.0,
+        "rate_SERCA": 0.0,
+        "Ca_astro": sic_th + math.exp(sic / sic_scale) / 1000.0,
+    }
+
+
 def is_multiple(value: float, step: float) -> bool:
     """``value`` is a positive whole multiple of ``step`` (1 x, 2 x, ...; 0 x is not)."""
     ratio = value / step

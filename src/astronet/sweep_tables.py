@@ -40,11 +40,12 @@ def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
     return df
 
 
-def ci95_halfwidth(values) -> tuple[float, float, int]:
-    """Mean, half-width of the 95 % confidence interval of the mean (Student's t), n of finite values.
+def ci95_halfwidth(values, confidence: float = 0.95) -> tuple[float, float, int]:
+    """Mean, half-width of the confidence interval of the mean (Student's t; 95 % unless
+    ``confidence`` says otherwise), n of finite values.
 
-    The half-width is ``t_{0.975, n-1} * s / sqrt(n)`` with the sample s.d. ``s`` (ddof = 1); NaN for
-    n < 2. NaN values (undefined metrics) are left out and not counted.
+    The half-width is ``t_{(1 + confidence) / 2, n-1} * s / sqrt(n)`` with the sample s.d. ``s``
+    (ddof = 1); NaN for n < 2. NaN values (undefined metrics) are left out and not counted.
     """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
@@ -56,7 +57,7 @@ def ci95_halfwidth(values) -> tuple[float, float, int]:
         return mean, float("nan"), 1
     from scipy import stats  # here, not at the top: this module is imported by every Snakemake start (~1 s)
 
-    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return mean, half, n
 
 

@@ -1,7 +1,8 @@
-"""What ``snakemake TARGET`` may name: experiments (by name), comparisons, files under results/.
+"""What ``snakemake TARGET`` may name: experiments (by name), comparisons and claims (by name, or
+all claims as ``claims``), files under results/.
 
 Experiment names become directory names, Snakemake wildcards and rule-like targets, so they may not
-take the name of a rule or of the comparisons' directory.
+take the name of a rule or of the comparisons' or claims' directory.
 """
 
 from __future__ import annotations
@@ -9,13 +10,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .claim_pairs import claim_experiments
 from .experiment_grid import Run
 from .schema import ConfigError, did_you_mean
 
 # Directories of an experiment's own results (not runs): results/<experiment>/{figures,logs}/...
 EXPERIMENT_DIRS = ("figures", "logs")
-# The comparisons' files: results/comparisons/<name>/... (no experiment may take this name).
+# Files across experiments: results/<section>/<name>/... for the comparisons and the claims of the
+# configuration's sections of these names (no experiment may take one).
 COMPARISONS_DIR = "comparisons"
+CLAIMS_DIR = "claims"
+ACROSS_EXPERIMENTS = (COMPARISONS_DIR, CLAIMS_DIR)
 
 
 def target_parts(target: str) -> tuple[str, ...] | None:
@@ -73,6 +78,9 @@ RULE_NAMES = frozenset(
         "figures",
         "scaling",
         "comparison",
+        "comparisons",
+        "claim",
+        "claims",
         "connectivity",
         "export_nwb",
         "nwb",
@@ -91,9 +99,9 @@ def check_experiment_name(name) -> None:
             f"invalid experiment name 'experiments.{name}' (letters, digits, '.', '_' and '-', starting with a "
             "letter or digit: it names a directory under results/)"
         )
-    if name == COMPARISONS_DIR:
+    if name in ACROSS_EXPERIMENTS:
         raise ConfigError(
-            f"invalid experiment name 'experiments.{name}': results/{COMPARISONS_DIR}/ holds the comparisons' figures; "
+            f"invalid experiment name 'experiments.{name}': results/{name}/ holds the {name}' figures and tables; "
             "choose another name"
         )
     if name in RULE_NAMES:
@@ -108,17 +116,31 @@ def comparison_experiments(config: dict, name: str) -> set:
     return {ref.split("/")[0] for ref in config["comparisons"][name]["runs"].values()}
 
 
-def selected_comparisons(config: dict, targets) -> set:
-    """The comparisons a Snakemake invocation with these targets draws: by rule name or by a file
-    under results/comparisons/<name>/."""
+def _selected(config: dict, section: str, targets) -> set:
+    """The entries of ``config[section]`` (comparisons or claims) that these targets make: by name,
+    all of them by the section's name, or by a file under results/<section>/<name>/."""
     chosen = set()
     for target in targets:
         parts = target_parts(target)
-        if target in config["comparisons"]:
+        if target in config[section]:
             chosen.add(target)
-        elif parts and len(parts) >= 3 and parts[1] == COMPARISONS_DIR and parts[2] in config["comparisons"]:
+        elif target == section:
+            chosen.update(config[section])
+        elif parts and len(parts) >= 3 and parts[1] == section and parts[2] in config[section]:
             chosen.add(parts[2])
     return chosen
+
+
+def selected_comparisons(config: dict, targets) -> set:
+    """The comparisons a Snakemake invocation with these targets draws: by rule name or by a file
+    under results/comparisons/<name>/."""
+    return _selected(config, COMPARISONS_DIR, targets)
+
+
+def selected_claims(config: dict, targets) -> set:
+    """The claims a Snakemake invocation with these targets checks: by rule name, all by ``claims``,
+    or by a file under results/claims/<name>/."""
+    return _selected(config, CLAIMS_DIR, targets)
 
 
 def selected_experiments(config: dict, targets) -> set:
@@ -128,14 +150,16 @@ def selected_experiments(config: dict, targets) -> set:
     chosen = set()
     for name in selected_comparisons(config, targets):
         chosen.update(comparison_experiments(config, name))
+    for name in selected_claims(config, targets):
+        chosen.update(claim_experiments(config["claims"][name]))
     for target in targets:
         parts = target_parts(target)
         if target == "all":
             chosen.update(config["targets"])
         elif target in config["experiments"]:
             chosen.add(target)
-        elif parts and len(parts) >= 2 and parts[1] == COMPARISONS_DIR:
-            continue  # a comparison's files: its experiments are chosen above
+        elif parts and len(parts) >= 2 and parts[1] in ACROSS_EXPERIMENTS:
+            continue  # a comparison's or claim's files: its experiments are chosen above
         elif parts and len(parts) >= 2:
             if parts[1] not in config["experiments"]:
                 raise ConfigError(

@@ -205,6 +205,39 @@ def run_label(run):
     return ", ".join(f"{k} {format_value(v)}" for k, v in swept.items())
 
 
+def comparison_outputs(name):
+    """The figure and table of the comparison ``name``."""
+    return [f"results/comparisons/{name}/fig3.{config['figures']['format']}", f"results/comparisons/{name}/metrics.csv"]
+
+
+def claim_outputs(name):
+    """The tables and figure of the claim ``name`` (rule claim in claims.smk)."""
+    return [
+        f"results/claims/{name}/{file}" for file in ("claims.csv", "runs.csv", f"claims.{config['figures']['format']}")
+    ]
+
+
+def claim_runs(name):
+    """The runs of a claim's pairs, network then control for each seed (CLAIMS comes from claims.smk)."""
+    return [run for pair in CLAIMS[name]["pairs"] for _, *both in pair["runs"] for run in both]
+
+
+def claim_input(wildcards):
+    """metrics.json and metadata.json of every run of a claim."""
+    runs = claim_runs(wildcards.claim)
+    return {kind: [f"{run_dir(run)}/{kind}.json" for run in runs] for kind in ("metrics", "metadata")}
+
+
+def claim_settings(name):
+    """A claim's settings for its step: each pair with its seeds instead of its runs."""
+    claim = CLAIMS[name]
+    pairs = [
+        {**{k: v for k, v in pair.items() if k != "runs"}, "seeds": [s for s, *_ in pair["runs"]]}
+        for pair in claim["pairs"]
+    ]
+    return {**claim, "pairs": pairs}
+
+
 def comparison_input(wildcards):
     """Tables, metadata and metrics of a comparison's runs (COMPARISONS comes from comparisons.smk)."""
     runs = COMPARISONS[wildcards.comparison]["runs"].values()

@@ -52,6 +52,8 @@ rule comparison:
                 "dpi": config["figures"]["dpi"],
                 "raster_neurons": COMPARISONS[wildcards.comparison]["raster_neurons"],
                 "rate_bin_ms": COMPARISONS[wildcards.comparison]["rate_bin_ms"],
+                "t_start": COMPARISONS[wildcards.comparison]["t_start"],
+                "t_stop": COMPARISONS[wildcards.comparison]["t_stop"],
             }
         ),
     shell:
@@ -88,7 +90,13 @@ rule connectivity:
         "--dpi {params.dpi} --table {output.table:q} --figure {output.figure:q} 3>&2 > {log:q} 2>&1"
 
 
-# `snakemake <comparison>` draws one comparison (and runs what it needs).
+# `snakemake comparisons` draws every comparison, `snakemake <comparison>` one (and runs what it needs).
+rule comparisons:
+    input:
+        [comparison_outputs(name) for name in COMPARISONS],
+    localrule: True
+
+
 for _name in COMPARISONS:
     if _name.isidentifier():
 
@@ -96,6 +104,5 @@ for _name in COMPARISONS:
             name:
                 _name
             input:
-                f"results/comparisons/{_name}/fig3.{config['figures']['format']}",
-                f"results/comparisons/{_name}/metrics.csv",
+                comparison_outputs(_name),
             localrule: True
