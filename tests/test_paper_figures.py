@@ -29,9 +29,34 @@ CONFIG = {
             "params": {**SMALL, "t_presim": 0.0, "sim_time": 20.0, "record_connections": True},
             "grid": {"pool_size": [1, 10, 100]},
         },
+        "net_small": {
+            "description": "recorded from t = 0, three seeds",
+            "params": {**SMALL, "record_presim": True},
+            "seeds": [1, 2, 3],
+        },
+        "net_small_no_tripartite": {"params": {**SMALL, "tripartite": False}, "seeds": [1, 2, 3]},
     },
     "comparisons": {
-        "small_fig3": {"runs": {"Sparse": "sparse_small/rng_seed-143202461", "Synchronous": "synchronous_small"}}
+        "small_fig3": {"runs": {"Sparse": "sparse_small/rng_seed-143202461", "Synchronous": "synchronous_small"}},
+        "small_fig3_authors": {
+            "runs": {"Sparse": "net_small/rng_seed-1"},
+            "rate_bin_ms": 0.5,
+            "t_start": 0.0,
+            "t_stop": 250.0,
+        },
+    },
+    "claims": {
+        "small_claims": {
+            "description": "tripartite vs No-Tripartite, small",
+            "pairs": [
+                {
+                    "regime": "Sparse",
+                    "scheme": "bernoulli",
+                    "network": "net_small",
+                    "control": "net_small_no_tripartite",
+                }
+            ],
+        }
     },
     "targets": ["pools"],
 }
@@ -55,6 +80,8 @@ def workdir(tmp_path_factory):
         "2",
         "all",
         "small_fig3",
+        "small_fig3_authors",
+        "claims",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if proc.returncode:
@@ -92,6 +119,61 @@ def test_fig3_compares_runs_after_the_presimulation(workdir):
         spikes = pd.read_parquet(workdir / "results" / row["experiment"] / row["run"] / "spikes.parquet")
         assert spikes["time"].min() > 100.0  # the presimulation is not recorded
         assert row["rate_all"] == pytest.approx(len(spikes[spikes["time"] < 300.0]) / 1000 / 0.2)
+
+
+def test_fig3_with_the_authors_definitions(workdir):
+    """0.5 ms bins over every recorded neuron from t = 0 (the presimulation recorded), while the
+    metrics keep the analysis window from t_presim."""
+    out = workdir / "results" / "comparisons" / "small_fig3_authors"
+    _png_size(out / "fig3.png")
+    row = pd.read_csv(out / "metrics.csv").iloc[0]
+    assert (row["plot_t_start_ms"], row["plot_t_stop_ms"], row["rate_bin_ms"]) == (0.0, 250.0, 0.5)
+    assert (row["t_start_ms"], row["t_stop_ms"]) == (100.0, 300.0)
+    run = workdir / "results" / "net_small" / "rng_seed-1"
+    spikes = pd.read_parquet(run / "spikes.parquet")["time"].to_numpy()
+    assert spikes.min() < 100.0  # recorded during the presimulation
+    counts, _ = np.histogram(spikes, bins=np.arange(0.0, 250.0 + 0.25, 0.5))
+    rate = counts / 1000 / 0.0005  # all 1 000 neurons of scale 0.1, spikes/s
+    assert row["rate_trace_peak"] == pytest.approx(rate.max())
+    assert row["rate_trace_p99"] == pytest.approx(np.percentile(rate, 99))
+
+
+def test_claims_pair_runs_by_seed(workdir):
+    from scipy import stats
+
+    out = workdir / "results" / "claims" / "small_claims"
+    _png_size(out / "claims.png")
+    runs = pd.read_csv(out / "runs.csv")
+    assert runs[["arm", "rng_seed"]].values.tolist() == [[a, s] for s in (1, 2, 3) for a in ("network", "control")]
+    assert runs["nest_version"].str.startswith("3.10").all() and (runs["n_vp"] == 2).all()
+    assert runs["commit"].notna().all() and runs["host"].notna().all() and runs["start_time"].notna().all()
+    table = pd.read_csv(out / "claims.csv").set_index("metric")
+    assert list(table.index) == ["sync_local_all", "sync_global_all", "rate_all"]
+    for metric, row in table.iterrows():
+        values = {}
+        for arm, exp in (("network", "net_small"), ("control", "net_small_no_tripartite")):
+            recs = [
+                json.loads((workdir / "results" / exp / f"rng_seed-{s}" / "metrics.json").read_text())
+                for s in (1, 2, 3)
+            ]
+            assert {tuple(r["window_ms"]) for r in recs} == {(100.0, 300.0)}
+            values[arm] = np.array([r["metrics"][metric] for r in recs])
+        diff = values["network"] - values["control"]
+        half = stats.t.ppf(0.975, 2) * diff.std(ddof=1) / np.sqrt(3)
+        assert row["n_pairs"] == 3 and row["seeds"] == "1 2 3" and row["window_ms"] == "100-300"
+        assert row["network_mean"] == pytest.approx(values["network"].mean())
+        assert row["control_mean"] == pytest.approx(values["control"].mean())
+        assert row["difference_mean"] == pytest.approx(diff.mean())
+        assert (row["ci95_low"], row["ci95_high"]) == pytest.approx((diff.mean() - half, diff.mean() + half))
+        assert row["test"] == "paired t (2 dof)"
+        low, high = row["ci95_low"], row["ci95_high"]
+        assert row["effect"] == ("network higher" if low > 0 else "network lower" if high < 0 else "not resolved")
+    claimed = table.loc["sync_local_all"]
+    assert claimed["claimed"] == "increase"
+    assert claimed["verdict"] == {"network higher": "holds", "network lower": "does not hold"}.get(
+        claimed["effect"], "undecided"
+    )
+    assert pd.isna(table.loc["rate_all", "verdict"])  # no claim: empty
 
 
 def test_fig8_degree_distributions_from_recorded_connections(workdir):
