@@ -63,3 +63,12 @@ def test_sweep_figures_draw_no_confidence_interval_below_three_seeds(tmp_path, n
         sweep_figure("activity", summary, runs, {"w_a2n": [0.5, 1.0]}, "exp", {"dpi": 40}, path)
     svg = path.read_text()
     assert ("no CI where n &lt; 3" in svg) is not drawn
+
+
+def test_implausible_rate():
+    record = {"metrics": {"rate_all": 390.0}, "window_ms": [200.0, 1200.0]}
+    message = advice.implausible_rate("coupling/w_a2n-4__rng_seed-1", record)
+    assert "run coupling/w_a2n-4__rng_seed-1: the neurons fire at 390.0 spikes/s" in message
+    assert "[200, 1200) ms, above 100 spikes/s" in message
+    assert advice.implausible_rate("r", {**record, "metrics": {"rate_all": 12.0}}) is None
+    assert advice.implausible_rate("r", {**record, "metrics": {"rate_all": None}}) is None

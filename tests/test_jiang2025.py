@@ -210,3 +210,22 @@ def test_surrogate_refuses_what_it_overrides():
     with pytest.raises(ConfigError, match=r"surrogate_sic"):
         small_params(surrogate_sic=0.0)
     assert "surrogate_sic" not in small_params()  # off: the run's identity is unchanged
+
+
+def test_a_runaway_run_is_flagged_in_its_metrics_and_on_the_console(tmp_path):
+    params = small_params(sim_time=100.0, poisson_rate=20000.0)
+    simulate(tmp_path / "runaway", params)
+    run = tmp_path / "runaway"
+    proc = subprocess.run(
+        [sys.executable, "-m", "astronet", "metrics", "--spikes", str(run / "spikes.parquet")]
+        + ["--astrocytes", str(run / "astrocytes.parquet"), "--neurons", str(run / "neurons.parquet")]
+        + ["--metadata", str(run / "metadata.json"), "--settings", "{}", "--experiment", "drive"]
+        + ["--run", "rng_seed-1", "--point", '{"rng_seed": 1}', "--output", str(run / "metrics.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    record = json.loads((run / "metrics.json").read_text())
+    assert record["metrics"]["rate_all"] > 100.0
+    assert len(record["warnings"]) == 1 and "run drive/rng_seed-1: the neurons fire at" in record["warnings"][0]
+    assert "astronet warning: run drive/rng_seed-1" in proc.stderr

@@ -15,6 +15,9 @@ from .joblog import console
 
 #: Fewest seeds per point from which a 95 % confidence interval of the mean is drawn.
 MIN_SEEDS_FOR_CI = 3
+#: Mean rate over all neurons (spikes/s) above which a run of these cortical networks, whose
+#: balanced state fires at ~5-20 spikes/s, is taken for a runaway: a parameter likely off by orders.
+MAX_PLAUSIBLE_RATE = 100.0
 
 
 class ResultWarning(UserWarning):
@@ -78,6 +81,20 @@ def no_sic(experiment: str, records: list[dict], grid_keys=()) -> str | None:
         f"{max(peaks):.4g} µM) in the analysis window {window} ms of any of its {len(records)} run(s): the astrocytes "
         f"inject no slow inward current there, so {effect}. Simulate longer (sim_time: in the laptop-sized "
         "network of config/config.yaml, Ca crosses after about 670 ms)."
+    )
+
+
+def implausible_rate(run: str, record: dict) -> str | None:
+    """Message if a run's mean rate over all neurons (its metrics.json ``record``) exceeds
+    :data:`MAX_PLAUSIBLE_RATE`."""
+    rate = record["metrics"].get("rate_all")
+    if rate is None or rate <= MAX_PLAUSIBLE_RATE:
+        return None
+    t0, t1 = record["window_ms"]
+    return (
+        f"run {run}: the neurons fire at {rate:.1f} spikes/s on average over [{t0:g}, {t1:g}) ms, above "
+        f"{MAX_PLAUSIBLE_RATE:g} spikes/s: a runaway rather than a balanced state (Jiang et al.'s networks fire at "
+        "5-20 spikes/s); check weights (w_e, w_i, w_a2n) and the drive (poisson_rate)."
     )
 
 

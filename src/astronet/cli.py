@@ -44,9 +44,11 @@ def aggregate_connections(raw: Path, output: Path) -> None:
 def metrics(
     spikes, astrocytes, neurons, metadata, settings: dict, experiment: str, run: str, point: dict, output
 ) -> None:
-    """The metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json."""
+    """The metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json, with
+    the warnings about them (astronet.advice), which also go to the console."""
     import pandas as pd
 
+    from . import advice
     from .recording import write_json_atomic
     from .run_records import run_metrics_record
 
@@ -60,7 +62,9 @@ def metrics(
         run=run,
         point=point,
     )
+    record["warnings"] = [m for m in (advice.implausible_rate(f"{experiment}/{run}", record),) if m]
     write_json_atomic(output, record)
+    advice.report(*record["warnings"])
     for name, value in record["metrics"].items():
         print(f"{name:30s} {value}")
 

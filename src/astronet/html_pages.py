@@ -36,6 +36,7 @@ def provenance_rows(meta: dict, record: dict) -> list[tuple[str, str, object]]:
             **{f"point.{k}": v for k, v in record["point"].items()},
         },
     )
+    add("warnings", {str(i + 1): message for i, message in enumerate(record.get("warnings", []))})
     add("metrics", record["metrics"])
     add(
         "analysis",
