@@ -33,6 +33,7 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/scaling.smk"
 include: "workflow/rules/comparisons.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/publish.smk"
 
 
 rule all:

@@ -31,10 +31,13 @@ import yaml
 from snakemake.utils import update_config
 
 from astronet.analysis_settings import check_figure_window, experiment_analysis
+from astronet.claim_pairs import claim_specs
+from astronet.comparisons import comparison_runs
 from astronet.config import validate_config
 from astronet.nest_limits import check_cross_field
 from astronet.resources import available_memory_mib, check_memory, estimate_memory_mib
 from astronet.schema import ConfigError, check_config_file, param_defaults, retype_cli_overrides
+from astronet.targets import RULE_NAMES
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = REPO / "config" / "test.yaml"
@@ -475,6 +478,46 @@ CASES = [
         cli=("resources={max_mem_mb: 100}",),
     ),
 ]
+# Claims: a network and its control, paired by seed, differing only in tripartite.
+CLAIM_PAIR = (
+    "experiments: {{net: {{params: {{sim_time: 100.0}}, seeds: [1, 2]}}, ctl: {{params: {{{ctl}}}, seeds: {seeds}}}}}\n"
+    "claims: {{c: {{pairs: [{{regime: R, scheme: S, network: {network}, control: ctl}}]{extra}}}}}"
+)
+
+
+def claim_case(id, expect, ctl="sim_time: 100.0, tripartite: false", seeds="[1, 2]", network="net", extra=""):
+    return Case(id, CLAIM_PAIR.format(ctl=ctl, seeds=seeds, network=network, extra=extra), expect)
+
+
+CASES += [
+    claim_case(
+        "claim-control-differs",
+        ("'claims.c.pairs[0]'", "'net' and 'ctl' differ in w_e (1.0 vs 2.0) besides tripartite"),
+        ctl="sim_time: 100.0, tripartite: false, w_e: 2.0",
+    ),
+    claim_case(
+        "claim-unpaired-seeds", ("'claims.c.pairs[0]'", "'net' has rng_seed [1, 2] and 'ctl' has [1]"), seeds="[1]"
+    ),
+    claim_case(
+        "claim-control-tripartite",
+        ("'claims.c.pairs[0]'", "its control ('ctl') tripartite: false"),
+        ctl="sim_time: 100.0",
+    ),
+    claim_case("claim-unknown-experiment", ("'claims.c.pairs[0].network'", "'nett'", "Did you mean"), network="nett"),
+    claim_case("claim-unknown-metric", ("'claims.c.metrics", "'rate'"), extra=", metrics: [rate]"),
+    claim_case("claim-seeds-none", ("'claims.c.pairs[0]'", "no run with the claim's seeds [7]"), extra=", seeds: [7]"),
+    claim_case(
+        "claim-name-taken",
+        ("'claims.net'", "already the name of an experiment"),
+        extra="}, net: {pairs: [{regime: R, scheme: S, network: net, control: ctl}]",
+    ),
+    Case(
+        "comparison-window-before-recording",
+        "experiments: {pre: {params: {t_presim: 100.0, sim_time: 100.0}}}\n"
+        "comparisons: {fig: {runs: {A: pre}, t_start: 50.0}}",
+        ("'comparisons.fig.t_start'", "50.0", "outside the recording", "record_presim: true records the presimulation"),
+    ),
+]
 # A scale whose estimated memory no machine has (checked below): refused against MemAvailable.
 HUGE = Case(
     "memory-machine",
@@ -507,12 +550,14 @@ def load(case: Case) -> dict:
 
 
 def validate_like_workflow(config: dict) -> None:
-    """What workflow/rules/common.smk does at load time for the experiments it builds."""
+    """What the workflow does at load time for the experiments, comparisons and claims it builds."""
     runs = validate_config(config)
     for name, exp_runs in runs.items():
         check_figure_window(config, name, exp_runs, experiment_analysis(config, name, exp_runs))
         for run in exp_runs:
             check_memory(run, config["resources"]["max_mem_mb"])
+    comparisons = comparison_runs(config, runs, reserved=RULE_NAMES)
+    claim_specs(config, runs, reserved=RULE_NAMES | set(comparisons))
 
 
 def test_case_ids_are_unique():
@@ -627,6 +672,21 @@ def test_snakemake_refuses_bad_config_file(case, tmp_path):
     bad.write_text(case.yaml + "\n")
     files = [str(bad)] if case.alone else [str(TEST_CONFIG), str(bad)]
     proc = snakemake(tmp_path, "--configfile", *files)
+    assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", *case.expect))
+
+
+@pytest.mark.parametrize(
+    "case_id,target", [("claim-control-differs", "c"), ("comparison-window-before-recording", "fig")]
+)
+def test_snakemake_refuses_a_bad_claim_or_comparison_it_is_asked_for(case_id, target, tmp_path):
+    """Not built, they are only warned about (as experiments are); asked for, they stop the workflow."""
+    case = next(c for c in CASES if c.id == case_id)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(case.yaml + "\n")
+    proc = snakemake(tmp_path, "-n", "--configfile", str(TEST_CONFIG), str(bad))
+    assert proc.returncode == 0, proc.stderr
+    assert "would be refused: invalid value for " + case.expect[0] in proc.stderr
+    proc = snakemake(tmp_path, target, "--configfile", str(TEST_CONFIG), str(bad))
     assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", *case.expect))
 
 

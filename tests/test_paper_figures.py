@@ -58,6 +58,7 @@ CONFIG = {
             ],
         }
     },
+    "publish": {"docs/evidence": ["claims/small_claims", "comparisons/small_fig3_authors"]},
     "targets": ["pools"],
 }
 
@@ -82,6 +83,7 @@ def workdir(tmp_path_factory):
         "small_fig3",
         "small_fig3_authors",
         "claims",
+        "publish",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if proc.returncode:
@@ -174,6 +176,21 @@ def test_claims_pair_runs_by_seed(workdir):
         claimed["effect"], "undecided"
     )
     assert pd.isna(table.loc["rate_all", "verdict"])  # no claim: empty
+
+
+def test_publish_copies_the_evidence(workdir):
+    copies = sorted(p.relative_to(workdir / "docs" / "evidence") for p in (workdir / "docs" / "evidence").rglob("*.*"))
+    assert [str(p) for p in copies] == [
+        "small_claims/claims.csv",
+        "small_claims/claims.png",
+        "small_claims/runs.csv",
+        "small_fig3_authors/fig3.png",
+        "small_fig3_authors/metrics.csv",
+    ]
+    for copy in copies:
+        section = "claims" if copy.parts[0] == "small_claims" else "comparisons"
+        source = workdir / "results" / section / copy
+        assert (workdir / "docs" / "evidence" / copy).read_bytes() == source.read_bytes()
 
 
 def test_fig8_degree_distributions_from_recorded_connections(workdir):

@@ -225,6 +225,10 @@ def parser() -> argparse.ArgumentParser:
     _files(p, "runs-table", "runs table with provenance (CSV) to write")
     _files(p, "figure", "figure to write")
 
+    p = _step(steps, "publish", cli.publish, "copy results into the repository (config `publish`)")
+    _files(p, "sources", "files under results/ to copy", many=True)
+    _files(p, "copies", "where each copy goes, in the same order", many=True)
+
     p = _step(steps, "scaling", cli.scaling, "scaling table and figure of a scaling experiment")
     p.add_argument("--kind", required=True, choices=("strong", "weak"), help="strong or weak scaling")
     p.add_argument("--runs", required=True, nargs="+", metavar="RUN", help="name of each run")

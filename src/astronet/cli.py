@@ -218,6 +218,17 @@ def claims(claim: dict, metrics: list, metadata: list, dpi: int, table, runs_tab
     print(result.to_string(index=False))
 
 
+def publish(sources: list, copies: list) -> None:
+    """Copy each source file to its copy (config `publish`), directories made as needed."""
+    import shutil
+
+    _same_length(sources=sources, copies=copies)
+    for source, copy in zip(sources, copies, strict=True):
+        Path(copy).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, copy)
+        print(f"{source} -> {copy}")
+
+
 def scaling(kind: str, runs: list, metadata: list, experiment: str, dpi: int, table, figure) -> None:
     """Scaling table (scaling.csv) and figure of one scaling experiment."""
     from .scaling import write

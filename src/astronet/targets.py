@@ -81,6 +81,7 @@ RULE_NAMES = frozenset(
         "comparisons",
         "claim",
         "claims",
+        "publish",
         "connectivity",
         "export_nwb",
         "nwb",

@@ -238,6 +238,24 @@ def claim_settings(name):
     return {**claim, "pairs": pairs}
 
 
+def publish_pairs():
+    """(source under results/, copy) of every file that config `publish` names (COMPARISONS and
+    CLAIMS come from comparisons.smk and claims.smk)."""
+    outputs = {"comparisons": (COMPARISONS, comparison_outputs), "claims": (CLAIMS, claim_outputs)}
+    pairs = []
+    for directory, entries in config["publish"].items():
+        for entry in entries:
+            section, name = entry.split("/")
+            configured, files = outputs[section]
+            if name not in configured:
+                sys.exit(
+                    f"Invalid configuration: invalid value for 'publish.{directory}': {entry!r} (no {section[:-1]} "
+                    f"{name!r} is configured; {section}: {', '.join(configured) or 'none'})"
+                )
+            pairs += [(src, f"{directory}/{name}/{os.path.basename(src)}") for src in files(name)]
+    return pairs
+
+
 def comparison_input(wildcards):
     """Tables, metadata and metrics of a comparison's runs (COMPARISONS comes from comparisons.smk)."""
     runs = COMPARISONS[wildcards.comparison]["runs"].values()
