@@ -229,3 +229,22 @@ def test_a_runaway_run_is_flagged_in_its_metrics_and_on_the_console(tmp_path):
     assert record["metrics"]["rate_all"] > 100.0
     assert len(record["warnings"]) == 1 and "run drive/rng_seed-1: the neurons fire at" in record["warnings"][0]
     assert "astronet warning: run drive/rng_seed-1" in proc.stderr
+
+
+def test_connectivity_schemes_draw_the_authors_counts_at_full_scale():
+    """The fixed rules at full scale use the authors' in-degree 800 / 200, out-degree 1 000 and total
+    8 000 000 / 2 000 000 (their run_template.py), pairwise_bernoulli's expected counts."""
+    from astronet.network import Network
+
+    counts = {}
+    for rule in ("fixed_indegree", "fixed_outdegree", "fixed_total_number"):
+        net = Network(validate_params({**param_defaults(), "primary_rule": rule}))
+        counts[rule] = [net.primary_conn_spec(n_src, 10000) for n_src in (8000, 2000)]
+    assert counts == {
+        "fixed_indegree": [{"rule": "fixed_indegree", "indegree": 800}, {"rule": "fixed_indegree", "indegree": 200}],
+        "fixed_outdegree": [{"rule": "fixed_outdegree", "outdegree": 1000}] * 2,
+        "fixed_total_number": [
+            {"rule": "fixed_total_number", "N": 8000000},
+            {"rule": "fixed_total_number", "N": 2000000},
+        ],
+    }

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from astronet.analysis_settings import analysis_settings, analysis_window, check_analysis, experiment_analysis
+from astronet.claim_pairs import claim_specs
 from astronet.comparisons import comparison_runs
 from astronet.config import validate_config
 from astronet.html_pages import provenance_html, summary_html
@@ -203,7 +204,8 @@ def test_jiang2025_experiments_are_the_papers():
     same_model = {"t_presim", "sim_time", "n_vp", "N_rec_mm", "rng_seed", "record_presim"}
     assert {k for k in sparse if sparse[k] != reference.get(k)} <= same_model  # NEST's example otherwise
     # Fig. 3's networks record the presimulation too; the controls do not.
-    assert [e for e, r in runs.items() if r[0].params.get("record_presim")] == ["sparse", "synchronous"]
+    recorded = ["sparse", "synchronous", "small_sparse", "small_synchronous"]
+    assert [e for e, r in runs.items() if r[0].params.get("record_presim")] == recorded
     for control, changed in (
         ("synchronous", {"d_i": 2.0, "tau_syn_in": 2.0}),
         ("sparse_no_tripartite", {"tripartite": False}),
@@ -220,6 +222,19 @@ def test_jiang2025_experiments_are_the_papers():
         model = {k: v for k, v in sparse.items() if k != "record_presim"}
         assert {k: v for k, v in params.items() if k != "record_presim" and v != model[k]} == changed, control
         assert len(runs[control]) == 3
+    for regime, base in (("sparse", sparse), ("synchronous", runs["synchronous"][0].params)):
+        model = {k: v for k, v in base.items() if k != "record_presim"}
+        assert runs[f"{regime}_surrogate"][0].params == {**model, "surrogate_sic": 3.5}
+        for rule in ("fixed_indegree", "fixed_outdegree", "fixed_total_number"):
+            for suffix, arm in (("", {}), ("_no_tripartite", {"tripartite": False})):
+                assert runs[f"{regime}_{rule}{suffix}"][0].params == {**model, "primary_rule": rule, **arm}
+    # Every pair of the claims is a network and its control, seeds paired.
+    claims = claim_specs(cfg, runs)
+    assert {(p["regime"], p["scheme"]) for p in claims["jiang2025_claims"]["pairs"]} == {
+        (regime, scheme)
+        for regime in ("Sparse", "Synchronous")
+        for scheme in ("pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "fixed_total_number")
+    }
     pools = runs["pool_size_full"]
     assert [r.params["pool_size"] for r in pools] == [10, 100, 1000, 10000]
     assert all(r.params["record_connections"] and r.params["scale"] == 1.0 for r in pools)
