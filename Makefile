@@ -8,7 +8,7 @@ SNAKEMAKE_ARGS ?=
 # Every shell script of the repository.
 SHELL_SCRIPTS = tools/*.sh envs/*.sh .ci/run
 
-.PHONY: run test setup test-setup lint
+.PHONY: run test setup test-setup lint clean
 
 setup:
 	tools/setup.sh
@@ -31,3 +31,11 @@ lint: setup
 	.venv/bin/snakefmt --check Snakefile workflow/rules
 	.venv/bin/shellcheck $(SHELL_SCRIPTS)
 	.venv/bin/snakemake --lint
+
+# Caches and build files of the tools; results/, .venv and the NEST builds are kept. Not while a
+# snakemake runs here (its lock is under .snakemake/).
+clean:
+	@if [ -n "$$(ls -A .snakemake/locks 2>/dev/null)" ]; then \
+		echo "make clean: a snakemake holds .snakemake/locks here; nothing removed" >&2; exit 1; fi
+	rm -rf .snakemake .pytest_cache .ruff_cache build dist src/astronet.egg-info
+	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -1,6 +1,7 @@
 """The package works when installed from a wheel, not only from this checkout (editable install)."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,3 +37,24 @@ def test_wheel_ships_the_schema(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "10.0"
+    # One version: pyproject.toml's, read through the installed metadata.
+    version = re.search(r'^version = "(.+)"$', (REPO / "pyproject.toml").read_text(), re.M).group(1)
+    out = subprocess.run(
+        [sys.executable, "-m", "astronet", "--version"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert out.stdout.strip() == f"astronet {version}", out.stderr
+
+
+def test_make_clean_removes_caches_but_not_results(tmp_path):
+    shutil.copy(REPO / "Makefile", tmp_path / "Makefile")
+    for d in (".snakemake/metadata", ".pytest_cache", "src/astronet/__pycache__", "results/x", ".venv/lib/__pycache__"):
+        (tmp_path / d).mkdir(parents=True)
+    (tmp_path / ".snakemake" / "locks").mkdir()
+    (tmp_path / ".snakemake" / "locks" / "0.input.lock").write_text("")
+    refused = subprocess.run(["make", "clean"], cwd=tmp_path, capture_output=True, text=True)
+    assert refused.returncode != 0 and "a snakemake holds .snakemake/locks" in refused.stderr
+    assert (tmp_path / ".pytest_cache").is_dir()
+    (tmp_path / ".snakemake" / "locks" / "0.input.lock").unlink()
+    subprocess.run(["make", "clean"], cwd=tmp_path, capture_output=True, check=True)
+    assert not any((tmp_path / d).exists() for d in (".snakemake", ".pytest_cache", "src/astronet/__pycache__"))
+    assert (tmp_path / "results" / "x").is_dir() and (tmp_path / ".venv" / "lib" / "__pycache__").is_dir()

@@ -2,6 +2,7 @@
 interpreter of their environment, the console shows progress and warnings, the figure legend
 agrees with runs.csv, and the Python API (load_run, load_experiment, to_neo with Elephant, NWB)."""
 
+import importlib.metadata
 import json
 import os
 import re
@@ -154,7 +155,8 @@ def test_load_run(workflow):
     assert run.metrics["metrics"]["rate_E"] > 0 and run.point == {"rng_seed": 143202461}
     assert run.summary.set_index("population").loc["E", "n_spikes"] == (run.spikes["population"] == "E").sum()
     prov = run.metadata["provenance"]
-    assert prov["astronet_version"] == "0.1.0" and prov["packages"]["nest-simulator"] == "3.10.0"
+    assert prov["astronet_version"] == importlib.metadata.version("astronet")
+    assert prov["packages"]["nest-simulator"] == "3.10.0"
     assert re.fullmatch(r"[0-9a-f]{40}", prov["git"]["commit"]) and isinstance(prov["git"]["dirty"], bool)
     assert prov["host"] and prov["start_time"] <= prov["end_time"]
     assert run.metadata["ranks"][0]["host"] == prov["host"]

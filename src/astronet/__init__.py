@@ -5,7 +5,12 @@
 start and in every job, and needs none of them there.
 """
 
-__version__ = "0.1.0"
+from importlib import metadata as _metadata
+
+try:  # one source: pyproject.toml's version, as installed (an editable install included)
+    __version__ = _metadata.version("astronet")
+except _metadata.PackageNotFoundError:  # sources on sys.path without an install
+    __version__ = "unknown"
 
 _LAZY = {"load_run": "results", "load_experiment": "results", "validate_params": "parameters"}
 __all__ = ["__version__", *_LAZY]

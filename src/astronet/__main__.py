@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from . import cli
+from . import __version__, cli
 from .joblog import report_errors
 
 
@@ -58,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
         description="The steps of the astronet workflow; each rule runs one. "
         "`python -m astronet STEP --help` lists a step's options.",
     )
+    top.add_argument("--version", action="version", version=f"astronet {__version__}")
     steps = top.add_subparsers(dest="step", required=True, metavar="STEP")
 
     p = _step(steps, "simulate", cli.simulate, "simulate one run from its parameters file")
