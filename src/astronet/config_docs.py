@@ -27,10 +27,12 @@ This page is generated from `src/astronet/config.schema.yaml`
 """
 
 
-def _default(spec: dict) -> str:
-    if "default" not in spec:
-        return "required"
-    return f"`{json.dumps(spec['default'], ensure_ascii=False)}`"
+def _default(spec: dict, required: bool = False) -> str:
+    """The default column: the schema's default, ``required`` for a key the schema requires, else
+    ``optional`` (a key without a default that may be left out)."""
+    if "default" in spec:
+        return f"`{json.dumps(spec['default'], ensure_ascii=False)}`"
+    return "required" if required else "optional"
 
 
 def _allowed(spec: dict) -> str:
@@ -46,11 +48,13 @@ def _allowed(spec: dict) -> str:
     return f"{kind} {', '.join(parts)}".strip()
 
 
-def _table(props: dict, prefix: str = "") -> list[str]:
+def _table(spec: dict, prefix: str = "") -> list[str]:
+    """The keys of an object's schema ``spec`` as a Markdown table."""
     rows = ["| key | description [unit] | allowed | default |", "|---|---|---|---|"]
-    for name, spec in props.items():
-        desc = " ".join(spec.get("description", "").split())
-        rows.append(f"| `{prefix}{name}` | {desc} | {_allowed(spec)} | {_default(spec)} |")
+    required = set(spec.get("required", ()))
+    for name, item in spec["properties"].items():
+        desc = " ".join(item.get("description", "").split())
+        rows.append(f"| `{prefix}{name}` | {desc} | {_allowed(item)} | {_default(item, name in required)} |")
     return rows
 
 
@@ -61,12 +65,12 @@ def render(schema: dict | None = None) -> str:
         out.append(f"## `{section}`\n")
         out.append(" ".join(spec.get("description", "").split()) + "\n" if spec.get("description") else "")
         if "properties" in spec:
-            out.extend(_table(spec["properties"], ""))
+            out.extend(_table(spec, ""))
         elif section == "experiments":
             out.append("Each entry `experiments.<name>` has:\n")
-            out.extend(_table(spec["additionalProperties"]["properties"], "<name>."))
+            out.extend(_table(spec["additionalProperties"], "<name>."))
         else:
-            out.append(f"{_allowed(spec)}; default {_default(spec)}")
+            out.append(f"{_allowed(spec)}; default {_default(spec, section in schema.get('required', ()))}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
