@@ -456,6 +456,24 @@ CASES = [
         "params: {rec_interval: 200.0}",
         ("'params.rec_interval'", "200.0", "no IP3, Ca_astro or I_SIC would be recorded"),
     ),
+    # --- a time in seconds where ms are meant: the message says sim_time is in ms ---------------
+    Case(
+        "sim-time-in-seconds",
+        "params: {sim_time: 0.5}",
+        ("'params.sim_time'", "0.5", "sim_time is in ms", "for 0.5 s write sim_time: 500"),
+        file=True,
+        cli=("params={sim_time: 0.5}",),
+    ),
+    Case(
+        "sim-time-in-seconds-off-the-grid",
+        "params: {sim_time: 0.05}",
+        ("'params.sim_time'", "0.05", "multiple of dt", "sim_time is in ms", "write sim_time: 50"),
+    ),
+    Case(
+        "sim-time-in-seconds-shorter-than-a-bin",
+        "params: {sim_time: 1.2, rec_interval: 0.1}",
+        ("'analysis.t_start'", "[0, 1.2) ms", "sim_time is in ms", "for 1.2 s write sim_time: 1200"),
+    ),
     Case(
         "integer-as-quoted-string",
         "params: {pool_size: '10'}",
@@ -970,3 +988,11 @@ def test_whole_number_floats_simulate(tmp_path):
 
     meta = json.loads((tmp_path / "results/reference/rng_seed-7/metadata.json").read_text())
     assert meta["parameters"]["pool_size"] == 10 and meta["n_vp"] == 1 and meta["recorded_nodes"]["neurons"] == 5
+
+
+def test_short_valid_sim_time_is_accepted():
+    """A short sim_time that records samples is valid (2 ms: samples at 1 ms), only hinted at in errors."""
+    from astronet.parameters import validate_params
+
+    assert validate_params({"sim_time": 2.0})["sim_time"] == 2.0
+    assert validate_params({"sim_time": 0.5, "rec_interval": 0.1})["sim_time"] == 0.5
