@@ -104,7 +104,10 @@ def run_figures(run):
 
 
 def sweep_figures(experiment):
-    """Sweep figures of an experiment (SWEEP_FIGURES comes from analysis.smk)."""
+    """Sweep figures of an experiment of more than one run (SWEEP_FIGURES comes from analysis.smk);
+    none for a single run, which has nothing to show across runs (its tables still have one row)."""
+    if len(RUNS[experiment]) < 2:
+        return []
     fmt = config["figures"]["format"]
     return [f"results/{experiment}/figures/{group}.{fmt}" for group in SWEEP_FIGURES]
 
