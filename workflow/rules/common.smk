@@ -49,11 +49,10 @@ try:
             if workflow.is_main_process:
                 for _run in RUNS[_exp]:
                     check_memory(_run, config["resources"]["max_mem_mb"])
-        except ConfigError as err:
+        except ConfigError:
             if _exp in SELECTED:
                 raise
-            PROBLEMS[_exp] = err
-            del RUNS[_exp]
+            del RUNS[_exp]  # refused with this reason when it is built
     check_target_runs(TARGETS, RUNS)
     if workflow.is_main_process:
         for _exp, _err in PROBLEMS.items():
