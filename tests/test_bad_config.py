@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -996,3 +997,13 @@ def test_short_valid_sim_time_is_accepted():
 
     assert validate_params({"sim_time": 2.0})["sim_time"] == 2.0
     assert validate_params({"sim_time": 0.5, "rec_interval": 0.1})["sim_time"] == 0.5
+
+
+def test_paper_n_vp_from_the_command_line(tmp_path):
+    """`--config paper_n_vp=4` gives every run of a paper experiment 4 virtual processes."""
+    config = str(REPO / "config" / "config.yaml")
+    proc = snakemake(tmp_path, "sparse", "--configfile", config, "--dry-run", "-p", "--config", "paper_n_vp=4")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    written = re.findall(r'"n_vp": (\d+)', out)
+    assert written == ["4", "4", "4"], out[-3000:]  # the parameters.json of rng_seed 1, 2, 3

@@ -97,7 +97,7 @@ def validate_config(
             continue
         try:
             # No defaults filled in here: an experiment's analysis holds only its overrides of the top level.
-            runs[name] = expand_experiment(name, experiment, config["params"], schema)
+            runs[name] = expand_experiment(name, experiment, config["params"], schema, config["paper_n_vp"])
         except ConfigError:
             if required is None or name in required or problems is None:
                 raise
