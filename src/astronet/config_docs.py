@@ -18,6 +18,9 @@ single values on the command line, e.g.
     snakemake --cores all --config targets='[coupling]'
 
 or pass a file of your own with `--configfile my.yaml` (it is merged over `config/config.yaml`).
+Name targets before these options (`snakemake coupling --configfile my.yaml`): `--config` and
+`--configfile` take every word after them, so a target placed after them is read as a setting or a
+second configuration file.
 The configuration is validated before any rule runs: a wrong type, range, unknown key or a
 combination NEST cannot build stops the workflow with the key, the value and the rule.
 `config/test.yaml` is the small network used by the test suite.
