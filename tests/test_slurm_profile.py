@@ -7,14 +7,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from astronet.cluster_profile import ProfileError, check_profile_environment, unset_variables
+from mpi_support import REPO, snakemake
 
-REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "profiles" / "slurm"
 VARIABLES = ("ASTRONET_SLURM_PARTITION", "ASTRONET_SLURM_ACCOUNT")
 
@@ -30,24 +28,8 @@ def test_unset_variables_are_found_set_and_empty_ones_are_not():
 
 def dry_run(tmp_path, **variables) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--workflow-profile",
-            str(PROFILE),
-            "--configfile",
-            str(REPO / "config" / "test.yaml"),
-            "--dry-run",
-        ],
-        capture_output=True,
-        text=True,
-        env={**env, **variables, "PYTHONWARNINGS": "default"},
+    return snakemake(
+        tmp_path, "--workflow-profile", str(PROFILE), "--dry-run", env={**env, **variables}, warnings="default"
     )
 
 
