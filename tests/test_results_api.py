@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from astronet import load_experiment, load_run, validate_params
-from astronet.console import ConsoleProgress
+from astronet.console import ConsoleProgress, LogProgress, Reports
 from astronet.schema import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -121,6 +121,31 @@ def test_console_progress_is_throttled():
         progress(50.0 * step, 1.0 * step)
     assert [line.split("]")[1].split("%")[0].strip() for line in out] == ["5", "55", "100"]
     assert all(line.endswith("\n") and line.count("\n") == 1 for line in out)
+
+
+@pytest.mark.parametrize("console_in_log", [True, False])
+def test_each_progress_report_reaches_the_log_once(console_in_log):
+    """Where the console's stream is copied into the log (MPI ranks, a simulation run by hand), a
+    report shown on the console is not written to the log again; elsewhere the log has every one."""
+
+    class Lines(list):
+        def write(self, text):
+            self.append(text)
+
+        def flush(self):
+            pass
+
+    log, screen = Lines(), Lines()
+    reports = Reports(
+        LogProgress("exp/run", 1000.0, True, stream=log),
+        ConsoleProgress("exp/run", 1000.0, True, stream=log if console_in_log else screen, interval_s=10.0),
+        console_in_log=console_in_log,
+    )
+    for step in range(1, 21):  # 20 reports, 1 s of wall-clock time apart
+        reports(50.0 * step, 1.0 * step)
+    percents = [int(line.split("]")[1].split("%")[0]) for line in log]
+    assert percents == list(range(5, 101, 5))
+    assert len(screen) == (0 if console_in_log else 3)
 
 
 def test_warnings_on_the_console(workflow):
