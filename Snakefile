@@ -1,9 +1,11 @@
 # Neuron–astrocyte networks on NEST: simulate, aggregate, analyse and plot.
 # Configuration: config/config.yaml (keys and units in config/README.md).
 import os
+import sys
 
 from snakemake.utils import min_version
 
+from astronet.cluster_profile import ProfileError, check_profile_environment
 from astronet.deployment import prepare_job_environment
 
 min_version("9.0")
@@ -12,6 +14,13 @@ min_version("9.0")
 # Jobs run the `python` on their PATH: the rule's conda environment or container, or else the
 # environment Snakemake runs from (put on PATH here if it is not active).
 prepare_job_environment(workflow.basedir)
+# A profile's resources that name unset environment variables (profiles/slurm: the partition and
+# account) stop the workflow here, before any job is submitted.
+if workflow.is_main_process:
+    try:
+        check_profile_environment(getattr(workflow.resource_settings.default_resources, "args", None))
+    except ProfileError as err:
+        sys.exit(f"Stopped before any job: {err}")
 
 
 # Used only with --software-deployment-method apptainer: the image of containers/astronet.def.

@@ -108,7 +108,11 @@ def assert_identical(a: Path, b: Path, what=("connections", *TABLES)) -> None:
         pd.testing.assert_frame_equal(x, y, check_exact=True, obj=f"{kind} of {a.name} vs {b.name}")
 
 
-def snakemake(workdir: Path, *args, env: dict, configfiles=(), timeout: float = 900) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args, env: dict, configfiles=(), timeout: float = 900, warnings: str = "ignore"
+) -> subprocess.CompletedProcess:
+    """`snakemake` on config/test.yaml (and ``configfiles``) in ``workdir``; Python's warnings filter
+    ``warnings`` (PYTHONWARNINGS)."""
     cmd = [
         sys.executable,
         "-m",
@@ -122,4 +126,4 @@ def snakemake(workdir: Path, *args, env: dict, configfiles=(), timeout: float = 
         *map(str, configfiles),
         *args,
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, env={**env, "PYTHONWARNINGS": "ignore"}, timeout=timeout)
+    return subprocess.run(cmd, capture_output=True, text=True, env={**env, "PYTHONWARNINGS": warnings}, timeout=timeout)

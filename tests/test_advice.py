@@ -16,12 +16,13 @@ def _record(ca_peak, threshold=0.19669, window=(200.0, 1200.0)):
 def test_few_seeds():
     assert advice.few_seeds("exp", [3, 5]) is None
     assert "exp: 2 seed(s) per point" in advice.few_seeds("exp", [2, 3])
-    assert "no statistics across seeds" in advice.few_seeds("exp", [1])
+    assert "no statistics across seeds" in advice.few_seeds("exp", [1, 1])  # a sweep of one seed
+    assert "exp: 2 seed(s) per point" in advice.few_seeds("exp", [2])  # no grid, two seeds
 
 
-def test_single_point():
-    assert advice.single_point("exp", 4) is None
-    assert "exp has a single point" in advice.single_point("exp", 1)
+def test_few_seeds_is_silent_for_a_single_run():
+    """One run (no grid, one seed) asks for no statistics across seeds and has no sweep figures."""
+    assert advice.few_seeds("reference", [1]) is None
 
 
 def test_no_sic_when_ca_stays_below_the_threshold_in_every_run():
@@ -35,8 +36,8 @@ def test_no_sic_when_ca_stays_below_the_threshold_in_every_run():
 
 
 def test_report_issues_result_warnings():
-    with pytest.warns(advice.ResultWarning, match="single point"):
-        advice.report(None, advice.single_point("exp", 1))
+    with pytest.warns(advice.ResultWarning, match="2 seed"):
+        advice.report(None, advice.few_seeds("exp", [2, 2]))
 
 
 @pytest.mark.parametrize("n_seeds, drawn", [(2, False), (3, True)])

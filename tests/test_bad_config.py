@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -458,6 +459,24 @@ CASES = [
         "rec-interval-equal-to-sim-time",
         "params: {rec_interval: 200.0}",
         ("'params.rec_interval'", "200.0", "no IP3, Ca_astro or I_SIC would be recorded"),
+    ),
+    # --- a time in seconds where ms are meant: the message says sim_time is in ms ---------------
+    Case(
+        "sim-time-in-seconds",
+        "params: {sim_time: 0.5}",
+        ("'params.sim_time'", "0.5", "sim_time is in ms", "for 0.5 s write sim_time: 500"),
+        file=True,
+        cli=("params={sim_time: 0.5}",),
+    ),
+    Case(
+        "sim-time-in-seconds-off-the-grid",
+        "params: {sim_time: 0.05}",
+        ("'params.sim_time'", "0.05", "multiple of dt", "sim_time is in ms", "write sim_time: 50"),
+    ),
+    Case(
+        "sim-time-in-seconds-shorter-than-a-bin",
+        "params: {sim_time: 1.2, rec_interval: 0.1}",
+        ("'analysis.t_start'", "[0, 1.2) ms", "sim_time is in ms", "for 1.2 s write sim_time: 1200"),
     ),
     Case(
         "integer-as-quoted-string",
@@ -953,14 +972,14 @@ def test_rule_names_are_the_workflows(tmp_path):
 
 
 def test_readme_quick_run_is_accepted(tmp_path):
-    """README's first example on config/config.yaml: experiments that are not built do not refuse it,
-    but are warned about; building one of them is refused."""
+    """README's first example on config/config.yaml: experiments that are not built neither refuse it
+    nor are warned about (pool_size_full keeps the top-level scale: at 0.5, 5 000 astrocytes cannot
+    fill a pool of 10 000); building one of them is refused, with the reason."""
     config = str(REPO / "config" / "config.yaml")
     proc = snakemake(tmp_path, "--configfile", config, "--dry-run", "--config", "params={scale: 0.5, sim_time: 200}")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    # pool_size_full keeps the top-level scale: at 0.5, 5 000 astrocytes cannot fill a pool of 10 000
-    assert "Warning: experiment 'pool_size_full' is not built by this invocation" in out and "pool_size-10000" in out
+    assert "Warning" not in out and "warning" not in out and "pool_size_full" not in out, out[-3000:]
     assert "rule simulate" in out
     proc = snakemake(
         tmp_path,
@@ -1030,3 +1049,21 @@ def test_whole_number_floats_simulate(tmp_path):
 
     meta = json.loads((tmp_path / "results/reference/rng_seed-7/metadata.json").read_text())
     assert meta["parameters"]["pool_size"] == 10 and meta["n_vp"] == 1 and meta["recorded_nodes"]["neurons"] == 5
+
+
+def test_short_valid_sim_time_is_accepted():
+    """A short sim_time that records samples is valid (2 ms: samples at 1 ms), only hinted at in errors."""
+    from astronet.parameters import validate_params
+
+    assert validate_params({"sim_time": 2.0})["sim_time"] == 2.0
+    assert validate_params({"sim_time": 0.5, "rec_interval": 0.1})["sim_time"] == 0.5
+
+
+def test_paper_n_vp_from_the_command_line(tmp_path):
+    """`--config paper_n_vp=4` gives every run of a paper experiment 4 virtual processes."""
+    config = str(REPO / "config" / "config.yaml")
+    proc = snakemake(tmp_path, "sparse", "--configfile", config, "--dry-run", "-p", "--config", "paper_n_vp=4")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    written = re.findall(r'"n_vp": (\d+)', out)
+    assert written == ["4", "4", "4"], out[-3000:]  # the parameters.json of rng_seed 1, 2, 3

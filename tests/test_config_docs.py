@@ -18,3 +18,27 @@ def test_every_param_has_a_unit_or_is_dimensionless():
     for name, spec in params.items():
         desc = spec.get("description", "")
         assert desc, f"params.{name} has no description"
+
+
+def test_keys_marked_optional_may_be_left_out_and_required_ones_not():
+    """config/README.md marks a key without a default `required` only if the configuration is
+    refused without it: an experiment needs neither a description nor seeds."""
+    import re
+
+    import pytest
+
+    from astronet.config import validate_config
+    from astronet.schema import ConfigError
+
+    rows = dict(re.findall(r"^\| `([^`]+)` \|.*\| (required|optional) \|$", README.read_text(), flags=re.M))
+    assert rows.get("<name>.description") == "optional" and rows.get("<name>.seeds") == "optional", rows
+    for key, marked in rows.items():
+        name = key.removeprefix("<name>.")
+        experiment = {"description": "a quick run", "seeds": [1], "params": {"sim_time": 100.0}}
+        experiment.pop(name, None)
+        config = {"experiments": {"quick": experiment}, "targets": ["quick"]}
+        if marked == "required":
+            with pytest.raises(ConfigError, match=name):
+                validate_config(config)
+        else:
+            assert len(validate_config(config)["quick"]) == 1, key

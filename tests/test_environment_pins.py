@@ -83,6 +83,7 @@ DISTRIBUTIONS = {
     "quantities": "quantities",
     "elephant": "elephant",
     "pynwb": "pynwb",
+    "hdmf": "hdmf",
     "pytest": "pytest",
     "psutil": "snakemake",  # a dependency of Snakemake (benchmarks only)
 }

@@ -106,6 +106,12 @@ def test_figure_setting_reruns_only_figures(workdir):
     assert planned_jobs(out) == {"figures", "sweep_figures", "mini"}
 
 
+def test_run_figure_settings_do_not_redraw_the_sweep_figures(workdir):
+    """raster_neurons and rate_bin_ms concern the runs' figures only."""
+    out = snakemake(workdir, "--dry-run", "mini", "--config", "figures={raster_neurons: 50, rate_bin_ms: 2.0}")
+    assert planned_jobs(out) == {"figures", "mini"}
+
+
 def test_analysis_setting_reruns_metrics_not_simulations(workdir):
     out = snakemake(workdir, "--dry-run", "mini", "--config", "analysis={bin_ms: 5.0}")
     jobs = planned_jobs(out)

@@ -130,7 +130,7 @@ def wait_for(condition, proc: subprocess.Popen, log: Path, what: str, timeout: f
 def progress_percent(log: Path) -> int:
     """Last progress report of the simulate log (0 if none yet)."""
     try:
-        found = re.findall(r"\(\s*(\d+) %\)", log.read_text())
+        found = re.findall(r"^\[simulate [^]]+\] +(\d+) %  ", log.read_text(), flags=re.M)
     except FileNotFoundError:
         return 0
     return int(found[-1]) if found else 0

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from astronet import load_experiment, load_run, validate_params
-from astronet.console import ConsoleProgress
+from astronet.console import ConsoleProgress, LogProgress, Reports
 from astronet.schema import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,7 +80,6 @@ def test_jobs_run_the_python_of_their_environment(workflow):
         "figures",
         "provenance",
         "experiment-summary",
-        "sweep-figures",
         "export-nwb",
     )
     for step in steps:
@@ -125,13 +124,40 @@ def test_console_progress_is_throttled():
     assert all(line.endswith("\n") and line.count("\n") == 1 for line in out)
 
 
+@pytest.mark.parametrize("console_in_log", [True, False])
+def test_each_progress_report_reaches_the_log_once(console_in_log):
+    """Where the console's stream is copied into the log (MPI ranks, a simulation run by hand), a
+    report shown on the console is not written to the log again; elsewhere the log has every one."""
+
+    class Lines(list):
+        def write(self, text):
+            self.append(text)
+
+        def flush(self):
+            pass
+
+    log, screen = Lines(), Lines()
+    reports = Reports(
+        LogProgress("exp/run", 1000.0, True, stream=log),
+        ConsoleProgress("exp/run", 1000.0, True, stream=log if console_in_log else screen, interval_s=10.0),
+        console_in_log=console_in_log,
+    )
+    for step in range(1, 21):  # 20 reports, 1 s of wall-clock time apart
+        reports(50.0 * step, 1.0 * step)
+    percents = [int(line.split("]")[1].split("%")[0]) for line in log]
+    assert percents == list(range(5, 101, 5))
+    assert len(screen) == (0 if console_in_log else 3)
+
+
 def test_warnings_on_the_console(workflow):
-    _, proc, _ = workflow
+    """Only the warning about what this run asked for (a coupling that cannot act in 200 ms); a
+    single run has no sweep figures, so nothing about seeds per point or a single-point sweep."""
+    wd, proc, _ = workflow
     err = " ".join(proc.stderr.split())
-    assert "astronet warning: experiment reference: 1 seed(s) per point" in err
-    assert "astronet warning: experiment reference has a single point" in err
+    assert err.count("astronet warning:") == 1, err
     assert "astronet warning: experiment reference: Ca_astro never exceeds the SIC threshold (0.19669 µM" in err
     assert "in the analysis window [0, 200) ms" in err
+    assert not (wd / "results" / "reference" / "figures").exists()
 
 
 def test_figure_legend_rates_equal_the_metrics_table(workflow):
@@ -144,6 +170,36 @@ def test_figure_legend_rates_equal_the_metrics_table(workflow):
         assert shown[pop] == f"{runs[f'rate_{pop}'].iloc[0]:.2f}", pop
 
 
+def test_one_window_convention_across_tables(workflow):
+    """summary.csv, metrics.json and runs.csv count spikes in the same half-open window
+    [t_presim, t_presim + sim_time): the same rates, and a spike at exactly the end in none of them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from astronet.aggregate import summary_table
+    from astronet.metrics import population_rate
+
+    wd, _, _ = workflow
+    run = load_run(wd / RUN)
+    runs = pd.read_csv(wd / "results" / "reference" / "runs.csv").iloc[0]
+    summary = run.summary.set_index("population")
+    t0, t1 = run.metrics["window_ms"]
+    assert (t0, t1) == (0.0, 200.0)
+    for pop in ("E", "I"):
+        assert summary.loc[pop, "mean_rate_hz"] == pytest.approx(run.metrics["metrics"][f"rate_{pop}"], rel=1e-12)
+        assert runs[f"rate_{pop}"] == pytest.approx(run.metrics["metrics"][f"rate_{pop}"], rel=1e-12)
+    spikes = pq.read_table(wd / RUN / "spikes.parquet")
+    first = spikes.slice(0, 1)
+    at_end = first.set_column(first.schema.get_field_index("time"), "time", pa.array([t1]))
+    tables = [pq.read_table(wd / RUN / f"{name}.parquet") for name in ("astrocytes", "neurons")]
+    rows = {r["population"]: r for r in summary_table(pa.concat_tables([spikes, at_end]), *tables, run.metadata)}
+    pop = first.column("population").to_pylist()[0]
+    assert rows[pop]["n_spikes"] == summary.loc[pop, "n_spikes"]
+    ids = run.recorded_neurons[pop]
+    with_end = pd.concat([run.spikes, at_end.to_pandas()], ignore_index=True)
+    assert population_rate(with_end, ids, t0, t1) == pytest.approx(run.metrics["metrics"][f"rate_{pop}"], rel=1e-12)
+
+
 def test_load_run(workflow):
     wd, _, _ = workflow
     run = load_run(wd / RUN)
@@ -153,7 +209,11 @@ def test_load_run(workflow):
     assert run.units == {"sender": "", "time": "ms", "population": "", "IP3": "uM", "Ca_astro": "uM", "I_SIC": "pA"}
     assert run.astrocytes.attrs["units"]["Ca_astro"] == "uM"
     assert run.metrics["metrics"]["rate_E"] > 0 and run.point == {"rng_seed": 143202461}
-    assert run.summary.set_index("population").loc["E", "n_spikes"] == (run.spikes["population"] == "E").sum()
+    in_window = run.spikes["time"] < 200.0  # [t_presim, t_presim + sim_time)
+    assert (
+        run.summary.set_index("population").loc["E", "n_spikes"]
+        == ((run.spikes["population"] == "E") & in_window).sum()
+    )
     prov = run.metadata["provenance"]
     assert prov["astronet_version"] == importlib.metadata.version("astronet")
     assert prov["packages"]["nest-simulator"] == "3.10.0"
@@ -217,12 +277,16 @@ def test_to_neo_with_elephant(workflow):
 def test_nwb_round_trip(workflow):
     from pynwb import NWBHDF5IO
 
+    from astronet.nwb_export import key_value_table
+
     wd, _, _ = workflow
     run = load_run(wd / RUN)
     with NWBHDF5IO(str(wd / RUN / "run.nwb"), "r") as io:
         nwb = io.read()
         units = nwb.units.to_dataframe()
         assert len(units) == 1000 and set(units["population"]) == {"E", "I"}
+        assert units.index.tolist() == np.concatenate(list(run.recorded_neurons.values())).tolist()  # NEST ids
+        assert nwb.units.resolution == run.parameters["dt"] / 1000.0
         spikes = run.spikes
         for node in units.index[:50]:
             expected = spikes.loc[spikes["sender"] == node, "time"].to_numpy() / 1000.0
@@ -231,10 +295,46 @@ def test_nwb_round_trip(workflow):
         assert ca.unit == "M" and ca.conversion == 1e-6
         pivot = run.astrocytes.pivot(index="time", columns="sender", values="Ca_astro")
         assert np.array_equal(ca.data[:], pivot.to_numpy())
-        assert np.array_equal(ca.timestamps[:], pivot.index.to_numpy() / 1000.0)
-        assert json.loads(ca.comments)["node_id"] == pivot.columns.tolist()
+        # a regular series: starting time and rate, no timestamps
+        assert ca.timestamps is None and ca.rate == 1000.0 / run.parameters["rec_interval"]
+        assert ca.starting_time == pivot.index[0] / 1000.0
+        assert np.allclose(ca.starting_time + np.arange(len(pivot)) / ca.rate, pivot.index.to_numpy() / 1000.0)
+        nodes = nwb.processing["network"]["sampled_astrocytes"].to_dataframe()
+        assert nodes["node_id"].tolist() == pivot.columns.tolist()
         sic = nwb.acquisition["I_SIC"]
         sic_pivot = run.neurons.pivot(index="time", columns="sender", values="I_SIC")
         assert sic.unit == "amperes" and sic.conversion == 1e-12 and np.array_equal(sic.data[:], sic_pivot.to_numpy())
-        assert json.loads(nwb.scratch["parameters"].data) == run.parameters
+        neurons = nwb.processing["network"]["sampled_neurons"].to_dataframe()
+        assert neurons["node_id"].tolist() == sic_pivot.columns.tolist()
+        e_lo, e_hi = run.metadata["populations"]["E"]
+        assert (neurons["population"] == np.where(neurons["node_id"].between(e_lo, e_hi), "E", "I")).all()
+        simulation = nwb.processing["simulation"]
+        params = key_value_table(simulation["parameters"])
+        assert validate_params(params) == run.parameters
+        table = simulation["parameters"].to_dataframe().set_index("key")
+        assert table.loc["sim_time", "unit"] == "ms" and table.loc["N_ex", "unit"] == "count"
+        assert key_value_table(simulation["provenance"]) == run.metadata["provenance"]
         assert ["NEST", "3.10.0"] in nwb.was_generated_by[:].tolist()
+
+
+# nwbinspector's findings that stay, and why (any other finding fails the test).
+NWB_EXPLAINED = {
+    "check_subject_exists": "a simulated network has no animal subject",
+    "check_experimenter_exists": "who runs the workflow is not part of its configuration",
+    "check_institution": "likewise the institution",
+    "check_processing_module_name": (
+        "the sampled nodes and the simulation's parameters fit none of NWB's module names (ophys, ecephys, ...)"
+    ),
+}
+
+
+def test_nwb_file_passes_nwbinspector(workflow):
+    import nwbinspector
+
+    wd, _, _ = workflow
+    findings = list(nwbinspector.inspect_nwbfile(nwbfile_path=str(wd / RUN / "run.nwb")))
+    unexplained = [f"{m.importance.name} {m.check_function_name}: {m.message}" for m in findings]
+    unexplained = [
+        line for line, m in zip(unexplained, findings, strict=True) if m.check_function_name not in NWB_EXPLAINED
+    ]
+    assert not unexplained, "\n".join(unexplained)

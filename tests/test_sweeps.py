@@ -19,6 +19,7 @@ from astronet.config import validate_config
 from astronet.html_pages import provenance_html, summary_html
 from astronet.run_quantities import population_sizes
 from astronet.run_records import run_metrics_record
+from astronet.rundir import params_id
 from astronet.schema import ConfigError
 from astronet.sweep_figures import sweep_figure
 from astronet.sweep_panels import FIGURES
@@ -243,6 +244,57 @@ def test_jiang2025_experiments_are_the_papers():
         "Sparse": "sparse/rng_seed-1",
         "Synchronous": "synchronous/rng_seed-1",
     }
+
+
+def _with_paper_n_vp_written_out(cfg: dict, n_vp: int) -> dict:
+    """The configuration with every experiment's `n_vp: paper_n_vp` replaced by ``n_vp``, as the paper
+    experiments were written before the top-level knob."""
+    cfg = copy.deepcopy(cfg)
+    for experiment in cfg["experiments"].values():
+        if experiment.get("params", {}).get("n_vp") == "paper_n_vp":
+            experiment["params"] = {**experiment["params"], "n_vp": n_vp}
+    return cfg
+
+
+def test_paper_n_vp_sets_every_paper_experiment_and_keeps_todays_identities():
+    """One top-level key sets the virtual processes of all of Jiang et al. 2025's experiments; at
+    its default (2, what they were written with) every run keeps its parameters and params_id."""
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    paper = {name for name, e in cfg["experiments"].items() if e.get("params", {}).get("n_vp") == "paper_n_vp"}
+    assert {"sparse", "synchronous", "sparse_no_tripartite", "sparse_earlier_set", "pool_size_full"} <= paper
+    runs = validate_config(copy.deepcopy(cfg))
+    before = validate_config(_with_paper_n_vp_written_out(cfg, 2))
+    assert cfg["paper_n_vp"] == 2
+    for name in runs:
+        assert [params_id(r.params) for r in runs[name]] == [params_id(r.params) for r in before[name]], name
+        assert [r.params for r in runs[name]] == [r.params for r in before[name]], name
+    assert runs["sparse"][0].name == "rng_seed-1" and runs["sparse"][0].params["n_vp"] == 2
+    # the knob: all paper experiments, nothing else; each gets the identities of n_vp written out
+    cfg32 = {**copy.deepcopy(cfg), "paper_n_vp": 32}
+    runs32 = validate_config(copy.deepcopy(cfg32))
+    written32 = validate_config(_with_paper_n_vp_written_out(cfg, 32))
+    for name in runs:
+        expected = {32} if name in paper else {r.params["n_vp"] for r in runs[name]}
+        assert {r.params["n_vp"] for r in runs32[name]} == expected, name
+        assert [params_id(r.params) for r in runs32[name]] == [params_id(r.params) for r in written32[name]]
+
+
+@pytest.mark.parametrize(
+    "config, expect",
+    [
+        ({"paper_n_vp": 0}, ("'paper_n_vp'", "0", "minimum of 1")),
+        ({"experiments": {"sparse": {"params": {"n_vp": "paper_nvp"}}}}, ("params.n_vp'", "'paper_nvp'", "paper_n_vp")),
+    ],
+    ids=["zero", "typo"],
+)
+def test_bad_paper_n_vp_is_refused(config, expect):
+    cfg = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    cfg.update({k: v for k, v in config.items() if k != "experiments"})
+    cfg["experiments"].update(config.get("experiments", {}))
+    with pytest.raises(ConfigError) as err:
+        validate_config(cfg)
+    for fragment in expect:
+        assert fragment in str(err.value), str(err.value)
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ def snakemake(workdir, *args, check=True):
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     wd = tmp_path_factory.mktemp("workflow")
-    snakemake(wd)
+    proc = snakemake(wd)
+    (wd / "console.txt").write_text(proc.stdout + proc.stderr)
     return wd
 
 
@@ -76,7 +77,9 @@ def test_summary_and_metadata(workdir):
     meta = json.loads((run / "metadata.json").read_text())
     p = meta["parameters"]
     n_e = meta["populations"]["E"][1] - meta["populations"]["E"][0] + 1
-    rate_e = (spikes["population"] == "E").sum() / n_e / (p["sim_time"] / 1000)
+    # the metrics' window [t_presim, t_presim + sim_time): a spike at exactly the end is left out
+    in_window = spikes["time"] < p["t_presim"] + p["sim_time"]
+    rate_e = ((spikes["population"] == "E") & in_window).sum() / n_e / (p["sim_time"] / 1000)
     assert summary.loc["E", "mean_rate_hz"] == pytest.approx(rate_e)
     assert 0.5 < rate_e < 100
     # Provenance: versions, parameters incl. NEST defaults, seeds, connections, timers, memory.
@@ -97,10 +100,22 @@ def test_summary_and_metadata(workdir):
 
 
 def test_progress_in_log(workdir):
+    """Each progress report is in the log once, every 5 % of the model time (the console's lines are
+    among them, not added to them)."""
     log = (workdir / RUN / "logs" / "simulate.log").read_text()
-    # The detailed reports (stdout); the log also holds the few console lines, "[simulate <run>] ...".
-    progress = re.findall(r"^\[simulate\] .*real-time factor\s+[\d.]+\s+ETA", log, flags=re.M)
-    assert 1 <= len(progress) <= 20
+    progress = re.findall(r"^\[simulate reference/rng_seed-143202461\] +(\d+) %  .*real-time factor", log, flags=re.M)
+    percents = [int(p) for p in progress]
+    assert percents == list(range(5, 101, 5)), log
+    assert log.count("200.0 / 200.0 ms") == 1
+
+
+def test_no_omp_num_threads_warning(workdir):
+    """Snakemake sets OMP_NUM_THREADS to a job's threads (2 here); NEST, which ignores it, would warn
+    about it at every kernel reset, in the log and on the console."""
+    log = (workdir / RUN / "logs" / "simulate.log").read_text()
+    assert "OMP_NUM_THREADS" not in log and "OMP_NUM_THREADS" not in (workdir / "console.txt").read_text()
+    meta = json.loads((workdir / RUN / "metadata.json").read_text())
+    assert meta["threads"] == 2  # NEST still runs the configured threads
 
 
 def test_figures_redrawn_without_resimulating(workdir):

@@ -40,9 +40,12 @@ warnings.showwarning = _showwarning
 
 
 def few_seeds(experiment: str, n_seeds) -> str | None:
-    """Message if some point of the experiment has fewer than MIN_SEEDS_FOR_CI seeds."""
-    n = min(int(k) for k in n_seeds)
-    if n >= MIN_SEEDS_FOR_CI:
+    """Message if some point of the experiment has fewer than MIN_SEEDS_FOR_CI seeds, for an
+    experiment of more than one run (a single run has no sweep figures, and asked for no statistics
+    across seeds). ``n_seeds``: the seeds of each grid point."""
+    counts = [int(k) for k in n_seeds]
+    n = min(counts)
+    if n >= MIN_SEEDS_FOR_CI or sum(counts) < 2:
         return None
     what = (
         "no statistics across seeds at all"
@@ -53,16 +56,6 @@ def few_seeds(experiment: str, n_seeds) -> str | None:
         f"experiment {experiment}: {n} seed(s) per point ({what}); the sweep figures draw no confidence "
         f"intervals below n = {MIN_SEEDS_FOR_CI}. List at least {MIN_SEEDS_FOR_CI} seeds under the experiment's "
         "`seeds`."
-    )
-
-
-def single_point(experiment: str, n_points: int) -> str | None:
-    """Message if an experiment's sweep figures would show a single point."""
-    if n_points != 1:
-        return None
-    return (
-        f"experiment {experiment} has a single point (no `grid`): its sweep figures show one value per metric, "
-        "not a dependence on a parameter; sweep a parameter with the experiment's `grid`."
     )
 
 

@@ -282,10 +282,18 @@ def mean_by_population(table: pa.Table, column: str, populations: dict[str, list
 
 
 def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: dict) -> list[dict]:
-    """Per-population counts, recorded nodes and mean rates (spikes/s over recorded neurons); one dict per row."""
+    """Per-population counts, recorded nodes and mean rates (spikes/s over recorded neurons); one dict per row.
+
+    Spikes are counted in the window [t_presim, t_presim + sim_time) ms, the half-open window of the
+    metrics (astronet.metrics, metrics.json, runs.csv), so that with the default analysis window both
+    give the same rates: NEST records spikes in (t_presim, t_presim + sim_time], and a spike at
+    exactly the end is left out, as it would belong to the next window of that length.
+    """
     p = meta["parameters"]
     pops = meta["populations"]
     t_sim_s = p["sim_time"] / 1000.0
+    if spikes.num_rows:
+        spikes = spikes.filter(pc.less(spikes.column("time"), recording_window(p)[1]))
     population = spikes.column("population").combine_chunks() if spikes.num_rows else None
     names = population.dictionary.to_pylist() if population is not None else []
     counts = np.bincount(population.indices.to_numpy(), minlength=len(names)) if population is not None else []

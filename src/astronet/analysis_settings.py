@@ -5,6 +5,7 @@ Snakemake reads these while it parses the workflow, at every start: no NumPy, no
 
 from __future__ import annotations
 
+from .nest_limits import seconds_hint
 from .run_quantities import recording_window
 from .schema import ConfigError, load_schema
 
@@ -37,7 +38,7 @@ def check_analysis(settings: dict, params: dict, where: str) -> None:
     if t1 - t0 < settings["bin_ms"]:
         raise ConfigError(
             f"invalid value for '{where}.t_start': {t0!r} (the analysis window [t_start, t_presim + sim_time) = "
-            f"[{t0:g}, {t1:g}) ms must be at least bin_ms = {settings['bin_ms']:g} ms long)"
+            f"[{t0:g}, {t1:g}) ms must be at least bin_ms = {settings['bin_ms']:g} ms long{seconds_hint(params)})"
         )
 
 

@@ -14,7 +14,8 @@ def replaced_atomically(path) -> Iterator[Path]:
     ``path`` (``os.replace``, atomic within a file system); on any error, a full disk or Ctrl-C
     included, it is removed and ``path`` is left as it was."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    # the suffix kept last: readers and writers that go by it (pynwb wants .nwb) see the same kind
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
     try:
         yield tmp
         os.replace(tmp, path)

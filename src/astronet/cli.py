@@ -119,7 +119,6 @@ def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, fi
     across seeds. Each file is named after its group of astronet.experiments.FIGURES (GROUP.FORMAT)."""
     import pandas as pd
 
-    from . import advice
     from .sweep_figures import sweep_figure
     from .sweep_panels import FIGURES
 
@@ -127,7 +126,6 @@ def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, fi
     if unknown:
         raise SystemExit(f"sweep-figures: {', '.join(unknown)}: not named after a figure group ({', '.join(FIGURES)})")
     summary_df, runs_df = pd.read_parquet(summary), pd.read_parquet(runs)
-    advice.report(advice.single_point(experiment, len(summary_df)))
     for path in figures:
         sweep_figure(Path(path).stem, summary_df, runs_df, grid, experiment, settings, path)
 

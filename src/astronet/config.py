@@ -27,7 +27,7 @@ from .targets import check_experiment_name
 
 
 def _global_schema(schema: dict) -> dict:
-    """The configuration's schema with each experiment's contents left to _validate_experiment."""
+    """The configuration's schema with each experiment's contents left to _check_experiment_entry."""
     top = copy.deepcopy(schema)
     top["properties"]["experiments"] = {
         k: v for k, v in top["properties"]["experiments"].items() if k != "additionalProperties"
@@ -58,8 +58,8 @@ def validate_global(config: dict, schema: dict | None = None) -> None:
     config["params"] = validate_params(config["params"], "params", schema)
 
 
-def _validate_experiment(name, experiment, config: dict, schema: dict) -> list[Run]:
-    """One experiment: its name, keys, types and ranges, then every run it expands into."""
+def _check_experiment_entry(name, experiment, schema: dict) -> None:
+    """One experiment's entry as written: its name, keys, types and ranges."""
     check_experiment_name(name)
     spec = schema["properties"]["experiments"]["additionalProperties"]
     where = f"experiments.{name}"
@@ -69,8 +69,6 @@ def _validate_experiment(name, experiment, config: dict, schema: dict) -> list[R
     errors = sorted(validator(spec).iter_errors(experiment), key=lambda e: list(e.path))
     if errors:
         raise schema_error(errors[0], where)
-    # No defaults filled in here: an experiment's analysis holds only its overrides of the top level.
-    return expand_experiment(name, experiment, config["params"], schema)
 
 
 def validate_config(
@@ -79,17 +77,28 @@ def validate_config(
     """Validate a whole configuration in place (filling defaults); return the runs of each experiment.
 
     ``required``: names of the experiments that must be valid (None: all). An experiment outside it
-    that is invalid is left out of the result and its ConfigError put into ``problems``: a run is not
-    refused because of an experiment that is not being built.
+    that is invalid is left out of the result: a run is not refused because of an experiment that is
+    not being built. Its ConfigError goes into ``problems`` only if its entry itself is wrong (an
+    unknown key, a wrong type: a mistake in what was written, worth a warning); an entry that is
+    right but whose runs cannot be built with the current top-level parameters (e.g. a pool of
+    10 000 astrocytes in a quick run at a smaller scale) is left out silently, and refused with its
+    reason when it is built.
     """
     schema = schema or load_schema()
     validate_global(config, schema)
     runs = {}
     for name, experiment in config["experiments"].items():
         try:
-            runs[name] = _validate_experiment(name, experiment, config, schema)
+            _check_experiment_entry(name, experiment, schema)
         except ConfigError as err:
             if required is None or name in required or problems is None:
                 raise
             problems[name] = err
+            continue
+        try:
+            # No defaults filled in here: an experiment's analysis holds only its overrides of the top level.
+            runs[name] = expand_experiment(name, experiment, config["params"], schema, config["paper_n_vp"])
+        except ConfigError:
+            if required is None or name in required or problems is None:
+                raise
     return runs

@@ -18,6 +18,9 @@ single values on the command line, e.g.
     snakemake --cores all --config targets='[coupling]'
 
 or pass a file of your own with `--configfile my.yaml` (it is merged over `config/config.yaml`).
+Name targets before these options (`snakemake coupling --configfile my.yaml`): `--config` and
+`--configfile` take every word after them, so a target placed after them is read as a setting or a
+second configuration file.
 The configuration is validated before any rule runs: a wrong type, range, unknown key or a
 combination NEST cannot build stops the workflow with the key, the value and the rule.
 `config/test.yaml` is the small network used by the test suite.
@@ -27,10 +30,12 @@ This page is generated from `src/astronet/config.schema.yaml`
 """
 
 
-def _default(spec: dict) -> str:
-    if "default" not in spec:
-        return "required"
-    return f"`{json.dumps(spec['default'], ensure_ascii=False)}`"
+def _default(spec: dict, required: bool = False) -> str:
+    """The default column: the schema's default, ``required`` for a key the schema requires, else
+    ``optional`` (a key without a default that may be left out)."""
+    if "default" in spec:
+        return f"`{json.dumps(spec['default'], ensure_ascii=False)}`"
+    return "required" if required else "optional"
 
 
 def _allowed(spec: dict) -> str:
@@ -46,11 +51,13 @@ def _allowed(spec: dict) -> str:
     return f"{kind} {', '.join(parts)}".strip()
 
 
-def _table(props: dict, prefix: str = "") -> list[str]:
+def _table(spec: dict, prefix: str = "") -> list[str]:
+    """The keys of an object's schema ``spec`` as a Markdown table."""
     rows = ["| key | description [unit] | allowed | default |", "|---|---|---|---|"]
-    for name, spec in props.items():
-        desc = " ".join(spec.get("description", "").split())
-        rows.append(f"| `{prefix}{name}` | {desc} | {_allowed(spec)} | {_default(spec)} |")
+    required = set(spec.get("required", ()))
+    for name, item in spec["properties"].items():
+        desc = " ".join(item.get("description", "").split())
+        rows.append(f"| `{prefix}{name}` | {desc} | {_allowed(item)} | {_default(item, name in required)} |")
     return rows
 
 
@@ -61,12 +68,12 @@ def render(schema: dict | None = None) -> str:
         out.append(f"## `{section}`\n")
         out.append(" ".join(spec.get("description", "").split()) + "\n" if spec.get("description") else "")
         if "properties" in spec:
-            out.extend(_table(spec["properties"], ""))
+            out.extend(_table(spec, ""))
         elif section == "experiments":
             out.append("Each entry `experiments.<name>` has:\n")
-            out.extend(_table(spec["additionalProperties"]["properties"], "<name>."))
+            out.extend(_table(spec["additionalProperties"], "<name>."))
         else:
-            out.append(f"{_allowed(spec)}; default {_default(spec)}")
+            out.append(f"{_allowed(spec)}; default {_default(spec, section in schema.get('required', ()))}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -1,10 +1,13 @@
-"""What a simulation shows on the console while it runs: one line per report, named for its run.
+"""What a simulation reports while it runs: one line per report, named for its run.
 
-The simulate rules send the job's stderr both to the console (Snakemake's terminal, or the Slurm
-log of the job) and to ``logs/simulate.log``; the detailed progress (every 5 % of model time) goes
-to stdout, the log only. The console gets a short line at the first report, then at most every
-``CONSOLE_INTERVAL_S`` seconds of wall-clock time, and at the end, each written in one call and
-prefixed with the run's ``experiment/run``, so that several jobs at once stay readable.
+Two reporters write the same line, ``[simulate EXP/RUN]  40 %  480.0 / 1200.0 ms  real-time factor
+12.3  ETA 1 min 05 s``: :class:`LogProgress` every 5 % of model time, into the job's log (stdout),
+and :class:`ConsoleProgress` at the first report, then at most every ``CONSOLE_INTERVAL_S`` seconds
+of wall-clock time, and at the end, onto the console (Snakemake's terminal, or the Slurm log of the
+job), each line written in one call so that several jobs at once stay readable. :class:`Reports`
+sends each report into the log once: the simulate rules copy the job's stderr into the log too, so
+where the console is that stderr (MPI ranks, which reach Snakemake's stderr only through it) a
+report shown on the console is not written to the log again.
 """
 
 from __future__ import annotations
@@ -36,9 +39,51 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {s:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+def progress_line(label: str, t_model: float, t_wall: float, total: float) -> str:
+    """``[simulate EXP/RUN]  40 %  480.0 / 1200.0 ms  real-time factor 12.31  ETA 9 s`` (or ``done
+    in ...`` at the end), after ``t_model`` of ``total`` ms of model time took ``t_wall`` s."""
+    done = t_model >= total - 1e-9
+    rtf, eta = rate_and_eta(t_model, t_wall, total)
+    tail = f"done in {_duration(t_wall)}" if done else f"ETA {_duration(eta)}"
+    return (
+        f"[simulate {label}] {100 * t_model / total:3.0f} %  {t_model:.1f} / {total:.1f} ms  "
+        f"real-time factor {rtf:.2f}  {tail}\n"
+    )
+
+
+def _write(stream, line: str) -> None:
+    stream.write(line)  # one write per line: lines of parallel jobs do not mix
+    stream.flush()
+
+
+class LogProgress:
+    """Progress lines for the log: every 1 / ``reports`` of the model time (5 %) and at the end."""
+
+    def __init__(self, label: str, total: float, enabled: bool, stream=None, reports: int = 20):
+        self.label, self.total, self.enabled = label, total, enabled
+        self.stream = stream
+        self.step = total / reports
+        self.next = self.step
+
+    def due(self, t_model: float) -> bool:
+        """Whether a report at ``t_model`` is one of the log's (and moves on to the next one)."""
+        if not self.enabled or (t_model < self.next - 1e-9 and t_model < self.total - 1e-9):
+            return False
+        while self.next <= t_model + 1e-9:
+            self.next += self.step
+        return True
+
+    def __call__(self, t_model: float, t_wall: float) -> None:
+        if self.due(t_model):
+            _write(
+                sys.stdout if self.stream is None else self.stream,
+                progress_line(self.label, t_model, t_wall, self.total),
+            )
+
+
 class ConsoleProgress:
-    """Progress lines for the console: ``[simulate EXP/RUN]  40 %  480.0 / 1200.0 ms  real-time
-    factor 12.3  ETA 1 min 05 s``."""
+    """Progress lines for the console: the first report, then at most every ``interval_s`` seconds
+    of wall-clock time, and the end. Calling it returns whether it wrote a line."""
 
     def __init__(self, label: str, total: float, enabled: bool, stream=None, interval_s: float = CONSOLE_INTERVAL_S):
         self.label, self.total, self.enabled = label, total, enabled
@@ -46,30 +91,30 @@ class ConsoleProgress:
         self.interval_s = interval_s
         self.last_wall: float | None = None
 
-    def __call__(self, t_model: float, t_wall: float) -> None:
+    def __call__(self, t_model: float, t_wall: float) -> bool:
         done = t_model >= self.total - 1e-9
         if not self.enabled or t_model <= 0:
-            return
+            return False
         if not done and self.last_wall is not None and t_wall - self.last_wall < self.interval_s:
-            return
+            return False
         self.last_wall = t_wall
-        rtf, eta = rate_and_eta(t_model, t_wall, self.total)
-        tail = f"done in {_duration(t_wall)}" if done else f"ETA {_duration(eta)}"
-        line = (
-            f"[simulate {self.label}] {100 * t_model / self.total:3.0f} %  {t_model:.1f} / {self.total:.1f} ms  "
-            f"real-time factor {rtf:.2f}  {tail}\n"
+        _write(
+            sys.stderr if self.stream is None else self.stream, progress_line(self.label, t_model, t_wall, self.total)
         )
-        stream = sys.stderr if self.stream is None else self.stream
-        stream.write(line)  # one write per line: lines of parallel jobs do not mix
-        stream.flush()
+        return True
 
 
 class Reports:
-    """Several progress callbacks called as one (``network.simulate`` takes one)."""
+    """The log's and the console's progress as the one callback ``network.simulate`` takes, each
+    report reaching the log once: with ``console_in_log`` (the console stream is also copied into
+    the log), a report the console showed is not written by ``log`` as well."""
 
-    def __init__(self, *callbacks):
-        self.callbacks = callbacks
+    def __init__(self, log: LogProgress, console: ConsoleProgress, console_in_log: bool):
+        self.log, self.console, self.console_in_log = log, console, console_in_log
 
     def __call__(self, t_model: float, t_wall: float) -> None:
-        for callback in self.callbacks:
-            callback(t_model, t_wall)
+        shown = self.console(t_model, t_wall)
+        if shown and self.console_in_log:
+            self.log.due(t_model)  # in the log already, through the console's stream
+        else:
+            self.log(t_model, t_wall)

@@ -40,18 +40,33 @@ def _set_param(params: dict, key: str, value, where: str) -> None:
 RUN_NAME = re.compile(r"[A-Za-z0-9_.+-]+")
 
 
-def expand_experiment(name: str, experiment: dict, base_params: dict, schema: dict) -> list[Run]:
+# An experiment's `n_vp: paper_n_vp` takes the configuration's top-level paper_n_vp.
+PAPER_N_VP = "paper_n_vp"
+
+
+def expand_experiment(
+    name: str, experiment: dict, base_params: dict, schema: dict, paper_n_vp: int | None = None
+) -> list[Run]:
     """Every grid point × seed of an experiment, validated; run names are unique and readable.
 
     The grid points are every combination of the grid's values, or with ``zip: true`` the lists read
-    in step (run i takes the i-th value of every list), e.g. for weak scaling.
+    in step (run i takes the i-th value of every list), e.g. for weak scaling. ``paper_n_vp``: the
+    virtual processes of an experiment whose params say ``n_vp: paper_n_vp`` (the configuration's
+    top-level key of that name; its schema default if None).
     """
     params = copy.deepcopy(base_params)
+    where = f"experiments.{name}"
     for key, value in experiment.get("params", {}).items():
         if isinstance(value, dict) and isinstance(params.get(key), dict):
             value = {**params[key], **value}
+        if key == "n_vp" and isinstance(value, str):
+            if value != PAPER_N_VP:
+                raise ConfigError(
+                    f"invalid value for '{where}.params.n_vp': {value!r} (a count of virtual processes, or "
+                    f"{PAPER_N_VP} for the top-level {PAPER_N_VP}).{did_you_mean(value, [PAPER_N_VP])}"
+                )
+            value = schema["properties"][PAPER_N_VP]["default"] if paper_n_vp is None else paper_n_vp
         params[key] = value
-    where = f"experiments.{name}"
     params = validate_params(params, f"{where}.params", schema)
     grid = experiment.get("grid", {})
     zipped = experiment.get("zip", False)

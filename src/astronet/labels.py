@@ -51,6 +51,7 @@ def experiment_caption(name: str, experiment: dict, runs: list, settings: dict) 
     if overrides:
         fixed = []
         for k, v in overrides.items():
+            v = v if isinstance(v, dict) or k in grid else p.get(k, v)  # as run (n_vp: paper_n_vp)
             unit = param_unit(k, schema) if not isinstance(v, dict) else ""
             fixed.append(f"``{k}`` = {format_value(v)}" + (f" [{unit}]" if unit else ""))
         parts.append("Set for this experiment: " + ", ".join(fixed) + ".")

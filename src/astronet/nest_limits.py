@@ -46,11 +46,26 @@ AEIF_MAX_EXP_ARG = math.log(1.7976931348623157e308 / 1e20)
 SURROGATE_SETS = tuple(frozen_astrocyte(1.0, 0.0, 1.0))
 
 
+# A sim_time below this is taken for seconds written as ms (0.5 meant as 0.5 s): shorter than one
+# 10 ms synchrony bin, and thousands of times shorter than the astrocytes' dynamics.
+IMPLAUSIBLE_SIM_TIME_MS = 10.0
+
+
+def seconds_hint(p: dict) -> str:
+    """A reminder that sim_time is in ms, for messages about a run whose sim_time is implausibly
+    short (below IMPLAUSIBLE_SIM_TIME_MS); else ''."""
+    sim_time = p["sim_time"]
+    if sim_time >= IMPLAUSIBLE_SIM_TIME_MS:
+        return ""
+    return f"; sim_time is in ms: {sim_time:g} ms of model time; for {sim_time:g} s write sim_time: {sim_time * 1000:g}"
+
+
 def check_cross_field(p: dict, where: str = "params") -> None:
     """Rules that involve more than one key; each message names key, value and rule."""
 
     def fail(key: str, rule: str) -> None:
-        raise ConfigError(f"invalid value for '{where}.{key}': {p[key]!r} ({rule})")
+        hint = seconds_hint(p) if key == "sim_time" else ""
+        raise ConfigError(f"invalid value for '{where}.{key}': {p[key]!r} ({rule}{hint})")
 
     dt = p["dt"]
     if not is_multiple(dt, NEST_TIC_MS):
@@ -133,6 +148,12 @@ def check_cross_field(p: dict, where: str = "params") -> None:
             )
     if p["N_rec_mm"] != 0 and samples_per_node(p) < 1:
         t_begin, t_end = recording_window(p)
+        if seconds_hint(p):
+            fail(
+                "sim_time",
+                f"records no sample of IP3, Ca_astro or I_SIC: NEST samples them every rec_interval = "
+                f"{p['rec_interval']:g} ms",
+            )
         fail(
             "rec_interval",
             f"NEST samples at the multiples of rec_interval inside the recording window ({t_begin:g}, {t_end:g}) ms, "

@@ -27,6 +27,10 @@ A2N_MODEL = "sic_connection"
 
 def _nest():
     os.environ.setdefault("PYNEST_QUIET", "1")  # one banner per rank floods MPI logs
+    # Snakemake sets OMP_NUM_THREADS to a job's threads; NEST takes its threads from
+    # local_num_threads only, and says so in a warning at every kernel (re)set when the variable is
+    # set above 1. Unset before NEST starts: the warning told the user nothing they can act on.
+    os.environ.pop("OMP_NUM_THREADS", None)
     import nest  # imported lazily: the rest of the package works without NEST
 
     return nest

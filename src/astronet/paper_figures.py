@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from .connectivity import DEGREES
 from .metrics import population_rate_histogram
-from .plotting import COLORS, band, ca_threshold_line, mean_sd_over_time
+from .plotting import COLORS, band, ca_threshold_line, count_bin_edges, mean_sd_over_time
 from .run_quantities import recorded_neuron_ids
 
 RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
@@ -138,7 +138,7 @@ def fig8(runs: Mapping[str, dict], settings: dict, path) -> None:
     for ax, (name, what) in zip(axes, DEGREES.items(), strict=False):
         low = min(int(run["degrees"][name].min()) for run in runs.values())
         top = max(int(run["degrees"][name].max()) for run in runs.values())
-        bins = np.arange(low, top + 2) - 0.5 if top - low < 80 else np.linspace(low, top + 1, 60)
+        bins = count_bin_edges(low, top, max_bins=80)  # whole counts per bin, as many in each
         for color, (label, run) in zip(RUN_COLORS * 4, runs.items(), strict=False):
             values = run["degrees"][name]
             ax.hist(

@@ -9,6 +9,7 @@ and units and indices are Unicode characters rather than mathtext, whose parser 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -47,6 +48,25 @@ def mean_sd_over_time(table: Columns, column: str, t_start: float) -> dict[str, 
     with np.errstate(invalid="ignore", divide="ignore"):
         std = np.where(count > 1, np.sqrt(ss / (count - 1)), 0.0)
     return {"time": times, "mean": mean, "std": std, "count": count}
+
+
+def count_bin_edges(low: float, high: float, resolution: float = 1.0, max_bins: int = 40) -> np.ndarray:
+    """Histogram edges for values that can only be whole multiples of ``resolution``: counts
+    (``resolution`` 1) or rates of counts over one window (``resolution`` = 1 / window, e.g.
+    2.5 spikes/s over 400 ms).
+
+    Every bin spans the same number k of possible values (k = 1 up to ``max_bins`` values, else
+    the smallest k that needs at most ``max_bins`` bins), with its edges half a step between two
+    possible values; so no bin is empty merely because no value can fall into it, and none holds
+    more possible values than another. The edges cover every multiple of ``resolution`` in
+    [``low``, ``high``], in the unit of ``resolution``.
+    """
+    first = math.floor(low / resolution + 1e-9)
+    last = max(first, math.ceil(high / resolution - 1e-9))
+    values = last - first + 1
+    per_bin = max(1, math.ceil(values / max_bins))
+    n_bins = math.ceil(values / per_bin)
+    return (first + per_bin * np.arange(n_bins + 1) - 0.5) * resolution
 
 
 def _figure(figsize, **margins) -> Figure:
@@ -144,14 +164,19 @@ def dynamics(astro: Columns, neurons: Columns, meta: dict, settings: dict, path)
     _finish(fig, path, settings["dpi"])
 
 
-def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> None:
-    """Histogram of per-neuron firing rates of E and I, silent neurons included."""
+def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> Figure:
+    """Histogram of per-neuron firing rates of E and I, silent neurons included; returns the figure.
+
+    A rate over the window [t_start, t_stop) is a spike count divided by the window, so it takes only
+    multiples of 1 / window (2.5 spikes/s over 400 ms): the bins are whole multiples of that step
+    (:func:`count_bin_edges`), centred on the possible rates."""
     t0, t1 = settings["t_start"], settings["t_stop"]
     fig = _figure((6, 4), left=0.12, right=0.97, bottom=0.14, top=0.91)
     ax = fig.subplots()
     rates = {name: per_neuron_rates(spikes, ids, t0, t1) for name, ids in recorded_neuron_ids(meta).items()}
-    top = max((r.max() for r in rates.values() if len(r)), default=1.0)
-    bins = np.linspace(0, max(top, 1e-9), 41)
+    top = max((r.max() for r in rates.values() if len(r)), default=0.0)
+    step = 1000.0 / (t1 - t0)  # spikes/s of one spike in the window
+    bins = count_bin_edges(0.0, top, step)
     for name, r in rates.items():
         if len(r):
             ax.hist(
@@ -163,11 +188,12 @@ def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> None
                 density=True,
                 label=f"{name}: n = {len(r)}, mean {r.mean():.2f} spikes/s",
             )
-    ax.set_xlabel("Firing rate (spikes/s)")
+    ax.set_xlabel(f"Firing rate (spikes/s; bins of {bins[1] - bins[0]:.4g}, one spike = {step:.4g})")
     ax.set_ylabel("Probability density (s)")
     ax.set_title(f"Firing-rate distribution, {t0:g}–{t1:g} ms")
     ax.legend(fontsize=8)
     _finish(fig, path, settings["dpi"])
+    return fig
 
 
 def draw_all(spikes: Columns, astro: Columns, neurons: Columns, meta: dict, settings: dict, paths: dict) -> None:

@@ -19,37 +19,14 @@ import time
 from pathlib import Path
 
 from . import provenance, recording
-from .console import ConsoleProgress, Reports, rate_and_eta, run_label
+from .console import ConsoleProgress, LogProgress, Reports, run_label
+from .joblog import console
 from .parameters import validate_params
 from .run_quantities import total_sim_time
 from .rundir import params_id
 
 # 55 MiB (3.1 %) of a full-scale simulation's peak memory: see astronet.optional_imports.
 MODULES_A_SIMULATION_NEVER_USES = ("pandas", "matplotlib")
-
-
-class Progress:
-    """Reports model time, real-time factor and ETA at most 20 times per run (rank 0 only)."""
-
-    def __init__(self, sim_time: float, enabled: bool, stream=sys.stdout, reports: int = 20):
-        self.sim_time = sim_time
-        self.enabled = enabled
-        self.stream = stream
-        self.step = sim_time / reports
-        self.next = self.step
-
-    def __call__(self, t_model: float, t_wall: float) -> None:
-        if not self.enabled or (t_model < self.next - 1e-9 and t_model < self.sim_time):
-            return
-        while self.next <= t_model + 1e-9:
-            self.next += self.step
-        rtf, eta = rate_and_eta(t_model, t_wall, self.sim_time)
-        print(
-            f"[simulate] {t_model:9.1f} / {self.sim_time:.1f} ms ({100 * t_model / self.sim_time:3.0f} %)  "
-            f"real-time factor {rtf:7.2f}  ETA {eta:7.1f} s",
-            file=self.stream,
-            flush=True,
-        )
 
 
 def peak_memory_mib() -> float:
@@ -92,7 +69,16 @@ def run(params: dict, out: Path) -> dict:
     if params["record_connections"]:
         writer.write_connections(nest)
     total = total_sim_time(params)
-    net.simulate(writer, Reports(Progress(total, rank == 0), ConsoleProgress(run_label(out), total, rank == 0)))
+    label = run_label(out)
+    # In a single-process job the console is Snakemake's stderr; under an MPI launcher only this
+    # rank's stderr, which the rule also copies into the log (astronet.console).
+    screen = console()
+    progress = Reports(
+        LogProgress(label, total, rank == 0),
+        ConsoleProgress(label, total, rank == 0, stream=screen),
+        console_in_log=screen is sys.__stderr__,
+    )
+    net.simulate(writer, progress)
     wall = time.perf_counter() - t_start
     metadata = {
         "rank": rank,

@@ -106,7 +106,9 @@ rule sweep_figures:
         "../../envs/astronet.yaml"
     params:
         grid=lambda wildcards: json.dumps(config["experiments"][wildcards.experiment].get("grid", {})),
-        settings=json.dumps(config["figures"], sort_keys=True),
+        # only the settings the sweep figures use: another raster_neurons or rate_bin_ms redraws
+        # the runs' figures, not these (the format is in the file names)
+        settings=json.dumps({"dpi": config["figures"]["dpi"]}),
         # for the figures' captions in the report (workflow/report/sweep_*.rst)
         caption=lambda wildcards: experiment_caption(
             wildcards.experiment,

@@ -49,11 +49,10 @@ try:
             if workflow.is_main_process:
                 for _run in RUNS[_exp]:
                     check_memory(_run, config["resources"]["max_mem_mb"])
-        except ConfigError as err:
+        except ConfigError:
             if _exp in SELECTED:
                 raise
-            PROBLEMS[_exp] = err
-            del RUNS[_exp]
+            del RUNS[_exp]  # refused with this reason when it is built
     check_target_runs(TARGETS, RUNS)
     if workflow.is_main_process:
         for _exp, _err in PROBLEMS.items():
@@ -104,7 +103,10 @@ def run_figures(run):
 
 
 def sweep_figures(experiment):
-    """Sweep figures of an experiment (SWEEP_FIGURES comes from analysis.smk)."""
+    """Sweep figures of an experiment of more than one run (SWEEP_FIGURES comes from analysis.smk);
+    none for a single run, which has nothing to show across runs (its tables still have one row)."""
+    if len(RUNS[experiment]) < 2:
+        return []
     fmt = config["figures"]["format"]
     return [f"results/{experiment}/figures/{group}.{fmt}" for group in SWEEP_FIGURES]
 
