@@ -264,4 +264,4 @@ def test_mpi_env_script_points_at_the_build_or_says_why(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert proc.returncode == 1 and "run tools/build_nest_mpi.sh" in proc.stderr and proc.stdout == ""
+    assert proc.returncode == 1 and "run tools/build_nest.sh --mpi" in proc.stderr and proc.stdout == ""
