@@ -33,6 +33,18 @@ from pathlib import Path
 import numpy as np
 
 MIB = 2**20
+REPO = Path(__file__).resolve().parents[1]
+
+
+def snakemake_command(workdir, configfiles, *args) -> list[str]:
+    """``python -m snakemake`` on this repository's workflow, run in ``workdir`` with further arguments
+    (options, targets) and then ``configfiles`` (merged in order; last, as ``--configfile`` takes
+    every value up to the next option)."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    command += map(str, args)
+    if configfiles:
+        command += ["--configfile", *map(str, configfiles)]
+    return command
 
 
 def loadavg() -> tuple[float, float, float]:

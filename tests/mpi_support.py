@@ -15,7 +15,7 @@ import pytest
 from astronet.aggregate import aggregate, aggregate_connections
 from astronet.parameters import validate_params
 from astronet.schema import param_defaults
-from bench import exported_environment
+from bench import exported_environment, snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -120,19 +120,7 @@ def assert_identical(a: Path, b: Path, what=("connections", *TABLES)) -> None:
 
 
 def snakemake(workdir: Path, *args, env: dict, configfiles=(), timeout: float = 900) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(REPO / "config" / "test.yaml"),
-        *map(str, configfiles),
-        *args,
-    ]
+    cmd = snakemake_command(workdir, [REPO / "config" / "test.yaml", *configfiles], *args)
     return subprocess.run(cmd, capture_output=True, text=True, env={**env, "PYTHONWARNINGS": "ignore"}, timeout=timeout)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from bench import snakemake_command
 from mpi_support import REPO, missing
 
 
@@ -62,26 +62,8 @@ def cancel_leftovers(first: int, env=None) -> dict:
 def profile_command(workdir: Path, configfile: Path, *args, accounting: bool, timeout_s: int = 480) -> list[str]:
     """snakemake through profiles/slurm in ``workdir``, killed after ``timeout_s`` (the plugin
     ignores SIGTERM); squeue for job states on clusters without accounting (see the profile)."""
-    cmd = [
-        "timeout",
-        "-s",
-        "KILL",
-        str(timeout_s),
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(configfile),
-        "--workflow-profile",
-        str(REPO / "profiles" / "slurm"),
-        "--slurm-init-seconds-before-status-checks",
-        "5",
-        *args,
-    ]
+    profile = ["--workflow-profile", REPO / "profiles" / "slurm", "--slurm-init-seconds-before-status-checks", 5]
+    cmd = ["timeout", "-s", "KILL", str(timeout_s), *snakemake_command(workdir, [configfile], *profile, *args)]
     if not accounting:
         cmd += ["--slurm-status-command", "squeue"]
     return cmd

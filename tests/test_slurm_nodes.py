@@ -77,15 +77,9 @@ def write_config(workdir: Path, experiment: str, params: dict) -> Path:
 
 def run_profile(workdir: Path, cfg: Path, nodes: dict, *args, timeout_s: int = 900) -> subprocess.Popen:
     """snakemake through profiles/slurm, started in the background; every MPI run on 2 nodes."""
-    cmd = profile_command(
-        workdir,
-        cfg,
-        "--set-resources",
-        "simulate_mpi:nodes=2",
-        *args,
-        accounting=nodes["accounting"],
-        timeout_s=timeout_s,
-    )
+    # targets first: --set-resources takes every value up to the next option
+    resources = ["--set-resources", "simulate_mpi:nodes=2"]
+    cmd = profile_command(workdir, cfg, *args, *resources, accounting=nodes["accounting"], timeout_s=timeout_s)
     return subprocess.Popen(
         cmd, cwd=workdir, env=nodes["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

@@ -100,6 +100,38 @@ mpi_default_plugin() {
   fi
 }
 
+# The part of slurm.conf every local cluster shares: logging, no cgroups, memory enforcement,
+# scheduling, timeouts. $1 DefMemPerCPU (MB), $2 MpiDefault, $3 MinJobAge (s), $4 SlurmdTimeout (s).
+scheduling_conf() {
+  cat <<EOT
+SlurmctldDebug=info
+SlurmdDebug=info
+# no cgroups: containers rarely delegate cgroup v2 controllers
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+# memory is enforced without cgroups: slurmd samples each job's processes every second and kills
+# a job step that uses more than its --mem (as a cluster does), so that requests are tested
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+DefMemPerCPU=$1
+MpiDefault=$2
+ReturnToService=2
+# finished jobs stay visible to squeue this long (snakemake --slurm-status-command squeue)
+MinJobAge=$3
+SlurmctldTimeout=30
+SlurmdTimeout=$4
+InactiveLimit=0
+KillWait=10
+Waittime=0
+EOT
+}
+
 # Install $1 as $2 (mode 0644), backing up a file there that no script of ours wrote ($3: the marker
 # of the first line). Returns 0 if the file changed.
 install_config() {

@@ -83,31 +83,7 @@ SlurmctldPidFile=$run_dir/slurmctld.pid
 SlurmdPidFile=$run_dir/slurmd.pid
 SlurmctldLogFile=$log_dir/slurmctld.log
 SlurmdLogFile=$log_dir/slurmd.log
-SlurmctldDebug=info
-SlurmdDebug=info
-# no cgroups: containers rarely delegate cgroup v2 controllers
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-# memory is enforced without cgroups: slurmd samples each job's processes every second and kills
-# a job step that uses more than its --mem (as a cluster does), so that requests are tested
-JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherFrequency=task=1
-JobAcctGatherParams=OverMemoryKill
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-SchedulerType=sched/backfill
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core_Memory
-DefMemPerCPU=$def_mem
-MpiDefault=$mpi_default
-ReturnToService=2
-# finished jobs stay visible to squeue this long (snakemake --slurm-status-command squeue)
-MinJobAge=$min_job_age
-SlurmctldTimeout=30
-SlurmdTimeout=30
-InactiveLimit=0
-KillWait=10
-Waittime=0
+$(scheduling_conf "$def_mem" "$mpi_default" "$min_job_age" 30)
 NodeName=$node NodeAddr=$node_addr CPUs=$ncpu RealMemory=$real_mem State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF

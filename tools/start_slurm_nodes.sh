@@ -102,28 +102,8 @@ SlurmctldPidFile=$run_dir/slurmctld.pid
 SlurmdPidFile=$run_dir/slurmd-%n.pid
 SlurmctldLogFile=$log_dir/slurmctld.log
 SlurmdLogFile=$log_dir/slurmd-%n.log
-SlurmctldDebug=info
-SlurmdDebug=info
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherFrequency=task=1
-JobAcctGatherParams=OverMemoryKill
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-SchedulerType=sched/backfill
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core_Memory
-DefMemPerCPU=$def_mem
-MpiDefault=$mpi_default
-ReturnToService=2
+$(scheduling_conf "$def_mem" "$mpi_default" "$min_job_age" 10)
 JobRequeue=0
-MinJobAge=$min_job_age
-SlurmctldTimeout=30
-SlurmdTimeout=10
-InactiveLimit=0
-KillWait=10
-Waittime=0
 EOT
   for i in $(seq "$n_nodes"); do
     echo "NodeName=node$i NodeAddr=$(node_addr "$i") CPUs=$ncpu RealMemory=$real_mem State=UNKNOWN"
