@@ -2,9 +2,11 @@
 # Build NEST 3.10 from the PyPI sdist into a cache outside the repository, and reuse it when it is
 # already there (same NEST, Python, options and, for --native, CPU). Prints the install prefix.
 #
-#   tools/build_nest.sh --mpi            # MPI + OpenMP, -O2       -> ~/.cache/astronet/nest-3.10.0-mpi
-#   tools/build_nest.sh --native         # OpenMP, -O3 -march=native -> ~/.cache/astronet/nest-3.10.0-native
-#   tools/build_nest.sh --mpi --native   # both                      -> ~/.cache/astronet/nest-3.10.0-mpi-native
+#   tools/build_nest.sh --mpi            # MPI + OpenMP            -> ~/.cache/astronet/nest-3.10.0-mpi
+#   tools/build_nest.sh --native         # OpenMP, -march=native   -> ~/.cache/astronet/nest-3.10.0-native
+#   tools/build_nest.sh --mpi --native   # both                    -> ~/.cache/astronet/nest-3.10.0-mpi-native
+#
+# All are Release builds (-O3 -DNDEBUG, as the PyPI wheel) with NEST's detailed timers.
 #
 # About 12 minutes on 2 cores. Use a build with `eval "$(tools/nest_env.sh --native)"` (the same
 # options), or `make run NEST=native`. A native build uses every instruction of the CPU it was built

@@ -4,9 +4,10 @@
 # and where it lives.
 #
 #   --mpi      with MPI (Debian's Open MPI) and OpenMP; the PyPI wheel has no MPI
-#   --native   optimised for this machine's CPU: -O3 -march=native instead of NEST's -O2
+#   --native   for this machine's CPU: -march=native (GCC then uses every instruction it has)
 #
-# At least one of them. Every build also has NEST's detailed timers (-Dwith-detailed-timers=ON), so
+# At least one of them. Every build is a CMake Release build, as the PyPI wheel is (-O3 -DNDEBUG:
+# NEST's assertions off), and has NEST's detailed timers (-Dwith-detailed-timers=ON), so
 # that the kernel reports the phases of each simulation step (time_update, time_deliver_spike_data,
 # ...; astronet.nest_timers). Sets here (the repository), version, variant (mpi, native or
 # mpi-native), with_mpi (ON or OFF), cmake_options, prefix, python, pyver, site (the build's
@@ -34,10 +35,10 @@ if [ "$with_mpi" = OFF ] && [ "$native" = 0 ]; then
 fi
 variant=$([ "$with_mpi" = ON ] && echo mpi)
 [ "$native" = 0 ] || variant=${variant:+$variant-}native
-optimize="-O2"
+optimize="-O3"
 [ "$native" = 0 ] || optimize="-O3;-march=native"
-cmake_options="-Dwith-mpi=$with_mpi -Dwith-openmp=ON -Dwith-gsl=ON -Dwith-boost=ON -Dwith-ltdl=ON \
--Dwith-python=ON -Dwith-optimize=$optimize -Dwith-detailed-timers=ON"
+cmake_options="-DCMAKE_BUILD_TYPE=Release -Dwith-mpi=$with_mpi -Dwith-openmp=ON -Dwith-gsl=ON -Dwith-boost=ON \
+-Dwith-ltdl=ON -Dwith-python=ON -Dwith-optimize=$optimize -Dwith-detailed-timers=ON"
 cache=${NEST_BUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/astronet}
 prefix=$cache/nest-$version-$variant
 [ "$variant" != mpi ] || prefix=${NEST_MPI_PREFIX:-$prefix}
