@@ -95,9 +95,10 @@ def job_nodes(info: dict, env: dict) -> list[str]:
     return sh("scontrol", "show", "hostnames", info["NodeList"], env=env, check=True).stdout.split()
 
 
-def rank_processes(job_id: int) -> list[int]:
-    """Pids of the processes of a Slurm job that still run anywhere (the nodes share one pid space):
-    those whose environment holds its SLURM_JOB_ID, not the slurmstepd that serves them."""
+def rank_processes(job_id: int, node: str | None = None) -> list[int]:
+    """Pids of the processes of a Slurm job that still run (on ``node``, or anywhere: the nodes
+    share one pid space): those whose environment holds its SLURM_JOB_ID, not the slurmstepd that
+    serves them."""
     pids = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -107,9 +108,15 @@ def rank_processes(job_id: int) -> list[int]:
             cmdline = (proc / "cmdline").read_bytes()
         except OSError:
             continue
-        if f"SLURM_JOB_ID={job_id}".encode() in environ and b"slurmstepd" not in cmdline:
+        if f"SLURM_JOB_ID={job_id}".encode() not in environ or b"slurmstepd" in cmdline:
+            continue
+        if node is None or f"SLURMD_NODENAME={node}".encode() in environ:
             pids.append(int(proc.name))
     return pids
+
+
+def sinfo_state(node: str, env: dict) -> str:
+    return sh("sinfo", "-h", "-n", node, "-o", "%T", env=env, check=True).stdout.strip()
 
 
 def wait_until(condition, timeout_s: float, what: str, poll_s: float = 1.0):
@@ -123,8 +130,14 @@ def wait_until(condition, timeout_s: float, what: str, poll_s: float = 1.0):
 
 
 def simulating_ranks(job_id: int) -> list[int]:
-    """Pids of the job's ranks once they all simulate (each rank has written a progress chunk)."""
-    pids = [p for p in rank_processes(job_id) if b"astronet\0simulate" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    """Pids of the job's 4 ranks (``python -m astronet simulate`` processes) once all have started."""
+    pids = []
+    for pid in rank_processes(job_id):
+        try:
+            if b"astronet\0simulate" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                pids.append(pid)
+        except OSError:  # just ended
+            continue
     return pids if len(pids) == 4 else []
 
 
@@ -171,34 +184,39 @@ def test_ranks_on_two_nodes_give_the_tables_of_one_rank_with_four_threads(shared
     assert_identical(reference, run)
 
 
-def test_a_lost_node_fails_the_job_and_the_retry_runs_on_the_other_nodes(shared_dir, nodes):
+def test_a_lost_node_fails_the_job_and_the_profile_retries_it(shared_dir, nodes):
     """The slurmd of one of the two nodes of a running simulation is killed: Slurm sets the node
-    DOWN and fails the job (NODE_FAIL), none of its ranks keeps running, and the profile's retry
-    runs the simulation again on two other nodes; the run published is the retry's."""
+    DOWN and fails the job (NODE_FAIL) and ends its ranks on the other node; the ranks on the lost
+    node, which only lost its slurmd, are ended when it comes back; the profile's retry simulates
+    the run again, and the run published is the retry's."""
     env = nodes["env"]
     cfg = write_config(shared_dir, "lost_node", dict(LONG, n_vp=4, mpi_ranks=4))
     first = max(job_ids_after(0, env), default=0)
     run = shared_dir / "results" / "lost_node" / RUN_DIR
     proc = run_profile(shared_dir, cfg, nodes, f"results/lost_node/{RUN_DIR}/raw")
-    killed_node = None
     try:
-        job = wait_until(lambda: simulate_jobs(first, env), 300, "the simulate job is submitted")[0]
-        job_id = int(job["JobId"])
+        job_id = int(wait_until(lambda: simulate_jobs(first, env), 300, "the simulate job is submitted")[0]["JobId"])
         wait_until(lambda: simulating_ranks(job_id), 300, "the 4 ranks simulate")
-        job = job_info(job_id, env)
-        killed_node = job_nodes(job, env)[-1]
-        pidfile = Path(f"/run/slurm-nodes/slurmd-{killed_node}.pid")
-        os.kill(int(pidfile.read_text()), signal.SIGKILL)
+        kept, lost = job_nodes(job_info(job_id, env), env)
+        os.kill(int(Path(f"/run/slurm-nodes/slurmd-{lost}.pid").read_text()), signal.SIGKILL)
+        failed = wait_until(
+            lambda: (info := job_info(job_id, env))["JobState"] not in ("RUNNING", "COMPLETING") and info,
+            120,
+            "Slurm ends the job",
+        )
+        assert failed["JobState"] == "NODE_FAIL", (failed["JobState"], failed.get("Reason"))
+        assert sinfo_state(lost, env).startswith("down")
+        wait_until(lambda: not rank_processes(job_id, kept), 60, f"no process of job {job_id} runs on {kept}")
+        start_cluster("start_slurm_nodes.sh", env)  # the lost node comes back (ReturnToService=2)
+        wait_until(lambda: not rank_processes(job_id), 60, f"no process of job {job_id} runs on {lost}")
         out = finish(proc, first, env)
     finally:
         if proc.poll() is None:
             proc.kill()
-        start_cluster("start_slurm_nodes.sh", env)  # the node comes back (ReturnToService=2)
+        start_cluster("start_slurm_nodes.sh", env)
     assert proc.returncode == 0, out[-5000:]
     jobs = simulate_jobs(first, env)
     assert [j["JobState"] for j in jobs] == ["NODE_FAIL", "COMPLETED"], [(j["JobState"], j.get("Reason")) for j in jobs]
-    assert killed_node not in job_nodes(jobs[1], env)
-    wait_until(lambda: not rank_processes(job_id), 60, f"no process of the failed job {job_id} runs")
     meta = json.loads((run / "raw" / "metadata-rank0000.json").read_text())
     assert meta["provenance"]["slurm"]["job_id"] == jobs[1]["JobId"]
     assert not (run / "raw.partial").exists()
