@@ -22,8 +22,9 @@ set -euo pipefail
 # shellcheck source=nest_paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/nest_paths.sh"
 me=nest_env
-options=$([ "$with_mpi" = OFF ] || printf -- '--mpi'; [ "$native" = 0 ] || printf -- ' --native')
-options=${options# }
+options=""
+[ "$with_mpi" = OFF ] || options="--mpi"
+[ "$native" = 0 ] || options="${options:+$options }--native"
 
 if ! [ -f "$stamp" ] || ! [ -d "$site/nest" ]; then
   echo "$me: no $variant build of NEST $version for Python $pyver at $prefix; run tools/build_nest.sh $options" >&2

@@ -33,7 +33,8 @@ if [ "$with_mpi" = OFF ] && [ "$native" = 0 ]; then
   echo "$(basename "$0"): say which build: --mpi, --native or both (without them it is the PyPI wheel in .venv)" >&2
   exit 2
 fi
-variant=$([ "$with_mpi" = ON ] && echo mpi)
+variant=""
+[ "$with_mpi" = OFF ] || variant=mpi
 [ "$native" = 0 ] || variant=${variant:+$variant-}native
 optimize="-O3"
 [ "$native" = 0 ] || optimize="-O3;-march=native"
