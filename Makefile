@@ -1,10 +1,15 @@
 # The two commands of the README:
 #   make run    set everything up, then simulate the reference network and draw its figures
-#   make test   set everything up (NEST with MPI, a local Slurm cluster), then run the test suite
+#   make test   set everything up (NEST with MPI, local Slurm clusters), then run the test suite
 # and the checks that CI runs first (.ci/run):
 #   make lint   ruff, snakefmt, shellcheck and `snakemake --lint`; stops at the first that fails
 CORES ?= all
 SNAKEMAKE_ARGS ?=
+# The NEST that `make run` simulates with: wheel (the PyPI wheel in .venv), or a build of
+# tools/build_nest.sh, made once and cached in ~/.cache/astronet: native (-O3 -march=native),
+# mpi, mpi-native. E.g. `make run NEST=native`.
+NEST ?= wheel
+nest_options = $(if $(filter-out wheel,$(NEST)),$(patsubst %,--%,$(subst -, ,$(NEST))))
 # Every shell script of the repository.
 SHELL_SCRIPTS = tools/*.sh envs/*.sh .ci/run
 
@@ -14,11 +19,14 @@ setup:
 	tools/setup.sh
 
 run: setup
+	$(if $(nest_options),tools/build_nest.sh $(nest_options) >/dev/null && eval "$$(tools/nest_env.sh $(nest_options))" && )\
 	.venv/bin/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 
+# NEST with MPI, the one-node Slurm cluster and the emulated cluster of three nodes.
 test-setup: setup
-	tools/build_nest_mpi.sh
+	tools/build_nest.sh --mpi
 	tools/start_slurm.sh
+	tools/start_slurm_nodes.sh
 
 test: test-setup
 	.venv/bin/python -m pytest $(PYTEST_ARGS)

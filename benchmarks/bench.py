@@ -22,7 +22,9 @@ import contextlib
 import json
 import os
 import resource
+import shlex
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -31,12 +33,41 @@ from pathlib import Path
 import numpy as np
 
 MIB = 2**20
+REPO = Path(__file__).resolve().parents[1]
+
+
+def snakemake_command(workdir, configfiles, *args) -> list[str]:
+    """``python -m snakemake`` on this repository's workflow, run in ``workdir`` with further arguments
+    (options, targets) and then ``configfiles`` (merged in order; last, as ``--configfile`` takes
+    every value up to the next option)."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    command += map(str, args)
+    if configfiles:
+        command += ["--configfile", *map(str, configfiles)]
+    return command
 
 
 def loadavg() -> tuple[float, float, float]:
     with open("/proc/loadavg") as fh:
         one, five, fifteen = fh.read().split()[:3]
     return float(one), float(five), float(fifteen)
+
+
+def uptime() -> str:
+    """What ``uptime`` says: time, up time, users and the 1/5/15-min load averages."""
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def exported_environment(script: list[str], base: dict | None = None) -> dict:
+    """The environment after ``eval "$(SCRIPT)"`` in bash, from ``base`` (default os.environ): the
+    way a user takes up the lines of tools/nest_env.sh. RuntimeError with the script's message if it
+    fails."""
+    proc = subprocess.run(script, capture_output=True, text=True, env=base)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(script)}: {proc.stderr.strip()}")
+    show = "import json, os; print(json.dumps(dict(os.environ)))"
+    dump = f"{proc.stdout}\nexec {shlex.quote(sys.executable)} -c {shlex.quote(show)}"
+    return json.loads(subprocess.run(["bash", "-c", dump], capture_output=True, text=True, env=base, check=True).stdout)
 
 
 def wait_for_quiet(threshold: float = 0.7, timeout_s: float = 600.0, poll_s: float = 10.0, say=print) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +15,25 @@ import pytest
 from astronet.aggregate import aggregate, aggregate_connections
 from astronet.parameters import validate_params
 from astronet.schema import param_defaults
+from bench import exported_environment, snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TABLES = ("spikes", "astrocytes", "neurons")
+
+# 500 neurons, 500 astrocytes (block pools of size 1 fit), every node sampled; SIC_th below the
+# resting Ca so that I_SIC flows from the start and the SIC feeds back onto the spikes.
+SMALL = dict(
+    sim_time=100.0,
+    chunk_ms=50.0,
+    N_ex=400,
+    N_in=100,
+    N_astro=500,
+    N_rec_mm="all",
+    w_a2n=1.0,
+    astrocyte_params={"SIC_th": 0.05},
+    record_connections=True,
+)
 
 
 def missing(reason: str):
@@ -31,13 +45,10 @@ def missing(reason: str):
 
 def mpi_env() -> dict:
     """os.environ plus what `eval "$(tools/nest_mpi_env.sh)"` exports: the users' way to the MPI build."""
-    proc = subprocess.run([str(REPO / "tools" / "nest_mpi_env.sh")], capture_output=True, text=True)
-    if proc.returncode:
-        missing(f"no MPI build of NEST: {proc.stderr.strip()}")
-    script = (
-        f"{proc.stdout}\nexec {shlex.quote(sys.executable)} -c 'import json, os; print(json.dumps(dict(os.environ)))'"
-    )
-    env = json.loads(subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout)
+    try:
+        env = exported_environment([str(REPO / "tools" / "nest_mpi_env.sh")])
+    except RuntimeError as err:
+        missing(f"no MPI build of NEST: {err}")
     env["PYNEST_QUIET"] = "1"
     return env
 
@@ -113,17 +124,14 @@ def snakemake(
 ) -> subprocess.CompletedProcess:
     """`snakemake` on config/test.yaml (and ``configfiles``) in ``workdir``; Python's warnings filter
     ``warnings`` (PYTHONWARNINGS)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(REPO / "config" / "test.yaml"),
-        *map(str, configfiles),
-        *args,
-    ]
+    cmd = snakemake_command(workdir, [REPO / "config" / "test.yaml", *configfiles], *args)
     return subprocess.run(cmd, capture_output=True, text=True, env={**env, "PYTHONWARNINGS": warnings}, timeout=timeout)
+
+
+def nontrivial(run) -> None:
+    """The compared tables hold something: spikes, astrocyte dynamics, a flowing SIC, every connection type."""
+    assert len(read(run, "spikes")) > 100
+    assert read(run, "astrocytes")["IP3"].nunique() > 100
+    assert (read(run, "neurons")["I_SIC"] != 0).mean() > 0.5
+    models = set(connections(run)["synapse_model"])
+    assert {"tsodyks_synapse_hpc", "sic_connection", "static_synapse"} <= models

@@ -108,3 +108,21 @@ def test_is_sorted_needs_sender_order_within_equal_times():
     assert not is_sorted(np.array([1.0, 1.0, 2.0]), np.array([2, 1, 1]))
     assert not is_sorted(np.array([2.0, 1.0]), np.array([1, 2]))
     assert is_sorted(np.array([]), np.array([]))
+
+
+def test_first_difference_of_two_runs_spikes(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tuned_build import first_difference_ms
+
+    def run(name, times, senders):
+        (tmp_path / name).mkdir()
+        pq.write_table(pa.table({"sender": senders, "time": times}), tmp_path / name / "spikes.parquet")
+        return tmp_path / name
+
+    a = run("a", [1.0, 2.5, 3.0, 7.0], [4, 2, 9, 1])
+    assert first_difference_ms(a, run("same", [1.0, 2.5, 3.0, 7.0], [4, 2, 9, 1])) is None
+    assert first_difference_ms(a, run("other_sender", [1.0, 2.5, 3.0, 7.0], [4, 3, 9, 1])) == 2.5
+    assert first_difference_ms(a, run("earlier", [1.0, 2.5, 2.9, 7.0], [4, 2, 9, 1])) == 2.9
+    assert first_difference_ms(a, run("one_more", [1.0, 2.5, 3.0, 7.0, 8.0], [4, 2, 9, 1, 5])) == 8.0

@@ -135,7 +135,7 @@ def test_container_definition_uses_the_pins_and_files_of_the_repository():
     for line in filter(str.strip, files):
         assert (REPO / line.split()[0]).exists(), line
     assert "pip install -q -r /opt/astronet/requirements.txt" in definition
-    assert "tools/build_nest_mpi.sh" in definition and "have_mpi" in definition
+    assert "tools/build_nest.sh --mpi" in definition and "have_mpi" in definition
     assert 'containers", "astronet.sif"' in (REPO / "Snakefile").read_text()
 
 

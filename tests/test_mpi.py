@@ -23,30 +23,18 @@ from astronet.config import validate_config
 from astronet.parameters import validate_params
 from astronet.schema import ConfigError
 from mpi_support import (
+    SMALL,
     assert_identical,
     connections,
     missing,
     mpi_env,
-    read,
+    nontrivial,
     run_params,
     simulate,
     snakemake,
     wheel_env,
 )
 
-# 500 neurons, 500 astrocytes (block pools of size 1 fit), every node sampled; SIC_th below the
-# resting Ca so that I_SIC flows from the start and the SIC feeds back onto the spikes.
-SMALL = dict(
-    sim_time=100.0,
-    chunk_ms=50.0,
-    N_ex=400,
-    N_in=100,
-    N_astro=500,
-    N_rec_mm="all",
-    w_a2n=1.0,
-    astrocyte_params={"SIC_th": 0.05},
-    record_connections=True,
-)
 # Busier (about 35 spikes/s per neuron, in-degree 80 E): several spikes reach a neuron in the same step.
 HOT = dict(sim_time=100.0, N_ex=800, N_in=200, N_astro=1000, w_i=-1.0, poisson_rate=3000.0)
 RANDOM_POOL_RULES = ["pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "fixed_total_number"]
@@ -57,15 +45,6 @@ def menv():
     if shutil.which("mpiexec") is None:
         missing("mpiexec is not installed (tools/build_nest_mpi.sh installs Open MPI)")
     return mpi_env()
-
-
-def nontrivial(run) -> None:
-    """The compared tables hold something: spikes, astrocyte dynamics, a flowing SIC, every connection type."""
-    assert len(read(run, "spikes")) > 100
-    assert read(run, "astrocytes")["IP3"].nunique() > 100
-    assert (read(run, "neurons")["I_SIC"] != 0).mean() > 0.5
-    models = set(connections(run)["synapse_model"])
-    assert {"tsodyks_synapse_hpc", "sic_connection", "static_synapse"} <= models
 
 
 # --- configuration: what is refused, without NEST ---------------------------------------------------
@@ -264,4 +243,4 @@ def test_mpi_env_script_points_at_the_build_or_says_why(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert proc.returncode == 1 and "run tools/build_nest_mpi.sh" in proc.stderr and proc.stdout == ""
+    assert proc.returncode == 1 and "run tools/build_nest.sh --mpi" in proc.stderr and proc.stdout == ""

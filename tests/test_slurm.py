@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 
 import pytest
@@ -22,7 +20,16 @@ import yaml
 
 from astronet.config import validate_config
 from astronet.resources import estimate_runtime_min, request_memory_mib
-from mpi_support import REPO, missing, mpi_env
+from mpi_support import mpi_env
+from slurm_support import (
+    cancel_leftovers,
+    default_partition,
+    has_accounting,
+    job_ids_after,
+    job_info,
+    profile_command,
+    start_cluster,
+)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -37,32 +44,11 @@ CONFIG = {
 FIGURES = ("raster", "dynamics", "rate_distribution")
 
 
-def sh(*cmd, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)
-
-
 @pytest.fixture(scope="module")
 def cluster() -> dict:
     """The local cluster, started (idempotent); its default partition and whether it has accounting."""
-    if os.geteuid() != 0:
-        missing("tools/start_slurm.sh needs root")
-    proc = sh(str(REPO / "tools" / "start_slurm.sh"), timeout=600)
-    if proc.returncode or shutil.which("sinfo") is None:
-        missing(f"no local Slurm cluster: tools/start_slurm.sh said {proc.stderr.strip()[-1500:]}")
-    partitions = sh("sinfo", "-h", "-o", "%P", check=True).stdout.split()
-    default = next(p.rstrip("*") for p in partitions if p.endswith("*"))
-    accounting = sh("scontrol", "show", "config", check=True).stdout
-    return {"partition": default, "accounting": "accounting_storage/none" not in accounting}
-
-
-def job_ids_after(first: int) -> list[int]:
-    ids = sh("squeue", "--states=all", "-h", "-o", "%i", check=True).stdout.split()
-    return sorted(int(i) for i in ids if i.isdigit() and int(i) > first)
-
-
-def job_info(job_id: int) -> dict:
-    fields = sh("scontrol", "show", "job", "-o", str(job_id), check=True).stdout.split()
-    return dict(f.split("=", 1) for f in fields if "=" in f)
+    start_cluster("start_slurm.sh")
+    return {"partition": default_partition(), "accounting": has_accounting()}
 
 
 def mebibytes(value: str) -> float:
@@ -85,37 +71,12 @@ def test_sweep_and_mpi_run_through_the_slurm_profile(tmp_path, cluster):
     cfg.write_text(yaml.safe_dump(CONFIG))
     runs = validate_config(yaml.safe_load(cfg.read_text()))
     first_job = max(job_ids_after(0), default=0)
-    cmd = [
-        "timeout",
-        "-s",
-        "KILL",
-        "480",  # the plugin ignores SIGTERM
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(tmp_path),
-        "--configfile",
-        str(cfg),
-        "--workflow-profile",
-        str(REPO / "profiles" / "slurm"),
-        "--slurm-init-seconds-before-status-checks",
-        "5",
-    ]
-    if not cluster["accounting"]:
-        cmd += ["--slurm-status-command", "squeue"]  # see profiles/slurm/config.yaml
+    cmd = profile_command(tmp_path, cfg, accounting=cluster["accounting"])
     t0 = time.monotonic()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
     finally:
-        ours = job_ids_after(first_job)
-        infos = {j: job_info(j) for j in ours}
-        leftover = [j for j, i in infos.items() if i.get("JobState") in ("PENDING", "RUNNING")]
-        stuck = {j: (infos[j]["JobState"], infos[j].get("Reason"), infos[j].get("TRES")) for j in leftover}
-        if leftover:
-            sh("scancel", *map(str, leftover))
+        stuck = cancel_leftovers(first_job)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, (
         f"snakemake on Slurm failed after {time.monotonic() - t0:.0f} s; jobs left (state, reason, request): "
@@ -134,7 +95,7 @@ def test_sweep_and_mpi_run_through_the_slurm_profile(tmp_path, cluster):
     meta = json.loads((mpi_run / "metadata.json").read_text())
     assert meta["n_ranks"] == 2 and meta["build_info"]["have_mpi"]
     assert "2 rank(s) x 1 thread(s)" in (mpi_run / "logs/simulate.log").read_text()
-    assert re.search(r"srun -n 2 --cpus-per-task=1 \S+ -m astronet simulate", log)
+    assert re.search(r"srun -n 2 --cpus-per-task=1 --kill-on-bad-exit=1 \S+ -m astronet simulate", log)
 
     # sbatch got each simulate job's resources from its run's configuration.
     jobs = {}
@@ -183,33 +144,11 @@ def test_memory_requests_cover_small_runs_and_grow_on_retry(tmp_path, cluster):
         }
         (wd / "mem.yaml").write_text(yaml.safe_dump(cfg))
         first_job = max(job_ids_after(0), default=0)
-        cmd = [
-            "timeout",
-            "-s",
-            "KILL",
-            "400",
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(wd),
-            "--configfile",
-            str(wd / "mem.yaml"),
-            "--workflow-profile",
-            str(REPO / "profiles" / "slurm"),
-            "--slurm-init-seconds-before-status-checks",
-            "5",
-            f"results/{name}/rng_seed-143202461/raw",
-        ]
-        if not cluster["accounting"]:
-            cmd += ["--slurm-status-command", "squeue"]
+        target = f"results/{name}/rng_seed-143202461/raw"
+        cmd = profile_command(wd, wd / "mem.yaml", target, accounting=cluster["accounting"], timeout_s=400)
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=wd)
         ours = job_ids_after(first_job)
-        leftover = [j for j in ours if job_info(j).get("JobState") in ("PENDING", "RUNNING")]
-        if leftover:
-            sh("scancel", *map(str, leftover))
+        cancel_leftovers(first_job)
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
         jobs = [job_info(j) for j in ours if job_info(j).get("Comment", "").startswith("rule_simulate_")]
         results[name] = (

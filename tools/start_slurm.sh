@@ -30,11 +30,10 @@
 # No OMPI_MCA_* environment is needed for `srun -n N prog` with Debian's OpenMPI
 # 4.1 + Slurm 22.05 (pmix_v4). MPI_Init fails with --mpi=pmi2 and --mpi=none.
 set -euo pipefail
-
-log() { echo "start_slurm: $*" >&2; }
-die() { echo "start_slurm: ERROR: $*" >&2; exit 1; }
-
-[ "$(id -u)" -eq 0 ] || die "must run as root (it installs packages and starts system daemons)"
+me=start_slurm
+# shellcheck source=slurm_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/slurm_lib.sh"
+require_root
 
 conf_dir=/etc/slurm
 conf=$conf_dir/slurm.conf
@@ -46,62 +45,8 @@ spool_dir=/var/lib/slurm/slurmd
 wait_s=${SLURM_WAIT:-60}
 min_job_age=${SLURM_MIN_JOB_AGE:-86400}
 
-# ---------------------------------------------------------------- packages
-need_install=()
-for bin_pkg in slurmctld:slurmctld slurmd:slurmd sbatch:slurm-client srun:slurm-client \
-               squeue:slurm-client sinfo:slurm-client munged:munge munge:munge; do
-  command -v "${bin_pkg%%:*}" >/dev/null 2>&1 || need_install+=("${bin_pkg#*:}")
-done
-if [ ${#need_install[@]} -gt 0 ]; then
-  log "installing slurm-wlm and munge from apt (missing: ${need_install[*]})"
-  export DEBIAN_FRONTEND=noninteractive
-  # Keep the packages' postinst from starting the services (they would fail
-  # without a slurm.conf, or without an init system, and fail the install).
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod 0755 /usr/sbin/policy-rc.d
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    remove_policy=1
-  fi
-  # Only refresh the package lists when apt does not know the packages (fresh
-  # images ship without lists) or the install fails with outdated lists.
-  if ! apt-cache show slurm-wlm munge >/dev/null 2>&1 \
-     || ! apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null; then
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null \
-      || die "apt-get install slurm-wlm munge failed"
-  fi
-  if [ "${remove_policy:-0}" = 1 ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
-fi
-for b in slurmctld slurmd sbatch srun squeue sinfo scontrol munged munge unmunge; do
-  command -v "$b" >/dev/null 2>&1 || die "$b not found after installing slurm-wlm/munge"
-done
-
-# ---------------------------------------------------------------- munge
-munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
-if ! munge_ok; then
-  install -d -o munge -g munge -m 0700 /etc/munge /var/lib/munge /var/log/munge
-  install -d -o munge -g munge -m 0755 /run/munge
-  if [ ! -s /etc/munge/munge.key ]; then
-    log "creating /etc/munge/munge.key"
-    if command -v mungekey >/dev/null 2>&1; then
-      mungekey --create --keyfile=/etc/munge/munge.key --force
-    else
-      dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=1024 status=none
-    fi
-  fi
-  chown munge:munge /etc/munge/munge.key
-  chmod 0400 /etc/munge/munge.key
-  # a stale pid file/socket of a dead munged keeps a new one from starting
-  if [ -f /run/munge/munged.pid ] && ! kill -0 "$(cat /run/munge/munged.pid)" 2>/dev/null; then
-    rm -f /run/munge/munged.pid /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
-  fi
-  log "starting munged"
-  runuser -u munge -- /usr/sbin/munged --force \
-    || die "munged failed to start (see /var/log/munge/munged.log)"
-  for _ in $(seq 20); do munge_ok && break; sleep 0.5; done
-  munge_ok || die "munge does not work: 'munge -n | unmunge' fails (see /var/log/munge/munged.log)"
-fi
+install_slurm_packages
+start_munge
 
 # ---------------------------------------------------------------- slurm.conf
 node=$(hostname -s)
@@ -109,29 +54,16 @@ ncpu=$(nproc)
 # node address: whatever the host name resolves to, else loopback
 node_addr=$(getent ahostsv4 "$node" 2>/dev/null | awk 'NR==1{print $1}')
 node_addr=${node_addr:-127.0.0.1}
-mem_avail_mb=$(awk '/^MemAvailable:/{print int($2/1024)}' /proc/meminfo)
-# 90% of the available memory, rounded down to a multiple of 512 MB
-real_mem=$(( mem_avail_mb * 9 / 10 / 512 * 512 ))
-[ "$real_mem" -ge 512 ] || real_mem=$(( mem_avail_mb * 9 / 10 ))
-# keep the value of a previous run when it still fits, so that re-running does not
-# rewrite the config (and restart the daemons) just because free memory moved
+# keep the value of a previous run when it still fits (see node_memory_mb)
+old_mem=""
 if [ -f "$conf" ] && head -n1 "$conf" | grep -qF "$marker"; then
   old_mem=$(sed -n 's/^NodeName=.* RealMemory=\([0-9]*\).*/\1/p' "$conf" | head -n1)
-  if [ -n "$old_mem" ] && [ "$old_mem" -le "$mem_avail_mb" ]; then real_mem=$old_mem; fi
 fi
+real_mem=$(node_memory_mb 1 "$old_mem")
 def_mem=$(( real_mem / ncpu ))
 [ "$def_mem" -le 1024 ] || def_mem=1024
 
-plugin_dir=$(dirname "$(find /usr/lib /usr/lib64 -name 'mpi_none.so' -path '*slurm*' 2>/dev/null | head -n1)" 2>/dev/null || true)
-if [ -n "${SLURM_MPI_DEFAULT:-}" ]; then
-  mpi_default=$SLURM_MPI_DEFAULT
-elif [ -n "$plugin_dir" ] && ls "$plugin_dir"/mpi_pmix*.so >/dev/null 2>&1; then
-  mpi_default=pmix
-elif [ -n "$plugin_dir" ] && [ -f "$plugin_dir/mpi_pmi2.so" ]; then
-  mpi_default=pmi2
-else
-  mpi_default=none
-fi
+mpi_default=$(mpi_default_plugin)
 
 new_conf=$(mktemp)
 trap 'rm -f "$new_conf"' EXIT
@@ -151,44 +83,14 @@ SlurmctldPidFile=$run_dir/slurmctld.pid
 SlurmdPidFile=$run_dir/slurmd.pid
 SlurmctldLogFile=$log_dir/slurmctld.log
 SlurmdLogFile=$log_dir/slurmd.log
-SlurmctldDebug=info
-SlurmdDebug=info
-# no cgroups: containers rarely delegate cgroup v2 controllers
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-# memory is enforced without cgroups: slurmd samples each job's processes every second and kills
-# a job step that uses more than its --mem (as a cluster does), so that requests are tested
-JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherFrequency=task=1
-JobAcctGatherParams=OverMemoryKill
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-SchedulerType=sched/backfill
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core_Memory
-DefMemPerCPU=$def_mem
-MpiDefault=$mpi_default
-ReturnToService=2
-# finished jobs stay visible to squeue this long (snakemake --slurm-status-command squeue)
-MinJobAge=$min_job_age
-SlurmctldTimeout=30
-SlurmdTimeout=30
-InactiveLimit=0
-KillWait=10
-Waittime=0
+$(scheduling_conf "$def_mem" "$mpi_default" "$min_job_age" 30)
 NodeName=$node NodeAddr=$node_addr CPUs=$ncpu RealMemory=$real_mem State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
 
 install -d -m 0755 "$conf_dir" "$run_dir" "$log_dir" "$state_dir" "$spool_dir"
 changed=0
-if ! cmp -s "$new_conf" "$conf"; then
-  if [ -f "$conf" ] && ! head -n1 "$conf" | grep -qF "$marker"; then
-    backup=$conf.bak.$(date +%Y%m%d%H%M%S)
-    log "backing up existing $conf to $backup"
-    cp -p "$conf" "$backup"
-  fi
-  install -m 0644 "$new_conf" "$conf"
+if install_config "$new_conf" "$conf" "$marker"; then
   changed=1
   log "wrote $conf (node $node: CPUs=$ncpu RealMemory=${real_mem}MB, MpiDefault=$mpi_default)"
 fi
@@ -199,20 +101,9 @@ if [ ! -f "$conf_dir/cgroup.conf" ] || head -n1 "$conf_dir/cgroup.conf" | grep -
 fi
 
 # ---------------------------------------------------------------- daemons
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-stop_daemon() { # name pidfile
-  if pid_alive "$2"; then
-    local pid; pid=$(cat "$2")
-    log "stopping $1 (pid $pid)"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
-  fi
-  rm -f "$2"
-}
 if [ "$changed" = 1 ]; then
-  stop_daemon slurmd "$run_dir/slurmd.pid"
-  stop_daemon slurmctld "$run_dir/slurmctld.pid"
+  stop_pidfile slurmd "$run_dir/slurmd.pid"
+  stop_pidfile slurmctld "$run_dir/slurmctld.pid"
 fi
 if ! pid_alive "$run_dir/slurmctld.pid"; then
   log "starting slurmctld"
@@ -230,27 +121,9 @@ $(tail -n 20 "$log_dir/slurmd.log" 2>/dev/null)"
 fi
 
 # ---------------------------------------------------------------- wait for the node
-node_state() { sinfo -h -n "$node" -o '%T' 2>/dev/null | head -n1; }
-state=""
-for i in $(seq "$wait_s"); do
-  state=$(node_state)
-  case "$state" in
-    idle|mixed|allocated|completing) break ;;
-    down*|drain*|fail*)
-      # e.g. left DOWN by an earlier run: bring it back
-      if [ $((i % 5)) = 1 ]; then
-        scontrol update NodeName="$node" State=RESUME >/dev/null 2>&1 || true
-      fi ;;
-  esac
-  sleep 1
-done
-case "$state" in
-  idle|mixed|allocated|completing) ;;
-  *) die "node $node is '${state:-not reported}' after ${wait_s}s, not idle.
-$(scontrol show node "$node" 2>&1 | grep -E 'State|Reason' || true)
---- tail of $log_dir/slurmd.log:
-$(tail -n 15 "$log_dir/slurmd.log" 2>/dev/null)" ;;
-esac
+log_hint="--- tail of $log_dir/slurmd.log:
+$(tail -n 15 "$log_dir/slurmd.log" 2>/dev/null)"
+wait_nodes_up "$wait_s" "$node"
 
 out=$(timeout 60 srun -N1 -n1 -t 1 hostname 2>&1) || die "test job 'srun -N1 hostname' failed: $out"
 
@@ -259,34 +132,20 @@ mpi_note="MPI check skipped (SLURM_SKIP_MPI_TEST=1 or no mpicc)"
 if [ "${SLURM_SKIP_MPI_TEST:-0}" != 1 ] && command -v mpicc >/dev/null 2>&1; then
   mpi_dir=$(mktemp -d)
   trap 'rm -f "$new_conf"; rm -rf "$mpi_dir"' EXIT
-  cat >"$mpi_dir/hello.c" <<'CEOF'
-#include <mpi.h>
-#include <stdio.h>
-int main(int argc, char **argv) {
-  int rank, size, sum = 0;
-  MPI_Init(&argc, &argv);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  MPI_Allreduce(&rank, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  printf("rank %d size %d sum %d\n", rank, size, sum);
-  MPI_Finalize();
-  return 0;
-}
-CEOF
-  mpicc -o "$mpi_dir/hello" "$mpi_dir/hello.c" || die "mpicc failed to build the MPI test program"
+  build_mpi_hello "$mpi_dir"
   overcommit=""; [ "$ncpu" -ge 2 ] || overcommit="--overcommit"
   # the program must be visible on the node: it is this host, so /tmp is fine
   mpi_out=$(cd "$mpi_dir" && timeout 120 srun $overcommit -N1 -n 2 -t 2 ./hello 2>&1) \
     || die "MPI test 'srun -n 2 ./hello' (MpiDefault=$mpi_default) failed:
 $mpi_out"
-  [ "$(grep -c 'size 2 sum 1$' <<<"$mpi_out")" = 2 ] \
+  [ "$(grep -c 'size 2 sum 1 host ' <<<"$mpi_out")" = 2 ] \
     || die "MPI test 'srun -n 2' did not give 2 ranks of one MPI_COMM_WORLD (MpiDefault=$mpi_default):
 $mpi_out"
   mpi_note="srun -n 2 MPI check: 2 ranks in one MPI_COMM_WORLD (MpiDefault=$mpi_default)"
 fi
 
 # let the test jobs finish completing so the status below shows the node idle
-for _ in $(seq 10); do [ "$(node_state)" = completing ] || break; sleep 0.5; done
+for _ in $(seq 10); do [ "$(sinfo -h -n "$node" -o '%T' 2>/dev/null)" = completing ] || break; sleep 0.5; done
 
 echo "Slurm is up: cluster localcluster, partition debug, node $node (CPUs=$ncpu, RealMemory=${real_mem}MB), MpiDefault=$mpi_default"
 sinfo

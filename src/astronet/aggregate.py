@@ -234,6 +234,7 @@ def merged_metadata(metas: list[dict]) -> dict:
             "peak_memory_mib": m["peak_memory_mib"],
             "rows": m["rows"],
             "host": (m.get("provenance") or {}).get("host"),
+            "slurm": (m.get("provenance") or {}).get("slurm"),
         }
         for m in metas
     ]

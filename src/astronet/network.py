@@ -16,6 +16,7 @@ import random
 import time
 
 from . import pause_points, recording
+from .nest_timers import KernelTimers
 from .recording_chunks import chunk_ms
 from .resources import simulate_core_s_per_ms
 from .run_quantities import frozen_astrocyte, population_sizes, total_sim_time
@@ -76,6 +77,7 @@ class BoundedSteps:
         calls (each rank's own clock would split them differently); None: adapt to the clock."""
         self.nest, self.slice, self.dt = nest, max(1, slice_steps), dt
         self.fixed = fixed_steps is not None
+        self.run_wall_s = 0.0  # wall time spent in nest.Run (s)
         self.per_call = max(self.slice, fixed_steps // self.slice * self.slice) if self.fixed else self.slice
 
     def run_until(self, end: int, done: int) -> int:
@@ -86,6 +88,7 @@ class BoundedSteps:
             t0 = time.perf_counter()
             self.nest.Run((stop - done) * self.dt)
             wall = time.perf_counter() - t0
+            self.run_wall_s += wall
             full = stop - done >= self.per_call
             if self.fixed:
                 pass
@@ -259,8 +262,10 @@ class Network:
         this rank's recordings are flushed to disk. Within a chunk NEST runs in steps of
         ``1 / reports`` of the whole for progress reports, each made of NEST calls of bounded wall
         time (:class:`BoundedSteps`). NEST lets recorders be emptied only outside Prepare/Cleanup,
-        and each cycle costs ~0.1 s at full scale: the fewer chunks, the better."""
+        and each cycle costs ~0.1 s at full scale: the fewer chunks, the better. NEST's own timers of
+        the cycles are added up in ``self.kernel_timers`` (:class:`astronet.nest_timers.KernelTimers`)."""
         nest, p = self.nest, self.p
+        self.kernel_timers = KernelTimers(nest)
         dt = p["dt"]
         t0 = time.perf_counter()
         chunk_steps = max(1, round(chunk_ms(p) / dt))
@@ -286,7 +291,9 @@ class Network:
             self.recorders.flush(writer)
             in_nest += t2 - t1
             flushing += time.perf_counter() - t2
-        self.timers["simulate"] = in_nest  # NEST's own simulation time
+            self.kernel_timers.cycle_done()
+        self.timers["simulate"] = in_nest  # NEST's own simulation time, Prepare and Cleanup included
+        self.timers["run_calls"] = steps.run_wall_s  # of which in nest.Run
         self.timers["flush_recordings"] = flushing
 
     def node_ranges(self) -> dict[str, list[int]]:
@@ -327,16 +334,3 @@ class Network:
             ):
                 d.pop(k, None)
         return models
-
-    def kernel_timers(self) -> dict[str, float]:
-        ks = self.nest.GetKernelStatus()
-        return {
-            k: ks[k]
-            for k in (
-                "time_construction_create",
-                "time_construction_connect",
-                "time_simulate",
-                "time_communicate_prepare",
-            )
-            if k in ks
-        }

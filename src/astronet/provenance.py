@@ -1,9 +1,11 @@
 """Where and with what a run was made: astronet's version and git commit, the versions of the
-Python packages, the host, and when the simulation started and ended. Rank 0's record goes into
-the run's metadata.json under ``provenance`` (each rank's host under ``ranks``)."""
+Python packages, the host, the Slurm job and node, and when the simulation started and ended.
+Rank 0's record goes into the run's metadata.json under ``provenance`` (each rank's host and Slurm
+placement under ``ranks``)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -33,6 +35,15 @@ PACKAGES = (
     "h5py",
 )
 SOURCE_DIR = Path(__file__).resolve().parent
+#: What Slurm tells a task about where it runs (srun, sbatch), under shorter names.
+SLURM_VARIABLES = {
+    "job_id": "SLURM_JOB_ID",
+    "step_id": "SLURM_STEP_ID",
+    "task": "SLURM_PROCID",
+    "node": "SLURMD_NODENAME",
+    "job_nodes": "SLURM_JOB_NODELIST",
+    "cluster": "SLURM_CLUSTER_NAME",
+}
 
 
 def now() -> str:
@@ -70,14 +81,24 @@ def git_state() -> dict | None:
     return {"commit": commit, "dirty": dirty}
 
 
+def slurm_placement(environ=None) -> dict | None:
+    """The Slurm job, step, task and node this process runs as (:data:`SLURM_VARIABLES`), from the
+    variables Slurm sets; None outside a Slurm job."""
+    environ = os.environ if environ is None else environ
+    if "SLURM_JOB_ID" not in environ:
+        return None
+    return {key: environ.get(variable) for key, variable in SLURM_VARIABLES.items()}
+
+
 def environment() -> dict:
-    """astronet's version and commit, Python and package versions, and the host."""
+    """astronet's version and commit, Python and package versions, the host and the Slurm placement."""
     return {
         "astronet_version": __version__,
         "git": git_state(),
         "python": sys.version.split()[0],
         "packages": package_versions(),
         "host": socket.gethostname(),
+        "slurm": slurm_placement(),
     }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import bennch, metrics
 from .analysis_settings import analysis_window
 from .run_quantities import recorded_neuron_ids
 
@@ -30,14 +30,16 @@ def run_metrics_record(
     run: str | None = None,
     point: dict | None = None,
 ) -> dict:
-    """Everything ``metrics.json`` holds for one run: metrics, window, settings, sample sizes, cost.
+    """Everything ``metrics.json`` holds for one run: metrics, window, settings, sample sizes, cost
+    (astronet's timers, memory, and NEST's timers under beNNch's names, :mod:`astronet.bennch`).
 
-    Undefined metrics (NaN) are written as ``null``.
+    Undefined metrics (NaN) and timers NEST did not measure are written as ``null``.
     """
     t0, t1 = analysis_window(settings, meta["parameters"])
     pops = recorded_neuron_ids(meta)
     metric_settings = {k: v for k, v in settings.items() if k != "t_start"}
     values = metrics.run_metrics(spikes, astrocytes, neurons, pops, t0, t1, metric_settings)
+    nest_timers = bennch.quantities(meta) if "ranks" in meta else {}
     return {
         "experiment": experiment,
         "run": run,
@@ -57,6 +59,7 @@ def run_metrics_record(
             "peak_memory_mib": meta.get("peak_memory_mib", {}).get("max_per_rank"),
             "n_vp": meta.get("n_vp"),
             "mpi_ranks": meta.get("n_ranks"),
+            **{k: _finite_or_none(nest_timers.get(k)) for k in bennch.RUN_TABLE_COLUMNS},
         },
     }
 

@@ -94,7 +94,7 @@ def run(params: dict, out: Path) -> dict:
         "recorded_nodes": net.recorders.recorded,
         "connections_local": net.connections,
         "timers_s": {**net.timers, "total": wall},
-        "nest_timers_s": net.kernel_timers(),
+        "nest_timers_s": net.kernel_timers.totals(),
         "real_time_factor": net.timers["simulate"] / (total_sim_time(params) / 1000.0),
         "peak_memory_mib": peak_memory_mib(),
         "provenance": record.finish(),

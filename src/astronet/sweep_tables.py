@@ -1,6 +1,8 @@
 """Tables across an experiment's runs: one row per run, and mean and 95 % CI across seeds per grid point.
 
-* ``runs`` table — one row per run: the swept values, ``rng_seed``, every metric and the run's cost;
+* ``runs`` table — one row per run: the swept values, ``rng_seed``, every metric, the run's cost and
+  NEST's timers under beNNch's names (:data:`astronet.bennch.RUN_TABLE_COLUMNS`, NaN where NEST did
+  not measure them);
 * ``summary`` table — one row per grid point: ``n_seeds`` and, for every metric ``m``, ``m_mean``,
   ``m_ci95`` (half-width of the 95 % confidence interval of the mean across seeds, Student's t with
   n - 1 degrees of freedom) and ``m_n`` (seeds where ``m`` is defined).
@@ -13,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import bennch, metrics
 
 COST_COLUMNS = ["simulate_s", "total_s", "real_time_factor", "peak_memory_mib"]
 #: Names of the metrics of a run with populations E and I (run_metrics evaluated on no data).
@@ -22,7 +24,7 @@ METRIC_NAMES = tuple(metrics.run_metrics(None, None, None, {"E": [1], "I": [2]},
 
 def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
     """One row per run, in the given order: experiment, run, the swept values (grid order), rng_seed,
-    the metrics (in :data:`METRIC_NAMES` order, then any others) and the cost columns."""
+    the metrics (in :data:`METRIC_NAMES` order, then any others), the cost columns and NEST's timers."""
     rows = []
     for rec in records:
         point = rec["point"]
@@ -31,11 +33,12 @@ def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
         row.update({k: v for k, v in point.items() if k not in row})
         names = [m for m in METRIC_NAMES if m in rec["metrics"]] + sorted(set(rec["metrics"]) - set(METRIC_NAMES))
         row.update({k: (np.nan if rec["metrics"][k] is None else rec["metrics"][k]) for k in names})
-        row.update({k: rec["cost"].get(k) for k in COST_COLUMNS})
+        row.update({k: rec["cost"].get(k) for k in (*COST_COLUMNS, *bennch.RUN_TABLE_COLUMNS)})
         rows.append(row)
     df = pd.DataFrame(rows)
+    numeric = {*METRIC_NAMES, *COST_COLUMNS, *bennch.RUN_TABLE_COLUMNS}
     for col in df.columns:
-        if col in METRIC_NAMES or col in COST_COLUMNS or (records and col in records[0]["metrics"]):
+        if col in numeric or (records and col in records[0]["metrics"]):
             df[col] = df[col].astype(float)
     return df
 

@@ -183,11 +183,13 @@ def mpi_input(wildcards):
 def mpi_launcher(wildcards, resources):
     """Command that starts the ranks of an MPI run: Snakemake's `mpi` resource and -n ranks.
 
-    srun also gets --cpus-per-task: since Slurm 22.05 it no longer takes it from the job.
+    srun also gets --cpus-per-task (since Slurm 22.05 it no longer takes it from the job) and
+    --kill-on-bad-exit=1: a rank that fails or is killed ends the others at once, wherever they run,
+    instead of leaving them waiting for it (mpiexec does so by itself).
     """
     launcher = f"{resources.mpi} -n {run_params(wildcards)['mpi_ranks']}"
     if os.path.basename(shlex.split(resources.mpi)[0]) == "srun":
-        launcher += f" --cpus-per-task={threads_per_rank(wildcards)}"
+        launcher += f" --cpus-per-task={threads_per_rank(wildcards)} --kill-on-bad-exit=1"
     return launcher
 
 

@@ -1,0 +1,195 @@
+#!/usr/bin/env python
+"""The PyPI wheel of NEST against the build for this machine (tools/build_nest.sh --native), in
+alternating pairs of workflow runs on the full-scale reference network.
+
+    .venv/bin/python benchmarks/tuned_build.py --pairs 3                          # 1 s, n_vp 2 (~25 min)
+    .venv/bin/python benchmarks/tuned_build.py --protocol jiang2025 --pairs 1     # 1 s + 10 s (~30 min)
+
+Pair i simulates NEST rng_seed i + 1 twice, once with each NEST, in alternating order (wheel first
+in even pairs): ``snakemake --cores N`` on the reference configuration in a fresh working
+directory, asked for the run's metrics.json (simulate, aggregate, metrics). The tuned build is
+built first if needed (about 12 minutes) and selected as users select it, with the lines of
+``tools/nest_env.sh --native``; each run's metadata says which NEST ran.
+
+Measured per run: wall time of the workflow, NEST's simulation time (astronet's ``simulate``
+timer and NEST's own ``time_simulate``), peak resident memory (of the simulation, from its
+metadata, and of the largest process, from the kernel), and the load: the 1-min load average
+before and after, and the cores other processes used meanwhile. The machine may be shared: the
+pairs alternate so that a drift in its load reaches both sides alike. Nothing waits for quiet.
+
+Reported: the medians of the tuned/wheel ratios of wall time, simulation time and peak memory;
+for each statistic (rates, synchrony, Ca, IP3 and I_SIC means) the wheel's mean and s.d. across
+seeds (pairs) and the largest difference between the two builds at the same seed, which should lie
+within the seed-to-seed spread (it is flagged otherwise); whether the spikes of a pair are the
+same, and if not from which time on they differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import yaml
+
+import bench
+
+REPO = Path(__file__).resolve().parents[1]
+PROTOCOLS = {"reference": {"t_presim": 0.0, "sim_time": 1000.0}, "jiang2025": {"t_presim": 1000.0, "sim_time": 10000.0}}
+STATISTICS = (
+    "rate_E",
+    "rate_I",
+    "rate_all",
+    "cv_isi_all",
+    "sync_local_all",
+    "sync_global_all",
+    "ca_mean",
+    "ip3_mean",
+    "sic_mean",
+)
+BUILDS = ("wheel", "tuned")
+
+
+def write_config(path: Path, protocol: dict, n_vp: int, rng_seed: int) -> str:
+    """The reference configuration with the protocol's times, n_vp and seed; returns the run's path."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["params"].update({**protocol, "n_vp": n_vp, "rng_seed": rng_seed, "seed": 100, "scale": 1.0})
+    config["targets"] = ["reference"]
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return f"results/reference/rng_seed-{rng_seed}"
+
+
+def first_difference_ms(a: Path, b: Path) -> float | None:
+    """Time of the first spike (ms) at which two runs' spike tables differ; None if they are identical."""
+    spikes = []
+    for run in (a, b):
+        t = pq.read_table(run / "spikes.parquet", columns=["time", "sender"])
+        spikes.append((t.column("time").to_numpy(), t.column("sender").to_numpy()))
+    (ta, sa), (tb, sb) = spikes
+    n = min(len(ta), len(tb))
+    differs = np.flatnonzero((ta[:n] != tb[:n]) | (sa[:n] != sb[:n]))
+    if differs.size:
+        return float(min(ta[differs[0]], tb[differs[0]]))
+    if len(ta) != len(tb):
+        return float((ta if len(ta) > n else tb)[n])
+    return None
+
+
+def run_workflow(build: str, env: dict, workdir: Path, args, rng_seed: int) -> dict:
+    """One measured workflow run with one NEST; its measurements, metadata and metrics."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    run = write_config(workdir / "bench.yaml", PROTOCOLS[args.protocol], args.n_vp, rng_seed)
+    cmd = bench.snakemake_command(workdir, [workdir / "bench.yaml"], "--cores", args.cores, f"{run}/metrics.json")
+    with open(workdir / "snakemake.log", "w") as log:
+        m = bench.measure(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, poll_s=2.0)
+    if m.returncode:
+        sys.exit(f"[tuned] the {build} run failed (exit code {m.returncode}); see {workdir / 'snakemake.log'}")
+    meta = json.loads((workdir / run / "metadata.json").read_text())
+    metrics = json.loads((workdir / run / "metrics.json").read_text())["metrics"]
+    result = {
+        "build": build,
+        "rng_seed": rng_seed,
+        "nest_prefix": meta["build_info"]["prefix"],
+        "wall_s": m.wall_s,
+        "simulate_s": meta["timers_s"]["simulate"],
+        "time_simulate_s": max(r["nest_timers_s"]["time_simulate"] for r in meta["ranks"]),
+        "build_s": meta["timers_s"]["create"] + meta["timers_s"]["connect"],
+        "peak_memory_mib": meta["peak_memory_mib"]["max_per_rank"],
+        "peak_rss_mib": m.peak_rss_mib,
+        "load_before": m.load_before[0],
+        "load_after": m.load_after[0],
+        "foreign_cores": m.foreign_cores,
+        "statistics": {k: metrics.get(k) for k in STATISTICS},
+        "run_dir": str(workdir / run),
+    }
+    print(
+        f"[tuned] seed {rng_seed} {build:5s}: wall {m.wall_s:7.1f} s, simulate {result['simulate_s']:7.1f} s "
+        f"(NEST time_simulate {result['time_simulate_s']:.1f} s), peak {result['peak_memory_mib']:.0f} MiB; "
+        f"load {m.load_before[0]:.2f} -> {m.load_after[0]:.2f}, other processes {m.foreign_cores:.2f} cores",
+        flush=True,
+    )
+    return result
+
+
+def report(pairs: list[dict]) -> str:
+    def median_ratio(key):
+        return statistics.median(p["tuned"][key] / p["wheel"][key] for p in pairs)
+
+    lines = [
+        "",
+        f"{len(pairs)} pairs (tuned / wheel, median): wall {median_ratio('wall_s'):.3f}, "
+        f"simulate {median_ratio('simulate_s'):.3f}, NEST time_simulate {median_ratio('time_simulate_s'):.3f}, "
+        f"build {median_ratio('build_s'):.3f}, peak memory {median_ratio('peak_memory_mib'):.3f}",
+        f"{'':24s}"
+        + "".join(f"{b + ' ' + k:>22s}" for b in BUILDS for k in ("mean", "sd (seeds)"))
+        + f"{'max |tuned - wheel|':>22s}  agrees",
+    ]
+    for stat in STATISTICS:
+        values = {b: [p[b]["statistics"][stat] for p in pairs] for b in BUILDS}
+        if any(v is None for vs in values.values() for v in vs):
+            lines.append(f"{stat:24s} undefined in some run")
+            continue
+        spread = {b: float(np.std(values[b], ddof=1)) if len(pairs) > 1 else float("nan") for b in BUILDS}
+        diff = max(abs(t - w) for t, w in zip(values["tuned"], values["wheel"], strict=True))
+        agrees = "yes" if diff <= 2 * spread["wheel"] else ("n/a (1 seed)" if len(pairs) < 2 else "NO")
+        cells = "".join(f"{np.mean(values[b]):22.5g}{spread[b]:22.5g}" for b in BUILDS)
+        lines.append(f"{stat:24s}{cells}{diff:22.5g}  {agrees}")
+    for p in pairs:
+        first = p["spikes_differ_from_ms"]
+        same = "identical spikes" if first is None else f"spikes differ from {first:.1f} ms on"
+        lines.append(f"seed {p['wheel']['rng_seed']}: {same}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=3, help="pairs of runs (seeds 1, 2, ...), default 3")
+    parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default="reference", help="reference: 1 s")
+    parser.add_argument("--n-vp", type=int, default=2, help="virtual processes, default 2")
+    parser.add_argument("--cores", type=int, default=os.cpu_count(), help="snakemake --cores (default: all)")
+    parser.add_argument("--keep", type=Path, help="keep the working directories here")
+    parser.add_argument("--json", type=Path, help="also write all measurements to this file")
+    args = parser.parse_args(argv)
+
+    built = subprocess.run([str(REPO / "tools" / "build_nest.sh"), "--native"], stdout=subprocess.PIPE, text=True)
+    if built.returncode:
+        sys.exit("[tuned] tools/build_nest.sh --native failed")
+    envs = {
+        "wheel": {k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        "tuned": bench.exported_environment([str(REPO / "tools" / "nest_env.sh"), "--native"]),
+    }
+    print(f"[tuned] uptime at the start: {bench.uptime()}", flush=True)
+    tmp = Path(tempfile.mkdtemp(prefix="astronet-tuned-", dir=args.keep))
+    pairs = []
+    try:
+        for i in range(args.pairs):
+            seed = i + 1
+            order = BUILDS if i % 2 == 0 else BUILDS[::-1]
+            pair = {b: run_workflow(b, envs[b], tmp / f"{seed}-{b}", args, seed) for b in order}
+            if pair["tuned"]["nest_prefix"] == pair["wheel"]["nest_prefix"]:
+                sys.exit(f"[tuned] both runs used the NEST at {pair['wheel']['nest_prefix']}")
+            pair["spikes_differ_from_ms"] = first_difference_ms(
+                Path(pair["wheel"]["run_dir"]), Path(pair["tuned"]["run_dir"])
+            )
+            pairs.append(pair)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"[tuned] uptime at the end: {bench.uptime()}")
+    print(report(pairs))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "pairs": pairs}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
