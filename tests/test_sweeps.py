@@ -194,6 +194,14 @@ def test_builtin_experiments_are_valid_and_replicated():
     assert cfg["targets"] == ["reference"]
 
 
+SCHEMES = {
+    "pairwise_bernoulli": "",
+    "fixed_indegree": "_fixed_indegree",
+    "fixed_outdegree": "_fixed_outdegree",
+    "fixed_total_number": "_fixed_total_number",
+}
+
+
 def test_jiang2025_experiments_are_the_papers():
     """Sparse and Synchronous with the paper's protocol at full scale, three seeds, and the controls."""
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -229,13 +237,17 @@ def test_jiang2025_experiments_are_the_papers():
         for rule in ("fixed_indegree", "fixed_outdegree", "fixed_total_number"):
             for suffix, arm in (("", {}), ("_no_tripartite", {"tripartite": False})):
                 assert runs[f"{regime}_{rule}{suffix}"][0].params == {**model, "primary_rule": rule, **arm}
-    # Every pair of the claims is a network and its control, seeds paired.
+    # The claims' pairs are networks and their controls, and so are those of every regime and
+    # scheme (the pairs still to run), seeds paired.
     claims = claim_specs(cfg, runs)
-    assert {(p["regime"], p["scheme"]) for p in claims["jiang2025_claims"]["pairs"]} == {
-        (regime, scheme)
-        for regime in ("Sparse", "Synchronous")
-        for scheme in ("pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "fixed_total_number")
-    }
+    assert {p["scheme"] for p in claims["jiang2025_claims"]["pairs"]} <= set(SCHEMES)
+    every = [
+        {"regime": r, "scheme": s, "network": f"{r.lower()}{sfx}", "control": f"{r.lower()}{sfx}_no_tripartite"}
+        for r in ("Sparse", "Synchronous")
+        for s, sfx in SCHEMES.items()
+    ]
+    full = claim_specs({**cfg, "claims": {"every_scheme": {"pairs": every}}}, runs)["every_scheme"]
+    assert [len(pair["runs"]) for pair in full["pairs"]] == [len(runs[p["network"]]) for p in every]
     pools = runs["pool_size_full"]
     assert [r.params["pool_size"] for r in pools] == [10, 100, 1000, 10000]
     assert all(r.params["record_connections"] and r.params["scale"] == 1.0 for r in pools)
