@@ -1,0 +1,42 @@
+"""The README's tables of published evidence are generated from the files under docs/ (no number
+typed by hand): each block is what astronet.evidence_markdown makes of its file."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from astronet import evidence_markdown
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_claims_table_rendering(tmp_path):
+    row = {
+        "regime": "Sparse",
+        "scheme": "pairwise_bernoulli",
+        "network": "sparse",
+        "control": "sparse_no_tripartite",
+        "metric": "sync_local_all",
+        "n_pairs": 3,
+        "seeds": "1 2 3",
+        "network_mean": 0.0141,
+        "control_mean": 0.0061,
+        "difference_mean": 0.008,
+        "ci95_low": 0.002,
+        "ci95_high": 0.014,
+        "effect": "network higher",
+        "verdict": "holds",
+    }
+    path = tmp_path / "claims.csv"
+    pd.DataFrame([row, {**row, "metric": "rate_all", "ci95_low": None, "ci95_high": None, "verdict": None}]).to_csv(
+        path, index=False
+    )
+    lines = evidence_markdown.render(path).splitlines()
+    assert lines[0].startswith("| regime | scheme | metric | pairs (seeds) |") and "[95 % CI]" in lines[0]
+    assert lines[2] == (
+        "| Sparse | pairwise_bernoulli | `sync_local_all` | 3 (1 2 3) | 0.0141 | 0.0061 | 0.008 [0.002, 0.014] "
+        "| network higher | holds |"
+    )
+    assert lines[3].endswith("| 0.008 | network higher |  |")
+    text = f"before\n<!-- table: {path.name} -->\nstale\n<!-- end table -->\nafter\n"
+    assert evidence_markdown.update(text, tmp_path) == text.replace("stale\n", evidence_markdown.render(path))
