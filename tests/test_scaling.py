@@ -1,5 +1,6 @@
 """Scaling table and figure (astronet.scaling) on made-up metadata, and the configured scaling experiments."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -68,3 +69,85 @@ def test_configured_scaling_experiments():
         # the laptop network (scale 0.2, the full network's in-degrees); weak scaling doubles it
         scales = [0.2, 0.2, 0.2] if kind == "strong" else [0.2, 0.4, 0.4]
         assert points == [(1, 1, scales[0]), (2, 1, scales[1]), (2, 2, scales[2])]
+
+
+README = (REPO / "README.md").read_text()
+
+
+def _readme_scaling_rows() -> list[dict]:
+    """The rows of README's scaling table (benchmarks/scaling_table.py's format)."""
+    from scaling_table import HEADER
+
+    text = README
+    start = text.index(HEADER.splitlines()[0])
+    names = ["scaling", "n_vp", "split", "cells", "connections"]
+    rows = []
+    for line in text[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows.append(dict(zip(names, cells, strict=False)))
+    return rows
+
+
+def test_readme_scaling_table_describes_the_configured_networks():
+    """Cells and connections of every row are those of the run config/config.yaml builds (the
+    connections within 1 % of their expected count): no table of another network."""
+    from astronet.resources import expected_connections
+    from astronet.run_quantities import population_sizes
+
+    runs = validate_config(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))
+    rows = _readme_scaling_rows()
+    assert [(r["scaling"], r["n_vp"], r["split"]) for r in rows] == [
+        (kind, str(run.params["n_vp"]), f"{run.params['mpi_ranks']} × {run.params['n_vp'] // run.params['mpi_ranks']}")
+        for kind in ("strong", "weak")
+        for run in runs[f"{kind}_scaling"]
+    ]
+    per_vp = re.search(r"`weak_scaling` \(network grows with\s+them: ([\d ]+) cells per virtual process\)", README)
+    weak = runs["weak_scaling"]
+    assert {sum(population_sizes(r.params).values()) // r.params["n_vp"] for r in weak} == {
+        int(per_vp.group(1).replace(" ", ""))
+    }
+    for row, run in zip(rows, [*runs["strong_scaling"], *weak], strict=True):
+        assert int(row["cells"].replace(",", "")) == sum(population_sizes(run.params).values()), row
+        expected = sum(expected_connections(run.params).values())
+        assert int(row["connections"].replace(",", "")) == pytest.approx(expected, rel=0.01), row
+
+
+def test_scaling_table_rows(tmp_path):
+    from scaling_table import markdown
+
+    df = scaling_table({"a": meta(1, 1, 8.0), "b": meta(2, 2, 4.0, memory=(200.0, 220.0))}, "strong")
+    lines = markdown({"strong": df}).splitlines()
+    assert len(lines) == 4
+    assert lines[3] == "| strong | 2 | 2 × 1 | 2,000 | 1,250 | 0.10 | 1.50 | 5.00 | 25.0 | 220 | 0.80 |"
+
+
+@pytest.mark.slow
+def test_scaling_experiment_runs_without_result_warnings_or_sweep_figures(tmp_path):
+    """A scaling experiment asks about the cost of its runs: it gets scaling.csv and its figure, and
+    neither sweep figures nor warnings about its seeds or its network's activity (here Ca_astro
+    stays below the SIC threshold in 100 ms, which a coupling sweep would be warned about)."""
+    import os
+
+    from mpi_support import snakemake
+
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "params": {"sim_time": 100.0, "N_ex": 160, "N_in": 40, "N_astro": 200, "N_rec_mm": 10},
+                "experiments": {
+                    "tiny_scaling": {"scaling": "strong", "zip": True, "grid": {"n_vp": [1, 2], "mpi_ranks": [1, 1]}}
+                },
+                "targets": ["tiny_scaling"],
+            }
+        )
+    )
+    proc = snakemake(tmp_path, "--cores", "2", env=dict(os.environ), configfiles=[cfg], warnings="default")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    exp = tmp_path / "results" / "tiny_scaling"
+    assert len(pd.read_csv(exp / "scaling.csv")) == 2 and (exp / "figures" / "scaling.png").exists()
+    assert sorted(p.name for p in (exp / "figures").iterdir()) == ["scaling.png"]
+    assert "astronet warning" not in out, out[-3000:]

@@ -147,6 +147,11 @@ def parser() -> argparse.ArgumentParser:
         "--grid-keys", nargs="*", default=[], metavar="KEY", help="the experiment's swept parameters (none: no grid)"
     )
     p.add_argument("--experiment", required=True, metavar="NAME", help="name of the experiment")
+    p.add_argument(
+        "--scaling",
+        choices=("strong", "weak"),
+        help="a scaling experiment: no warnings about its network's activity or its seeds, which it does not ask about",
+    )
     for name in ("runs-parquet", "runs-csv", "summary-parquet", "summary-csv", "summary-html"):
         _files(p, name, f"{name.replace('-', '.')} to write")
 

@@ -91,9 +91,19 @@ def figures(spikes, astrocytes, neurons, metadata, settings: dict, raster, dynam
 
 
 def experiment_summary(
-    metrics: list, grid_keys: list, experiment: str, runs_parquet, runs_csv, summary_parquet, summary_csv, summary_html
+    metrics: list,
+    grid_keys: list,
+    experiment: str,
+    runs_parquet,
+    runs_csv,
+    summary_parquet,
+    summary_csv,
+    summary_html,
+    scaling: str | None = None,
 ) -> None:
-    """Tables of one experiment: one row per run (runs.*), mean / 95 % CI / n per grid point (summary.*)."""
+    """Tables of one experiment: one row per run (runs.*), mean / 95 % CI / n per grid point (summary.*);
+    warnings about the results (astronet.advice), except for a scaling experiment, which measures the
+    cost of its runs and asks nothing about their activity or statistics across seeds."""
     from . import advice
     from .html_pages import summary_html as html_page
     from .run_records import load_records
@@ -111,7 +121,8 @@ def experiment_summary(
         html_page(summary, grid_keys, f"Experiment {experiment}: mean ± 95 % CI across seeds")
     )
     print(f"{len(runs)} runs, {len(summary)} grid points")
-    advice.report(advice.few_seeds(experiment, summary["n_seeds"]), advice.no_sic(experiment, records, grid_keys))
+    if scaling is None:
+        advice.report(advice.few_seeds(experiment, summary["n_seeds"]), advice.no_sic(experiment, records, grid_keys))
 
 
 def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, figures: list) -> None:

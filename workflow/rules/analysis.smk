@@ -79,9 +79,12 @@ rule experiment_summary:
         "../../envs/astronet.yaml"
     params:
         grid_keys=lambda wildcards: list(config["experiments"][wildcards.experiment].get("grid", {})),
+        scaling=lambda wildcards: (
+            f"--scaling {kind}" if (kind := config["experiments"][wildcards.experiment].get("scaling")) else ""
+        ),
     shell:
         "ASTRONET_ERRORS_FD=3 python -m astronet experiment-summary --metrics {input:q} --grid-keys {params.grid_keys:q} "
-        "--experiment {wildcards.experiment:q} --runs-parquet {output.runs_parquet:q} --runs-csv {output.runs_csv:q} "
+        "--experiment {wildcards.experiment:q} {params.scaling} --runs-parquet {output.runs_parquet:q} --runs-csv {output.runs_csv:q} "
         "--summary-parquet {output.summary_parquet:q} --summary-csv {output.summary_csv:q} "
         "--summary-html {output.summary_html:q} 3>&2 > {log:q} 2>&1"
 

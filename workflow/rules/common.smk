@@ -104,8 +104,9 @@ def run_figures(run):
 
 def sweep_figures(experiment):
     """Sweep figures of an experiment of more than one run (SWEEP_FIGURES comes from analysis.smk);
-    none for a single run, which has nothing to show across runs (its tables still have one row)."""
-    if len(RUNS[experiment]) < 2:
+    none for a single run, which has nothing to show across runs (its tables still have one row), nor
+    for a scaling experiment, whose figure across runs is its scaling figure."""
+    if len(RUNS[experiment]) < 2 or config["experiments"][experiment].get("scaling"):
         return []
     fmt = config["figures"]["format"]
     return [f"results/{experiment}/figures/{group}.{fmt}" for group in SWEEP_FIGURES]
