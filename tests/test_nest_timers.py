@@ -123,7 +123,8 @@ def test_scaling_experiment_reports_phases_in_its_tables_and_figure(tmp_path, me
     for phase in bennch.PHASES:
         assert scaling[f"{phase}_factor"].notna().all() and (scaling[f"{phase}_frac"] >= 0).all(), phase
     assert (scaling["time_update_frac"] > 0).all() and (scaling["time_update_frac"] < 100).all()
-    assert scaling["sim_factor"].to_numpy() == pytest.approx(scaling["time_simulate"].to_numpy() / 0.2)
+    # scaling.csv holds 6 significant digits
+    assert scaling["sim_factor"].to_numpy() == pytest.approx(scaling["time_simulate"].to_numpy() / 0.2, rel=1e-5)
     runs = pd.read_csv(tmp_path / targets[1])
     assert runs["time_update"].notna().all() and runs["time_simulate"].gt(0).all()
     assert (tmp_path / "results/tiny_strong/figures/scaling.png").stat().st_size > 50_000
