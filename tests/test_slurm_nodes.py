@@ -69,17 +69,17 @@ def shared_dir():
 
 
 def write_config(workdir: Path, experiment: str, params: dict) -> Path:
+    """One experiment of one run; MPI runs get 2 ranks per node (resources.ranks_per_node)."""
     cfg = workdir / "nodes.yaml"
-    cfg.write_text(yaml.safe_dump({"params": params, "experiments": {experiment: {}}, "targets": [experiment]}))
+    config = {"params": params, "experiments": {experiment: {}}, "targets": [experiment]}
+    cfg.write_text(yaml.safe_dump({**config, "resources": {"ranks_per_node": 2}}))
     validate_config(yaml.safe_load(cfg.read_text()))
     return cfg
 
 
 def run_profile(workdir: Path, cfg: Path, nodes: dict, *args, timeout_s: int = 900) -> subprocess.Popen:
-    """snakemake through profiles/slurm, started in the background; every MPI run on 2 nodes."""
-    # targets first: --set-resources takes every value up to the next option
-    resources = ["--set-resources", "simulate_mpi:nodes=2"]
-    cmd = profile_command(workdir, cfg, *args, *resources, accounting=nodes["accounting"], timeout_s=timeout_s)
+    """snakemake through profiles/slurm, started in the background."""
+    cmd = profile_command(workdir, cfg, *args, accounting=nodes["accounting"], timeout_s=timeout_s)
     return subprocess.Popen(
         cmd, cwd=workdir, env=nodes["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

@@ -18,6 +18,7 @@
 # share of its memory, and runs its jobs in its namespaces: the ranks of an MPI job on two nodes
 # talk TCP over the bridge, and each sees its own node's host name. A node's own /tmp is
 # /var/lib/slurm-nodes/<node>/tmp: work on the shared file system, not in /tmp, as on a cluster.
+# On a node, /etc/slurm is this cluster's configuration directory (/etc/slurm-nodes).
 #
 # Scheduling is that of tools/start_slurm.sh (select/cons_tres, CR_Core_Memory, MpiDefault=pmix,
 # memory enforced by jobacct_gather, no accounting: use `--slurm-status-command squeue`), with
@@ -142,12 +143,16 @@ for i in $(seq "$n_nodes"); do
   install -d -m 1777 "$state_dir/$node/tmp"
   log "starting slurmd of $node ($(node_addr "$i"))"
   # The namespaces: the node's network; its host name; its mounts, which still receive the
-  # machine's (shared file system), with a /tmp and /dev/shm of its own. slurmd daemonizes and its
-  # jobs inherit them.
+  # machine's (shared file system), with a /tmp and /dev/shm of its own and this cluster's
+  # configuration as /etc/slurm, as a cluster's nodes have theirs: commands in jobs find it without
+  # SLURM_CONF (snakemake-executor-plugin-slurm-jobstep 0.6 removes SLURM_CONF from the
+  # environment of the srun it starts). slurmd daemonizes and its jobs inherit them.
+  install -d -m 0755 /etc/slurm
   # shellcheck disable=SC2016  # the inner shell expands its arguments
   nsenter --net="/run/netns/$(node_netns "$node")" unshare --uts --mount --propagation slave -- \
-    sh -c 'hostname "$1" && mount --bind "$2" /tmp && mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec slurmd -f "$3" -N "$1"' \
-    sh "$node" "$state_dir/$node/tmp" "$conf" \
+    sh -c 'hostname "$1" && mount --bind "$2" /tmp && mount -t tmpfs -o mode=1777 tmpfs /dev/shm \
+      && mount --bind "$3" /etc/slurm && exec slurmd -N "$1"' \
+    sh "$node" "$state_dir/$node/tmp" "$conf_dir" \
     || die "slurmd of $node failed to start; see $log_dir/slurmd-$node.log:
 $(tail -n 20 "$log_dir/slurmd-$node.log" 2>/dev/null)"
 done
