@@ -65,12 +65,25 @@ def test_bennch_quantities_take_thread_0_and_the_mean_over_ranks():
     assert master_thread([3.0, 9.0]) == 3.0 and master_thread(None) is None
 
 
+CYCLES = dict(TINY, sim_time=200.0, chunk_ms=40.0)  # 5 Prepare/Cleanup cycles
+
+
 @pytest.mark.mpi
-def test_timers_cover_every_cycle_per_rank_and_thread(tmp_path, menv):
-    """2 ranks x 2 threads, 5 Prepare/Cleanup cycles: per-thread phases on every rank; NEST's
-    time_simulate covers the nest.Run calls of all cycles (NEST resets it at every Prepare); the
-    phases are parts of it."""
-    p = run_params(**dict(TINY, sim_time=200.0, chunk_ms=40.0), n_vp=4, mpi_ranks=2, allow_hybrid_split=True)
+def test_time_simulate_covers_the_run_calls_of_every_cycle(tmp_path, menv):
+    """One rank, 2 threads, 5 cycles: NEST resets time_simulate at every Prepare; summed over the
+    cycles it covers the wall time of every nest.Run call (the last cycle's alone would be a fifth).
+    One rank: with several, a rank waits for the others at the start of each call, outside the timer."""
+    run = simulate(tmp_path / "1x2", run_params(**CYCLES, n_vp=2, mpi_ranks=1), menv)
+    (rank,) = json.loads((run / "metadata.json").read_text())["ranks"]
+    simulated, run_calls = rank["nest_timers_s"]["time_simulate"], rank["timers_s"]["run_calls"]
+    assert 0.9 * run_calls - 0.05 <= simulated <= run_calls + 1e-3, (simulated, run_calls)
+
+
+@pytest.mark.mpi
+def test_timers_per_rank_and_thread_with_phases_inside_the_simulation(tmp_path, menv):
+    """2 ranks x 2 threads: every rank records NEST's timers, per thread where NEST measures per
+    thread; thread 0's update and delivery and the spike exchange are parts of time_simulate."""
+    p = run_params(**CYCLES, n_vp=4, mpi_ranks=2, allow_hybrid_split=True)
     run = simulate(tmp_path / "2x2", p, menv)
     meta = json.loads((run / "metadata.json").read_text())
     assert meta["build_info"]["have_mpi"] and len(meta["ranks"]) == 2
@@ -80,8 +93,6 @@ def test_timers_cover_every_cycle_per_rank_and_thread(tmp_path, menv):
             assert len(t[name]) == 2, name  # one value per thread
         for name in ("time_simulate", "time_gather_spike_data", "time_collocate_spike_data"):
             assert isinstance(t[name], float), name
-        run_calls = rank["timers_s"]["run_calls"]
-        assert 0.8 * run_calls - 0.05 <= t["time_simulate"] <= run_calls + 1e-3, (t["time_simulate"], run_calls)
         thread0 = master_thread(t["time_update"]) + master_thread(t["time_deliver_spike_data"])
         assert 0 < thread0 + t["time_gather_spike_data"] <= t["time_simulate"]
         assert t["time_collocate_spike_data"] + t["time_communicate_spike_data"] <= t["time_gather_spike_data"]
@@ -123,7 +134,8 @@ def test_scaling_experiment_reports_phases_in_its_tables_and_figure(tmp_path, me
     for phase in bennch.PHASES:
         assert scaling[f"{phase}_factor"].notna().all() and (scaling[f"{phase}_frac"] >= 0).all(), phase
     assert (scaling["time_update_frac"] > 0).all() and (scaling["time_update_frac"] < 100).all()
-    assert scaling["sim_factor"].to_numpy() == pytest.approx(scaling["time_simulate"].to_numpy() / 0.2)
+    # scaling.csv holds 6 significant digits
+    assert scaling["sim_factor"].to_numpy() == pytest.approx(scaling["time_simulate"].to_numpy() / 0.2, rel=1e-5)
     runs = pd.read_csv(tmp_path / targets[1])
     assert runs["time_update"].notna().all() and runs["time_simulate"].gt(0).all()
     assert (tmp_path / "results/tiny_strong/figures/scaling.png").stat().st_size > 50_000

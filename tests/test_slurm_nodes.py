@@ -44,8 +44,9 @@ pytestmark = [pytest.mark.slurm, pytest.mark.mpi, pytest.mark.slow]
 NODES_CONF = "/etc/slurm-nodes/slurm.conf"
 RUN_DIR = "rng_seed-143202461"
 # Slurm's 10 s SlurmdTimeout must pass before a lost node fails its job: a run long enough to be
-# caught in the middle, on 4 ranks sharing 2 cores.
-LONG = dict(SMALL, sim_time=4000.0, chunk_ms=500.0, N_rec_mm=10, record_connections=False)
+# caught in the middle (4 ranks on 2 cores exchange spikes over TCP every ms: 45 s on a quiet
+# machine, minutes on a busy one).
+LONG = dict(SMALL, sim_time=1500.0, chunk_ms=500.0, N_rec_mm=10, record_connections=False)
 
 
 @pytest.fixture(scope="module")
@@ -69,20 +70,34 @@ def shared_dir():
 
 
 def write_config(workdir: Path, experiment: str, params: dict) -> Path:
+    """One experiment of one run; MPI runs get 2 ranks per node (resources.ranks_per_node)."""
     cfg = workdir / "nodes.yaml"
-    cfg.write_text(yaml.safe_dump({"params": params, "experiments": {experiment: {}}, "targets": [experiment]}))
+    config = {"params": params, "experiments": {experiment: {}}, "targets": [experiment]}
+    cfg.write_text(yaml.safe_dump({**config, "resources": {"ranks_per_node": 2}}))
     validate_config(yaml.safe_load(cfg.read_text()))
     return cfg
 
 
 def run_profile(workdir: Path, cfg: Path, nodes: dict, *args, timeout_s: int = 900) -> subprocess.Popen:
-    """snakemake through profiles/slurm, started in the background; every MPI run on 2 nodes."""
-    # targets first: --set-resources takes every value up to the next option
-    resources = ["--set-resources", "simulate_mpi:nodes=2"]
-    cmd = profile_command(workdir, cfg, *args, *resources, accounting=nodes["accounting"], timeout_s=timeout_s)
+    """snakemake through profiles/slurm, started in the background in a session of its own (see stop)."""
+    cmd = profile_command(workdir, cfg, *args, accounting=nodes["accounting"], timeout_s=timeout_s)
     return subprocess.Popen(
-        cmd, cwd=workdir, env=nodes["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        cmd,
+        cwd=workdir,
+        env=nodes["env"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
+
+
+def stop(proc: subprocess.Popen, first: int, env: dict) -> None:
+    """End a snakemake that a failed test left running (it ignores SIGTERM), and its jobs."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    cancel_leftovers(first, env)
 
 
 def simulate_jobs(first: int, env: dict) -> list[dict]:
@@ -129,16 +144,25 @@ def wait_until(condition, timeout_s: float, what: str, poll_s: float = 1.0):
     raise AssertionError(f"not within {timeout_s:.0f} s: {what}")
 
 
-def simulating_ranks(job_id: int) -> list[int]:
-    """Pids of the job's 4 ranks (``python -m astronet simulate`` processes) once all have started."""
-    pids = []
+def simulating_ranks(job_id: int, run: Path) -> list[int]:
+    """Pids of the job's 4 ranks once they simulate (rank 0 has logged model time), in rank order."""
+    log = run / "logs" / "simulate.log"
+    if not log.exists() or not re.search(r"\[simulate\] +[\d.]+ / [\d.]+ ms", log.read_text()):
+        return []
+    ranks = {}
     for pid in rank_processes(job_id):
         try:
-            if b"astronet\0simulate" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                pids.append(pid)
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         except OSError:  # just ended
             continue
-    return pids if len(pids) == 4 else []
+        argv = cmdline.split(b"\0")
+        # a rank: python -m astronet simulate ... --output (not the launcher, nor the MPI check)
+        python = argv[0].split(b"/")[-1].startswith(b"python")
+        if python and argv[1:4] == [b"-m", b"astronet", b"simulate"] and b"--output" in argv:
+            rank = next(v for v in environ if v.startswith(b"SLURM_PROCID="))
+            ranks[int(rank.split(b"=")[1])] = pid
+    return [ranks[r] for r in sorted(ranks)] if len(ranks) == 4 else []
 
 
 def finish(proc: subprocess.Popen, first: int, env: dict) -> str:
@@ -158,8 +182,12 @@ def test_ranks_on_two_nodes_give_the_tables_of_one_rank_with_four_threads(shared
     cfg = write_config(shared_dir, "across_nodes", params)
     first = max(job_ids_after(0, env), default=0)
     run = shared_dir / "results" / "across_nodes" / RUN_DIR
-    proc = run_profile(shared_dir, cfg, nodes, f"results/across_nodes/{RUN_DIR}/connections.parquet")
-    out = finish(proc, first, env)
+    targets = [f"results/across_nodes/{RUN_DIR}/{name}" for name in ("metadata.json", "connections.parquet")]
+    proc = run_profile(shared_dir, cfg, nodes, *targets)
+    try:
+        out = finish(proc, first, env)
+    finally:
+        stop(proc, first, env)
     assert proc.returncode == 0, out[-5000:]
 
     # Placement, from Slurm's records and from the ranks themselves.
@@ -196,7 +224,7 @@ def test_a_lost_node_fails_the_job_and_the_profile_retries_it(shared_dir, nodes)
     proc = run_profile(shared_dir, cfg, nodes, f"results/lost_node/{RUN_DIR}/raw")
     try:
         job_id = int(wait_until(lambda: simulate_jobs(first, env), 300, "the simulate job is submitted")[0]["JobId"])
-        wait_until(lambda: simulating_ranks(job_id), 300, "the 4 ranks simulate")
+        wait_until(lambda: simulating_ranks(job_id, run), 300, "the 4 ranks simulate")
         kept, lost = job_nodes(job_info(job_id, env), env)
         os.kill(int(Path(f"/run/slurm-nodes/slurmd-{lost}.pid").read_text()), signal.SIGKILL)
         failed = wait_until(
@@ -211,8 +239,7 @@ def test_a_lost_node_fails_the_job_and_the_profile_retries_it(shared_dir, nodes)
         wait_until(lambda: not rank_processes(job_id), 60, f"no process of job {job_id} runs on {lost}")
         out = finish(proc, first, env)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop(proc, first, env)
         start_cluster("start_slurm_nodes.sh", env)
     assert proc.returncode == 0, out[-5000:]
     jobs = simulate_jobs(first, env)
@@ -227,19 +254,18 @@ def test_a_killed_rank_fails_the_job_which_is_reported_and_nothing_is_published(
     (--kill-on-bad-exit), the job fails, snakemake (no retries) reports it and publishes nothing;
     the next snakemake simulates the run afresh."""
     env = nodes["env"]
-    cfg = write_config(shared_dir, "lost_rank", dict(LONG, sim_time=2000.0, n_vp=4, mpi_ranks=4))
+    cfg = write_config(shared_dir, "lost_rank", dict(LONG, n_vp=4, mpi_ranks=4))
     first = max(job_ids_after(0, env), default=0)
     run = shared_dir / "results" / "lost_rank" / RUN_DIR
     proc = run_profile(shared_dir, cfg, nodes, "--retries", "0", f"results/lost_rank/{RUN_DIR}/raw")
     try:
         job = wait_until(lambda: simulate_jobs(first, env), 300, "the simulate job is submitted")[0]
         job_id = int(job["JobId"])
-        victim = wait_until(lambda: simulating_ranks(job_id), 300, "the 4 ranks simulate")[-1]
+        victim = wait_until(lambda: simulating_ranks(job_id, run), 300, "the 4 ranks simulate")[3]
         os.kill(victim, signal.SIGKILL)
         out = finish(proc, first, env)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop(proc, first, env)
     assert proc.returncode != 0
     assert re.search(r"Error in rule simulate_mpi", out), out[-5000:]
     (job,) = simulate_jobs(first, env)
@@ -248,7 +274,10 @@ def test_a_killed_rank_fails_the_job_which_is_reported_and_nothing_is_published(
     assert not (run / "raw").exists()  # nothing published: only the staging directory may remain
 
     again = run_profile(shared_dir, cfg, nodes, f"results/lost_rank/{RUN_DIR}/raw")
-    out = finish(again, first, env)
+    try:
+        out = finish(again, first, env)
+    finally:
+        stop(again, first, env)
     assert again.returncode == 0, out[-5000:]
     meta = json.loads((run / "raw" / "metadata-rank0000.json").read_text())
     assert meta["provenance"]["slurm"]["job_id"] == simulate_jobs(first, env)[-1]["JobId"]

@@ -182,7 +182,7 @@ cancel_all_jobs() {
   done
 }
 
-# Wait up to $1 s until every node named after it is idle (or busy with jobs), resuming nodes left
+# Wait up to $1 s until every node named after it is idle (or busy with, or planned for, jobs), resuming nodes left
 # DOWN or DRAINED by an earlier run; dies with the nodes' states, reasons and $log_hint otherwise.
 wait_nodes_up() {
   local wait_s=$1 i node state all_up
@@ -192,7 +192,7 @@ wait_nodes_up() {
     for node in "$@"; do
       state=$(sinfo -h -n "$node" -o '%T' 2>/dev/null | head -n1)
       case "$state" in
-        idle|mixed|allocated|completing) ;;
+        idle|mixed|allocated|completing|planned) ;;
         down*|drain*|fail*)
           all_up=0
           if [ $((i % 5)) = 1 ]; then scontrol update NodeName="$node" State=RESUME >/dev/null 2>&1 || true; fi ;;

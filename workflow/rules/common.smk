@@ -194,6 +194,13 @@ def mpi_launcher(wildcards, resources):
     return launcher
 
 
+def simulate_nodes(wildcards):
+    """Slurm's --nodes of an MPI run: mpi_ranks / resources.ranks_per_node, rounded up; None (unset:
+    Slurm places the ranks) without ranks_per_node."""
+    per_node = config["resources"]["ranks_per_node"]
+    return None if per_node is None else -(-run_params(wildcards)["mpi_ranks"] // per_node)
+
+
 def simulate_mem_mb(wildcards, attempt):
     """Slurm's --mem of a simulation; grows with Snakemake's attempt (retries in profiles/slurm)."""
     return request_memory_mib(run_params(wildcards), config["resources"]["mem_margin"], attempt)

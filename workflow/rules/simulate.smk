@@ -63,6 +63,7 @@ rule simulate_mpi:
     resources:
         tasks=lambda wildcards: run_params(wildcards)["mpi_ranks"],
         cpus_per_task=threads_per_rank,
+        nodes=simulate_nodes,
         mem_mb=simulate_mem_mb,
         runtime=simulate_runtime_min,
         mpi="mpiexec",
