@@ -4,7 +4,7 @@ import os
 
 from snakemake.utils import min_version
 
-from astronet.deployment import prepare_job_environment
+from astronet.deployment import container_image, prepare_job_environment
 
 min_version("9.0")
 # Every rule runs one step of the package as a shell command, `python -m astronet <step> --option
@@ -14,8 +14,9 @@ min_version("9.0")
 prepare_job_environment(workflow.basedir)
 
 
-# Used only with --software-deployment-method apptainer: the image of containers/astronet.def.
-container: os.environ.get("ASTRONET_CONTAINER", os.path.join(workflow.basedir, "containers", "astronet.sif"))
+# Used only with --software-deployment-method apptainer: the image of containers/astronet.def
+# (astronet.deployment.container_image; none otherwise, so a checkout in a path with a space works).
+container: lambda wildcards: container_image(workflow.basedir, workflow.deployment_settings.deployment_method)
 
 
 configfile: "config/config.yaml"
@@ -34,7 +35,27 @@ include: "workflow/rules/scaling.smk"
 include: "workflow/rules/comparisons.smk"
 
 
+onstart:
+    rewrite_parameters()
+
+
 rule all:
     default_target: True
     input:
-        default_targets(),
+        default_targets,
+
+
+# Snakemake matches targets by their path relative to the working directory: an absolute path is
+# refused here with the relative one to give instead, not left to "No rule to produce".
+rule absolute_target:
+    input:
+        relative_target,
+    output:
+        os.path.join(os.sep, "{path}"),
+    log:
+        "results/logs/absolute_target/{path}.log",
+    wildcard_constraints:
+        path=".+",
+    localrule: True
+    shell:
+        ":"

@@ -25,9 +25,10 @@ def analysis_window(settings: dict, params: dict) -> tuple[float, float]:
 
 
 def check_analysis(settings: dict, params: dict, where: str) -> None:
-    """The analysis window lies within the recording and holds at least one synchrony bin."""
+    """The analysis window lies within the recording and holds at least one synchrony bin and one Fano
+    factor counting window; neither is narrower than NEST's time step dt, on whose grid spikes lie."""
     t0, t1 = analysis_window(settings, params)
-    t_presim = params["t_presim"]
+    t_presim, dt = params["t_presim"], params["dt"]
     if t0 < t_presim:
         raise ConfigError(
             f"invalid value for '{where}.t_start': {t0!r} (before the end of the presimulation, t_presim = "
@@ -38,13 +39,26 @@ def check_analysis(settings: dict, params: dict, where: str) -> None:
             f"invalid value for '{where}.t_start': {t0!r} (the analysis window [t_start, t_presim + sim_time) = "
             f"[{t0:g}, {t1:g}) ms must be at least bin_ms = {settings['bin_ms']:g} ms long)"
         )
+    for key, what in (("bin_ms", "synchrony bin"), ("fano_bin_ms", "Fano factor counting window")):
+        value = settings.get(key)
+        if value is not None and value < dt:
+            raise ConfigError(
+                f"invalid value for '{where}.{key}': {value!r} (a {what} must be at least NEST's time step "
+                f"dt = {dt:g} ms: spike times lie on its grid)"
+            )
+        if value is not None and value > t1 - t0:
+            raise ConfigError(
+                f"invalid value for '{where}.{key}': {value!r} (longer than the analysis window [t_start, t_presim + "
+                f"sim_time) = [{t0:g}, {t1:g}) ms: not one whole {what} fits in it)"
+            )
 
 
 def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
     """An experiment's analysis settings, checked against each of its runs (ConfigError if invalid)."""
     settings = analysis_settings(config, experiment)
     overrides = config["experiments"][experiment].get("analysis", {})
-    where = f"experiments.{experiment}.analysis" if "t_start" in overrides or "bin_ms" in overrides else "analysis"
+    overridden = {"t_start", "bin_ms", "fano_bin_ms"} & set(overrides)
+    where = f"experiments.{experiment}.analysis" if overridden else "analysis"
     for run in runs:
         check_analysis(settings, run.params, where)
     return settings

@@ -8,12 +8,14 @@ import is made inside the step that needs it: a simulation must not import panda
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 
-def _read_json(path) -> dict:
-    return json.loads(Path(path).read_text())
+def _run_frames(spikes, astrocytes, neurons, meta: dict) -> tuple:
+    """A run's three tables as pandas DataFrames, checked against the checksums in its metadata."""
+    from .integrity import read_table
+
+    return tuple(read_table(path, meta).to_pandas() for path in (spikes, astrocytes, neurons))
 
 
 def simulate(parameters: Path, output: Path | None, check_mpi: bool = False, params_id: str | None = None) -> None:
@@ -45,16 +47,14 @@ def metrics(
     spikes, astrocytes, neurons, metadata, settings: dict, experiment: str, run: str, point: dict, output
 ) -> None:
     """The metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json."""
-    import pandas as pd
-
+    from .integrity import load_metadata
     from .recording import write_json_atomic
     from .run_records import run_metrics_record
 
+    meta = load_metadata(metadata)
     record = run_metrics_record(
-        pd.read_parquet(spikes),
-        pd.read_parquet(astrocytes),
-        pd.read_parquet(neurons),
-        _read_json(metadata),
+        *_run_frames(spikes, astrocytes, neurons, meta),
+        meta,
         settings,
         experiment=experiment,
         run=run,
@@ -68,19 +68,22 @@ def metrics(
 def provenance(metadata, metrics, output) -> None:
     """The provenance page of one run: versions, build, parameters, connections, timers, metrics."""
     from .html_pages import provenance_html
+    from .integrity import load_metadata, load_metrics
 
-    Path(output).write_text(provenance_html(_read_json(metadata), _read_json(metrics)))
+    Path(output).write_text(provenance_html(load_metadata(metadata), load_metrics(metrics)))
 
 
 def figures(spikes, astrocytes, neurons, metadata, settings: dict, raster, dynamics, rate_distribution) -> None:
     """The figures of one run (raster, dynamics, rate distribution) from its aggregated tables."""
     from . import plotting
+    from .integrity import load_metadata
 
+    meta = load_metadata(metadata)
     plotting.draw_all(
-        plotting.read_columns(spikes, ["sender", "time"]),
-        plotting.read_columns(astrocytes),
-        plotting.read_columns(neurons),
-        _read_json(metadata),
+        plotting.read_columns(spikes, ["sender", "time"], meta),
+        plotting.read_columns(astrocytes, meta=meta),
+        plotting.read_columns(neurons, meta=meta),
+        meta,
         settings,
         {"raster": raster, "dynamics": dynamics, "rate_distribution": rate_distribution},
     )
@@ -92,10 +95,10 @@ def experiment_summary(
     """Tables of one experiment: one row per run (runs.*), mean / 95 % CI / n per grid point (summary.*)."""
     from . import advice
     from .html_pages import summary_html as html_page
-    from .run_records import load_records
+    from .integrity import load_metrics
     from .sweep_tables import write_tables
 
-    records = load_records(metrics)
+    records = [load_metrics(path) for path in metrics]
     out = {
         "runs_parquet": runs_parquet,
         "runs_csv": runs_csv,
@@ -141,19 +144,21 @@ def comparison(
 ) -> None:
     """Runs side by side in the layout of Jiang et al. 2025's Fig. 3, and their metrics as one table."""
     from . import paper_figures
+    from .integrity import load_metadata, load_metrics
     from .plotting import read_columns
     from .sweep_tables import runs_table
 
     _same_length(
         labels=labels, spikes=spikes, astrocytes=astrocytes, neurons=neurons, metadata=metadata, metrics=metrics
     )
-    records = [_read_json(path) for path in metrics]
+    records = [load_metrics(path) for path in metrics]
+    metas = [load_metadata(path) for path in metadata]
     runs = {
         label: {
-            "spikes": read_columns(spikes[i], ["sender", "time"]),
-            "astrocytes": read_columns(astrocytes[i]),
-            "neurons": read_columns(neurons[i]),
-            "meta": _read_json(metadata[i]),
+            "spikes": read_columns(spikes[i], ["sender", "time"], metas[i]),
+            "astrocytes": read_columns(astrocytes[i], meta=metas[i]),
+            "neurons": read_columns(neurons[i], meta=metas[i]),
+            "meta": metas[i],
             "window": tuple(records[i]["window_ms"]),
             "metrics": records[i]["metrics"],
         }
@@ -174,11 +179,12 @@ def connectivity(labels: list, connections: list, metadata: list, experiment: st
 
     from . import connectivity as conn
     from . import paper_figures
+    from .integrity import load_metadata
 
     _same_length(labels=labels, connections=connections, metadata=metadata)
     runs, rows = {}, []
     for label, conn_path, meta_path in zip(labels, connections, metadata, strict=True):
-        meta = _read_json(meta_path)
+        meta = load_metadata(meta_path)
         degrees, cost = conn.read_degrees(conn_path, meta["populations"]), conn.run_cost(meta)
         runs[label] = {"degrees": degrees, "cost": cost}
         rows.append({"run": label, **cost, **conn.degree_summary(degrees)})

@@ -5,9 +5,6 @@ Undefined metrics (NaN) are written as ``null``.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -59,7 +56,3 @@ def run_metrics_record(
             "mpi_ranks": meta.get("n_ranks"),
         },
     }
-
-
-def load_records(paths) -> list[dict]:
-    return [json.loads(Path(p).read_text()) for p in paths]

@@ -21,6 +21,7 @@ from pathlib import Path
 from . import provenance, recording
 from .console import ConsoleProgress, Reports, rate_and_eta, run_label
 from .parameters import validate_params
+from .recording_chunks import CONNECTIONS_PER_FETCH
 from .run_quantities import total_sim_time
 from .rundir import params_id
 
@@ -90,7 +91,7 @@ def run(params: dict, out: Path) -> dict:
     say(f"[simulate] built in {net.timers['create'] + net.timers['connect']:.1f} s: {net.connections}")
     writer = recording.RankWriter(staging, rank)
     if params["record_connections"]:
-        writer.write_connections(nest)
+        writer.write_connections(nest, net.connection_batches(CONNECTIONS_PER_FETCH))
     total = total_sim_time(params)
     net.simulate(writer, Reports(Progress(total, rank == 0), ConsoleProgress(run_label(out), total, rank == 0)))
     wall = time.perf_counter() - t_start
@@ -155,3 +156,14 @@ def run_file(
         sys.exit(130)
     except recording.StagingBusy as err:
         sys.exit(f"[simulate] {err}")
+    except Exception as err:  # NEST refused the build or stopped the simulation
+        recording.discard_staging(Path(output))
+        if type(err).__name__ == "NumericalInstability":
+            sys.exit(
+                f"[simulate] NEST stopped the simulation: the integration of a neuron became numerically unstable "
+                f"({err}). Its synaptic input is likely far too strong for aeif_cond_alpha_astro: "
+                f"w_e = {params['w_e']} nS, w_i = {params['w_i']} nS, w_n2a = {params['w_n2a']}, "
+                f"poisson_rate = {params['poisson_rate']} spikes/s; lower them. Nothing was kept "
+                f"({Path(output)}.partial removed)"
+            )
+        raise
