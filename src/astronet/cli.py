@@ -110,7 +110,11 @@ def experiment_summary(
         html_page(summary, grid_keys, f"Experiment {experiment}: mean ± 95 % CI across seeds")
     )
     print(f"{len(runs)} runs, {len(summary)} grid points")
-    advice.report(advice.few_seeds(experiment, summary["n_seeds"]), advice.no_sic(experiment, records, grid_keys))
+    advice.report(
+        advice.few_seeds(experiment, summary["n_seeds"]),
+        advice.no_sic(experiment, records, grid_keys),
+        advice.no_fano(experiment, records),
+    )
 
 
 def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, figures: list) -> None:

@@ -161,9 +161,9 @@ def run_file(
         if type(err).__name__ == "NumericalInstability":
             sys.exit(
                 f"[simulate] NEST stopped the simulation: the integration of a neuron became numerically unstable "
-                f"({err}). Its synaptic input is likely far too strong for aeif_cond_alpha_astro: "
-                f"w_e = {params['w_e']} nS, w_i = {params['w_i']} nS, w_n2a = {params['w_n2a']}, "
-                f"poisson_rate = {params['poisson_rate']} spikes/s; lower them. Nothing was kept "
-                f"({Path(output)}.partial removed)"
+                f"({err}). Its input is likely far too strong for aeif_cond_alpha_astro: w_e = {params['w_e']} nS, "
+                f"w_i = {params['w_i']} nS, w_n2a = {params['w_n2a']}, poisson_rate = {params['poisson_rate']} "
+                f"spikes/s, neuron_params = {params['neuron_params']}. Nothing was kept ({Path(output)}.partial "
+                "removed)"
             )
         raise

@@ -132,9 +132,15 @@ def run_dir(run):
 
 def restore_marker(run):
     """For the targets of whole experiments: a run whose recordings or tables hold its configured
-    parameters but whose parameters.json is missing or damaged gets it back (rule restore_parameters)."""
+    parameters but whose parameters.json is missing or damaged gets it back (rule restore_parameters),
+    which leaves a note named by the time of the damage (of the file, or of the directory for a
+    deleted one): a later damage is mended again."""
     state = run_state(run) if workflow.is_main_process else None
-    return [f"{run_dir(run)}/.parameters-restored"] if state and state.parameters and state.simulated else []
+    if not (state and state.parameters and state.simulated):
+        return []
+    path = f"{run_dir(run)}/parameters.json"
+    stamp = os.stat(path if os.path.exists(path) else run_dir(run)).st_mtime_ns
+    return [f"{run_dir(run)}/logs/parameters_restored.{stamp}"]
 
 
 def settings_record(scope, step_name, settings):

@@ -16,18 +16,25 @@ rule run_parameters:
 
 # A finished run whose parameters.json is missing or damaged gets it back from the configuration,
 # which its recordings or tables hold (astronet.rundir): a target of whole experiments only, since
-# nothing else reads it again, and not an input of the simulation (nothing is simulated again).
+# nothing else reads it again, and not an input of the simulation (nothing is simulated again). Its
+# note (the output) replaces the run's earlier ones.
 rule restore_parameters:
     output:
-        temp("results/{experiment}/{run}/.parameters-restored"),
+        "results/{experiment}/{run}/logs/parameters_restored.{stamp}",
     log:
-        "results/{experiment}/{run}/logs/restore_parameters.log",
+        "results/{experiment}/{run}/logs/restore_parameters.{stamp}.log",
+    wildcard_constraints:
+        stamp=r"\d+",
     localrule: True
     params:
         json=lambda wildcards: parameters_json(run_params(wildcards)),
         path=lambda wildcards: f"{run_dir(run_of(wildcards))}/parameters.json",
+        note=lambda wildcards: f"parameters.json: {run_state(run_of(wildcards)).parameters}; written again",
+        logs=lambda wildcards, output: os.path.dirname(output[0]),
     shell:
-        write_parameters("{params.path}") + " && : > {output}"
+        write_parameters("{params.path}") + " && printf '%s\\n' {params.note:q} > {output:q} && find {params.logs:q} "
+        "-maxdepth 1 \\( -name 'parameters_restored.*' -o -name 'restore_parameters.*.log' \\) "
+        "! -name 'parameters_restored.{wildcards.stamp}' ! -name 'restore_parameters.{wildcards.stamp}.log' -delete"
 
 
 # Two rules make a run's raw/ directory, and for each run exactly one applies (the other one's input
