@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from astronet import load_run
+from astronet import load_experiment, load_run
 from astronet.integrity import DamagedFileError
 from astronet.rundir import params_id
 
@@ -509,6 +509,21 @@ def test_memory_is_checked_only_for_runs_to_simulate(workdir):
     )
     assert proc.returncode != 0 and "exceeds the 50 MiB resources.max_mem_mb allows" in out(proc)
     assert "use synapse_model: tsodyks_synapse_hpc" not in out(proc)  # already the default
+
+
+def test_experiment_api_holds_exactly_the_runs_of_its_tables(workdir):
+    """After the README's advice (move the old run aside, run the new parameters), load_experiment's
+    table, iteration and concat agree: the moved directory is not one of the experiment's runs."""
+    name = RUN.split("/")[-1]
+    old = workdir / "results" / "reference" / "old"
+    (workdir / RUN).rename(old)
+    proc = snakemake(workdir, "--config", "params={w_a2n: 0.5}")
+    assert proc.returncode == 0, out(proc)[-3000:]
+    exp = load_experiment(workdir / "results" / "reference")
+    assert list(exp.table["run"]) == list(exp.runs) == [name]
+    spikes = exp.concat("spikes")
+    assert set(spikes["run"]) == {name} and len(spikes) == len(load_run(workdir / RUN).spikes)
+    assert load_run(old).parameters["w_a2n"] == 1.0 and load_run(workdir / RUN).parameters["w_a2n"] == 0.5
 
 
 # --- reading the workflow changes nothing ---------------------------------------------------------

@@ -71,6 +71,8 @@ def metadata_problem(meta) -> str | None:
     if not isinstance(meta["parameters"], dict):
         return "no parameters in it"
     recorded = meta.get("content_sha256")
+    if recorded is None and "checksums" in meta:
+        return "the SHA-256 of its content, recorded with the file checksums, is missing"
     if recorded is not None and recorded != content_sha256(meta):
         return "its content does not match the SHA-256 recorded in it (changed or damaged on disk)"
     return None

@@ -147,7 +147,7 @@ rule settings_record:
 # `snakemake <experiment>` builds one experiment (same files as `--config targets=[<experiment>]`);
 # one that cannot be built with this configuration says why.
 for _exp in config["experiments"]:
-    if isinstance(_exp, str) and _exp.isidentifier() and _exp not in {"all"} | {r.name for r in workflow.rules}:
+    if isinstance(_exp, str) and _exp.isidentifier() and _exp not in RULE_NAMES | {r.name for r in workflow.rules}:
 
         rule:
             name:

@@ -11,7 +11,7 @@ from astronet.resources import check_memory, estimate_runtime_min, request_memor
 from astronet.rundir import RunDirectoryError, check_run_dir, parameters_json, params_id
 from astronet.schema import ConfigError, check_config_file, retype_cli_overrides
 from astronet.settings_records import record_path, settings_digest, settings_text
-from astronet.targets import absolute_target, unknown_experiment, unknown_run
+from astronet.targets import RULE_NAMES, absolute_target, unknown_experiment, unknown_run
 
 # Reading the workflow only reads: nothing under results/ is written or removed here (`-n`, `--lint`,
 # `--summary`, an invocation refused by Snakemake's lock). Snakemake tells which files an invocation
