@@ -201,6 +201,7 @@ def test_damaged_parameters_file_is_written_again_without_simulating(workdir, da
         (run / "parameters.json").unlink()
     else:
         (run / "parameters.json").write_text(damage)
+
     def results_of(run: Path) -> dict:  # everything but parameters.json and the logs
         return {k: v for k, v in snapshot(run).items() if k != "parameters.json" and not k.startswith("logs/")}
 
@@ -398,18 +399,23 @@ def test_damaged_metadata_is_remade_from_raw(workdir):
     assert load_run(run).metadata["params_id"] == params_id(json.loads((run / "parameters.json").read_text()))
 
 
+def experiment_summary_step(metrics: Path, out_dir: Path) -> subprocess.CompletedProcess:
+    """`python -m astronet experiment-summary` on one run's metrics.json, its tables into out_dir."""
+    outputs = ("runs-parquet", "runs-csv", "summary-parquet", "summary-csv", "summary-html")
+    return subprocess.run(
+        [sys.executable, "-m", "astronet", "experiment-summary", "--metrics", str(metrics)]
+        + ["--experiment", "reference", *(arg for name in outputs for arg in (f"--{name}", str(out_dir / name)))],
+        capture_output=True,
+        text=True,
+    )
+
+
 def test_zero_byte_metrics_is_named_and_computed_again(workdir):
     run = workdir / RUN
     (run / "metrics.json").write_bytes(b"")
     with pytest.raises(DamagedFileError, match=r"metrics\.json is damaged \(JSONDecodeError"):
         assert load_run(run).metrics
-    outputs = ("runs-parquet", "runs-csv", "summary-parquet", "summary-csv", "summary-html")
-    summary = subprocess.run(
-        [sys.executable, "-m", "astronet", "experiment-summary", "--metrics", str(run / "metrics.json")]
-        + ["--experiment", "reference", *(arg for name in outputs for arg in (f"--{name}", str(workdir / name)))],
-        capture_output=True,
-        text=True,
-    )
+    summary = experiment_summary_step(run / "metrics.json", workdir)
     assert summary.returncode != 0 and f"{run / 'metrics.json'} is damaged" in summary.stderr
     before = snapshot(run)
     proc = snakemake(workdir)
@@ -426,13 +432,7 @@ def test_fano_window_longer_than_the_analysis_window_is_warned(workdir):
     experiment's summary says why."""
     run = workdir / RUN
     assert load_run(run).metrics["metrics"]["fano_E"] is None
-    outputs = ("runs-parquet", "runs-csv", "summary-parquet", "summary-csv", "summary-html")
-    summary = subprocess.run(
-        [sys.executable, "-m", "astronet", "experiment-summary", "--metrics", str(run / "metrics.json")]
-        + ["--experiment", "reference", *(arg for name in outputs for arg in (f"--{name}", str(workdir / name)))],
-        capture_output=True,
-        text=True,
-    )
+    summary = experiment_summary_step(run / "metrics.json", workdir)
     assert summary.returncode == 0, summary.stderr
     assert "analysis.fano_bin_ms = 100 ms fits fewer than twice into the analysis window [0, 100) ms" in summary.stderr
 

@@ -93,22 +93,23 @@ def file_problem(path: Path, meta: dict) -> str | None:
     return None
 
 
-def _read_json(path: Path, what: str):
+def _load_checked(path, problem_of) -> dict:
+    """A JSON file whose content ``problem_of`` finds no fault with; DamagedFileError naming the file otherwise."""
     try:
-        return json.loads(Path(path).read_text())
+        content = json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise
     except (OSError, ValueError) as err:
-        raise DamagedFileError(f"{path} is damaged ({type(err).__name__}: {err}): {what}; {REBUILD}") from None
+        raise DamagedFileError(f"{path} is damaged ({type(err).__name__}: {err}); {REBUILD}") from None
+    problem = problem_of(content)
+    if problem:
+        raise DamagedFileError(f"{path} is damaged ({problem}); {REBUILD}")
+    return content
 
 
 def load_metadata(path) -> dict:
     """A run's metadata.json, checked (keys, content checksum); DamagedFileError naming the file otherwise."""
-    meta = _read_json(path, "the run's metadata cannot be read")
-    problem = metadata_problem(meta)
-    if problem:
-        raise DamagedFileError(f"{path} is damaged ({problem}); {REBUILD}")
-    return meta
+    return _load_checked(path, metadata_problem)
 
 
 def metrics_problem(record) -> str | None:
@@ -121,11 +122,7 @@ def metrics_problem(record) -> str | None:
 
 def load_metrics(path) -> dict:
     """A run's metrics.json, checked; DamagedFileError naming the file otherwise."""
-    record = _read_json(path, "the run's metrics cannot be read")
-    problem = metrics_problem(record)
-    if problem:
-        raise DamagedFileError(f"{path} is damaged ({problem}); {REBUILD}")
-    return record
+    return _load_checked(path, metrics_problem)
 
 
 def read_table(path, meta: dict | None = None, columns=None):

@@ -140,8 +140,8 @@ rule settings_record:
         others=lambda wildcards: f"{wildcards.step}-*",
         name=lambda wildcards: f"{wildcards.step}-{wildcards.digest}.*",
     shell:
-        "printf '%s\\n' {params.json:q} > {output:q}.tmp && mv {output:q}.tmp {output:q} 2> {log:q} && "
-        "find {params.records:q} -maxdepth 1 -name {params.others:q} ! -name {params.name:q} -delete 2>> {log:q}"
+        write_json("{output}") + " && find {params.records:q} -maxdepth 1 -name {params.others:q} "
+        "! -name {params.name:q} -delete 2>> {log:q}"
 
 
 # `snakemake <experiment>` builds one experiment (same files as `--config targets=[<experiment>]`);

@@ -93,7 +93,15 @@ def run_state(run):
             refuse(err)
         if state.parameters:
             path = f"{run_dir(run)}/parameters.json"
-            print(f"astronet: {path}: {state.parameters}; it is written again from the configuration", file=sys.stderr)
+            when = (
+                "by the next run of its experiment (nothing is simulated)"
+                if state.simulated
+                else "before the run is simulated"
+            )
+            print(
+                f"astronet: {path}: {state.parameters}; it is written again from the configuration {when}",
+                file=sys.stderr,
+            )
             if not state.simulated:
                 REWRITE_PARAMETERS[path] = parameters_json(run.params)
         RUN_STATES[run.path] = state
@@ -141,11 +149,6 @@ def restore_marker(run):
     path = f"{run_dir(run)}/parameters.json"
     stamp = os.stat(path if os.path.exists(path) else run_dir(run)).st_mtime_ns
     return [f"{run_dir(run)}/logs/parameters_restored.{stamp}"]
-
-
-def settings_record(scope, step_name, settings):
-    """The settings record a step's job depends on (astronet.settings_records, rule settings_record)."""
-    return record_path(scope, step_name, settings)
 
 
 def metrics_settings(run):
@@ -225,18 +228,18 @@ def settings_records(experiment):
     fmt = config["figures"]["format"]
     runs = experiment_runs(experiment)
     records = [
-        settings_record(run.path, name, settings)
+        record_path(run.path, name, settings)
         for run in runs
         for name, settings in (("metrics", metrics_settings(run)), (f"figures.{fmt}", figure_settings(run)))
     ]
     records += [
-        settings_record(experiment, "experiment_summary", experiment_settings(experiment)),
-        settings_record(experiment, f"sweep_figures.{fmt}", sweep_settings(experiment)),
+        record_path(experiment, "experiment_summary", experiment_settings(experiment)),
+        record_path(experiment, f"sweep_figures.{fmt}", sweep_settings(experiment)),
     ]
     if scaling_targets(experiment):
-        records.append(settings_record(experiment, "scaling", scaling_settings(experiment)))
+        records.append(record_path(experiment, "scaling", scaling_settings(experiment)))
     if connectivity_targets(experiment):
-        records.append(settings_record(experiment, "connectivity", connectivity_settings(experiment)))
+        records.append(record_path(experiment, "connectivity", connectivity_settings(experiment)))
     return records
 
 
@@ -337,7 +340,7 @@ def relative_target(wildcards):
     refuse(absolute_target(os.path.join(os.sep, wildcards.path), os.getcwd()))
 
 
-def write_parameters(path):
+def write_json(path):
     """Shell command that writes params.json into the file `path` (a placeholder of the rule's
     shell command): written next to it and renamed, so a killed job never leaves a truncated file,
     and a failed one (a full disk) no temporary file; its error goes to Snakemake's stderr."""
@@ -362,14 +365,14 @@ def run_tables(wildcards):
 def figures_input(wildcards):
     """A run's tables and the settings record of its figures in this format."""
     run = run_of(wildcards)
-    record = settings_record(run.path, f"figures.{wildcards.fmt}", figure_settings(run))
+    record = record_path(run.path, f"figures.{wildcards.fmt}", figure_settings(run))
     return {**run_tables(wildcards), "settings": record}
 
 
 def metrics_input(wildcards):
     """A run's tables and the settings record of its metrics (analysis settings, names)."""
     run = run_of(wildcards)
-    return {**run_tables(wildcards), "settings": settings_record(run.path, "metrics", metrics_settings(run))}
+    return {**run_tables(wildcards), "settings": record_path(run.path, "metrics", metrics_settings(run))}
 
 
 def experiment_summary_input(wildcards):
@@ -377,7 +380,7 @@ def experiment_summary_input(wildcards):
     exp = wildcards.experiment
     return {
         "metrics": [f"{run_dir(run)}/metrics.json" for run in experiment_runs(exp)],
-        "settings": settings_record(exp, "experiment_summary", experiment_settings(exp)),
+        "settings": record_path(exp, "experiment_summary", experiment_settings(exp)),
     }
 
 
@@ -386,7 +389,7 @@ def sweep_figures_input(wildcards):
     return {
         "summary": f"results/{exp}/summary.parquet",
         "runs": f"results/{exp}/runs.parquet",
-        "settings": settings_record(exp, f"sweep_figures.{wildcards.fmt}", sweep_settings(exp)),
+        "settings": record_path(exp, f"sweep_figures.{wildcards.fmt}", sweep_settings(exp)),
     }
 
 
@@ -413,7 +416,7 @@ def scaling_input(wildcards):
     exp = wildcards.experiment
     return {
         "metadata": [f"{run_dir(run)}/metadata.json" for run in experiment_runs(exp)],
-        "settings": settings_record(exp, "scaling", scaling_settings(exp)),
+        "settings": record_path(exp, "scaling", scaling_settings(exp)),
     }
 
 
@@ -441,7 +444,7 @@ def comparison_settings(name):
 
 def comparison_record(name):
     """The settings record of a comparison's figure and table (astronet.settings_records)."""
-    return settings_record(f"comparisons/{name}", "comparison", comparison_settings(name))
+    return record_path(f"comparisons/{name}", "comparison", comparison_settings(name))
 
 
 def connectivity_settings(experiment):
@@ -459,5 +462,5 @@ def connectivity_input(wildcards):
     return {
         "connections": [f"{run_dir(run)}/connections.parquet" for run in runs],
         "metadata": [f"{run_dir(run)}/metadata.json" for run in runs],
-        "settings": settings_record(wildcards.experiment, "connectivity", connectivity_settings(wildcards.experiment)),
+        "settings": record_path(wildcards.experiment, "connectivity", connectivity_settings(wildcards.experiment)),
     }

@@ -11,7 +11,7 @@ rule run_parameters:
     params:
         json=lambda wildcards: parameters_json(run_params(wildcards)),
     shell:
-        write_parameters("{output}")
+        write_json("{output}")
 
 
 # A finished run whose parameters.json is missing or damaged gets it back from the configuration,
@@ -32,7 +32,7 @@ rule restore_parameters:
         note=lambda wildcards: f"parameters.json: {run_state(run_of(wildcards)).parameters}; written again",
         logs=lambda wildcards, output: os.path.dirname(output[0]),
     shell:
-        write_parameters("{params.path}") + " && printf '%s\\n' {params.note:q} > {output:q} && find {params.logs:q} "
+        write_json("{params.path}") + " && printf '%s\\n' {params.note:q} > {output:q} && find {params.logs:q} "
         "-maxdepth 1 \\( -name 'parameters_restored.*' -o -name 'restore_parameters.*.log' \\) "
         "! -name 'parameters_restored.{wildcards.stamp}' ! -name 'restore_parameters.{wildcards.stamp}.log' -delete"
 
