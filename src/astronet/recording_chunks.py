@@ -37,7 +37,7 @@ def chunk_ms(params: dict) -> float:
 
 # Expected connections fetched from NEST per GetConnections call when params.record_connections
 # (astronet.recording.RankWriter.write_connections). PyNEST returns every property of each connection
-# as a Python dict, ~3.5 KB each (measured: 181 k connections fetched at once took 629 MiB, a full
-# network at scale 0.5 over 21 GB); in batches of sources a rank holds ~85 MiB at most, whatever the
-# network's size (astronet.resources.MEMORY_COST).
+# as a Python dict, ~3.5 KB each (measured: 182 297 connections fetched at once took 636 MiB); in
+# batches of sources a rank holds ~85 MiB at most, whatever the network's size
+# (astronet.resources.MEMORY_COST, benchmarks/connection_memory.py).
 CONNECTIONS_PER_FETCH = 20_000

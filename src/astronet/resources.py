@@ -29,7 +29,7 @@ MEMORY_COST = {
     "per_sample_bytes": 108.2,  # one recorded row held in memory until the chunk is flushed
     # params.record_connections: one connection of a batch fetched from NEST (its status dict and
     # table row); measured +85 MiB for batches of 20 000 at 181 k and +79 MiB at 1.6 M connections
-    # (benchmarks/connection_memory.py), against +629 MiB for 181 k fetched at once.
+    # (benchmarks/connection_memory.py), against +636 MiB for 182 k fetched at once.
     "per_fetched_connection_bytes": 4456.0,
 }
 # Fitted by benchmarks/memory_model.py on this machine (NEST 3.10 wheel, scales 0.5-2 and variations
