@@ -389,6 +389,13 @@ def test_damaged_metadata_is_remade_from_raw(workdir):
     (run / "metadata.json").write_text("{}")
     with pytest.raises(DamagedFileError, match=r"metadata\.json is damaged \(without parameters"):
         load_run(run).to_neo()
+    export = subprocess.run(
+        [sys.executable, "-m", "astronet", "export-nwb", "--run-dir", str(run), "--output", str(workdir / "run.nwb")],
+        capture_output=True,
+        text=True,
+    )
+    assert export.returncode != 0 and f"{run / 'metadata.json'} is damaged (without parameters" in export.stderr
+    assert "KeyError" not in export.stderr and not (workdir / "run.nwb").exists()
     before = snapshot(run)
     proc = snakemake(workdir)
     assert_stopped_and_untouched(proc, run, before, "metadata.json is damaged", "recordings in raw/ are intact")
