@@ -6,7 +6,7 @@ import sys
 from snakemake.utils import min_version
 
 from astronet.cluster_profile import ProfileError, check_profile_environment
-from astronet.deployment import prepare_job_environment
+from astronet.deployment import container_image, prepare_job_environment
 
 min_version("9.0")
 # Every rule runs one step of the package as a shell command, `python -m astronet <step> --option
@@ -23,8 +23,9 @@ if workflow.is_main_process:
         sys.exit(f"Stopped before any job: {err}")
 
 
-# Used only with --software-deployment-method apptainer: the image of containers/astronet.def.
-container: os.environ.get("ASTRONET_CONTAINER", os.path.join(workflow.basedir, "containers", "astronet.sif"))
+# Used only with --software-deployment-method apptainer: the image of containers/astronet.def
+# (astronet.deployment.container_image; none otherwise, so a checkout in a path with a space works).
+container: lambda wildcards: container_image(workflow.basedir, workflow.deployment_settings.deployment_method)
 
 
 configfile: "config/config.yaml"
@@ -45,7 +46,27 @@ include: "workflow/rules/claims.smk"
 include: "workflow/rules/publish.smk"
 
 
+onstart:
+    rewrite_parameters()
+
+
 rule all:
     default_target: True
     input:
-        default_targets(),
+        default_targets,
+
+
+# Snakemake matches targets by their path relative to the working directory: an absolute path is
+# refused here with the relative one to give instead, not left to "No rule to produce".
+rule absolute_target:
+    input:
+        relative_target,
+    output:
+        os.path.join(os.sep, "{path}"),
+    log:
+        "results/logs/absolute_target/{path}.log",
+    wildcard_constraints:
+        path=".+",
+    localrule: True
+    shell:
+        ":"

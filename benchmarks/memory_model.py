@@ -158,7 +158,9 @@ def params_of_row(row: dict) -> dict:
 # Not identifiable from the measurements: there is one Poisson connection per neuron and one
 # astrocyte per neuron in every point, so these columns are proportional to the node count. Fixed at
 # their size in NEST (bytes) instead of fitted; the node term takes the rest.
-FIXED = {"conn_static_synapse": 64.0}
+# The batch of connections held while they are recorded is measured by benchmarks/connection_memory.py
+# (no point here records connections).
+FIXED = {"conn_static_synapse": 64.0, "fetched_connection": MEMORY_COST["per_fetched_connection_bytes"]}
 
 
 def fit(rows: list[dict]) -> dict:
@@ -190,6 +192,7 @@ def cost_dict(coef: dict) -> dict:
         "per_connection_bytes": per_conn,
         "per_spike_recorded_neuron_bytes": round(coef["spike_recorded_neuron"], 1),
         "per_sample_bytes": round(coef["sample_in_chunk"], 1),
+        "per_fetched_connection_bytes": round(coef["fetched_connection"], 1),
     }
 
 

@@ -23,9 +23,17 @@ def steps() -> dict:
 
 
 def shell_commands(text: str) -> list[str]:
-    """The shell command of each rule in a rule file (its string literals joined)."""
+    """The shell command of each rule in a rule file: its string literals joined, or for a rule that
+    runs a step through common.smk's ``step(NAME, OPTIONS)``, ``python -m astronet NAME OPTIONS``."""
     blocks = re.findall(r"^    shell:\n((?:(?:        .*)?\n)+)", text, flags=re.MULTILINE)
-    return ["".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block)) for block in blocks]
+    commands = []
+    for block in blocks:
+        literals = re.findall(r'"((?:[^"\\]|\\.)*)"', block)
+        if block.strip().startswith("step("):
+            commands.append(f"python -m astronet {literals[0]} {''.join(literals[1:])}")
+        else:
+            commands.append("".join(literals))
+    return commands
 
 
 def step_calls(command: str) -> list[tuple[str, list[str]]]:

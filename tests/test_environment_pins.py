@@ -136,7 +136,11 @@ def test_container_definition_uses_the_pins_and_files_of_the_repository():
         assert (REPO / line.split()[0]).exists(), line
     assert "pip install -q -r /opt/astronet/requirements.txt" in definition
     assert "tools/build_nest.sh --mpi" in definition and "have_mpi" in definition
-    assert 'containers", "astronet.sif"' in (REPO / "Snakefile").read_text()
+    # the Snakefile's container: is this image (with --sdm apptainer)
+    from astronet.deployment import container_image
+
+    assert "container: lambda wildcards: container_image(" in (REPO / "Snakefile").read_text()
+    assert container_image(str(REPO), {"APPTAINER"}, environ={}) == str(REPO / "containers" / "astronet.sif")
 
 
 def test_snakemakes_environment_is_put_on_path_only_when_not_active(tmp_path):

@@ -1,8 +1,10 @@
 """An experiment end to end through `snakemake`: 2 grid points x 2 seeds of a tiny network, its
-summary tables and sweep figures, what reruns when a setting changes, and the report."""
+summary tables and sweep figures, what reruns when a setting changes or runs are cut (also
+without Snakemake's records in .snakemake/), and the report."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -103,7 +105,8 @@ def test_nothing_to_do_for_the_same_experiment_selected_by_targets(workdir):
 
 def test_figure_setting_reruns_only_figures(workdir):
     out = snakemake(workdir, "--dry-run", "mini", "--config", "figures={dpi: 60}")
-    assert planned_jobs(out) == {"figures", "sweep_figures", "mini"}
+    # settings_record: the figures' new settings record (astronet.settings_records)
+    assert planned_jobs(out) == {"settings_record", "figures", "sweep_figures", "mini"}
 
 
 def test_run_figure_settings_do_not_redraw_the_sweep_figures(workdir):
@@ -117,6 +120,39 @@ def test_analysis_setting_reruns_metrics_not_simulations(workdir):
     jobs = planned_jobs(out)
     assert {"metrics", "experiment_summary", "sweep_figures"} <= jobs
     assert not jobs & {"simulate", "aggregate", "run_parameters", "figures"}
+
+
+@pytest.fixture
+def copied(workdir, tmp_path):
+    """A copy of the finished experiment without Snakemake's records (rm -rf .snakemake)."""
+    wd = tmp_path / "wd"
+    shutil.copytree(workdir, wd, symlinks=True)
+    shutil.rmtree(wd / ".snakemake")
+    return wd
+
+
+@pytest.mark.parametrize(
+    "cut,kept",
+    [
+        ("experiments={mini: {seeds: [2]}}", ["w_a2n-0.05__rng_seed-2", "w_a2n-1__rng_seed-2"]),
+        ("experiments={mini: {grid: {w_a2n: [1.0]}}}", ["w_a2n-1__rng_seed-1", "w_a2n-1__rng_seed-2"]),
+    ],
+    ids=["seeds", "grid"],
+)
+def test_tables_hold_exactly_the_configured_runs(copied, cut, kept):
+    """Seeds or grid points cut after `rm -rf .snakemake`: the tables are made again from the runs
+    that remain configured, nothing is simulated, and the runs cut stay on disk."""
+    out = snakemake(copied, "mini", "--config", cut)
+    assert not planned_jobs(out) & {"simulate", "aggregate", "metrics"}, out[-2000:]
+    exp = copied / "results" / "mini"
+    assert pd.read_csv(exp / "runs.csv")["run"].tolist() == kept
+    assert pd.read_parquet(exp / "runs.parquet")["run"].tolist() == kept
+    assert pd.read_csv(exp / "summary.csv")["n_seeds"].sum() == len(kept)
+    assert all((exp / run / "metrics.json").exists() for run in RUNS)
+    assert "Nothing to be done" in snakemake(copied, "mini", "--dry-run", "--config", cut)
+    # and back to every run: the tables list all four again
+    snakemake(copied, "mini")
+    assert pd.read_csv(exp / "runs.csv")["run"].tolist() == RUNS
 
 
 def test_report_is_self_contained_with_captions(workdir):

@@ -31,6 +31,11 @@ def meta(n_vp, ranks, simulate_s, cells=2000, memory=(250.0,)):
         "populations": {"E": [1, n_e], "I": [n_e + 1, cells // 2], "astrocytes": [cells // 2 + 1, cells]},
         "connections": {"E_to_neurons": 1000, "I_to_neurons": 250},
         "ranks": per_rank,
+        # the rest of what every run's metadata.json holds (astronet.integrity.METADATA_KEYS)
+        "params_id": "0123456789ab",
+        "nest_version": "3.10.0",
+        "recorded_nodes": {"spikes": 100, "neurons": 10, "astrocytes": 10},
+        "timers_s": per_rank[0]["timers_s"],
     }
 
 

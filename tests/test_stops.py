@@ -249,11 +249,21 @@ def test_full_disk_jobs_report_their_error_and_leave_no_temporary_file(tmp_path,
     wd.mkdir()
     (wd / "results").symlink_to(small_disk)
     (wd / "config.yaml").write_text(yaml.safe_dump({**LONG, "params": {**LONG["params"], "sim_time": 100.0}}))
-    built = subprocess.run(snakemake_cmd(wd, f"{RUN}/metadata.json"), capture_output=True, text=True)
+    # the tables, and the settings record the metrics depend on (astronet.settings_records)
+    built = subprocess.run(
+        snakemake_cmd(wd, f"{RUN}/metrics.json", "--until", "settings_record", "aggregate"),
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr[-3000:]
     run = small_disk / RUN.removeprefix("results/")
     steps = [
         ("metrics", (f"{RUN}/metrics.json",), "[metrics] failed: OSError: [Errno 28] No space left on device"),
+        (
+            "settings_record",
+            (f"{RUN}/metrics.json", "--config", "analysis={bin_ms: 5.0}"),
+            f"writing {RUN}/.settings/metrics-",
+        ),
         ("aggregate", (f"{RUN}/metadata.json",), "[aggregate] failed: OSError:"),
         (
             "run_parameters",

@@ -91,6 +91,20 @@ def implausible_rate(run: str, record: dict) -> str | None:
     )
 
 
+def no_fano(experiment: str, records: list[dict]) -> str | None:
+    """Message if the Fano factor's counting window fits fewer than twice into a run's analysis
+    window: the factor compares counts across windows, so it is undefined (null) there."""
+    short = [r for r in records if (r["window_ms"][1] - r["window_ms"][0]) < 2 * r["settings"]["fano_bin_ms"]]
+    if not short:
+        return None
+    r = short[0]
+    return (
+        f"experiment {experiment}: analysis.fano_bin_ms = {r['settings']['fano_bin_ms']:g} ms fits fewer than twice "
+        f"into the analysis window [{r['window_ms'][0]:g}, {r['window_ms'][1]:g}) ms of {len(short)} run(s): their "
+        "Fano factor is undefined (null). Use a fano_bin_ms of at most half the window, or simulate longer."
+    )
+
+
 def report(*messages: str | None) -> None:
     """Issue every message that is not None."""
     for message in messages:

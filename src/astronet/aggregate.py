@@ -3,7 +3,9 @@
 Every rank file is checked against the metadata its rank wrote (rank count, file presence, row
 counts, readability); anything missing, truncated or corrupt stops the aggregation with a message
 naming the run and the file, so a partial table is never produced. The outputs appear together:
-they are written into a staging directory, then moved in place with metadata.json last.
+they are written into a staging directory, then moved in place with metadata.json last. Their
+Parquet files carry page checksums, and metadata.json records the SHA-256 of every output and of
+its own content (:mod:`astronet.integrity`), so damage on disk is found wherever they are read.
 
 The work is (close to) linear in the number of rows: NEST hands each thread's multimeter samples
 over in (time, sender) order, so the rows of a run form a few sorted runs (chunks x threads x
@@ -30,7 +32,8 @@ import pyarrow.parquet as pq
 
 from . import pause_points
 from .atomic_files import replaced_atomically
-from .recording import TABLES, metadata_file, write_json_atomic
+from .integrity import sealed
+from .recording import TABLES, json_default, metadata_file, write_json_atomic
 from .run_quantities import recorded_neuron_ids, recording_window
 from .rundir import params_id
 from .units import with_units
@@ -202,9 +205,14 @@ def population_of(senders: np.ndarray, populations: dict[str, list[int]]) -> pa.
     return pa.DictionaryArray.from_arrays(pa.array(idx, type=pa.int8()), pa.array(names))
 
 
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """A table as zstd-compressed Parquet with page checksums (verified by astronet.integrity.read_table)."""
+    pq.write_table(table, path, compression="zstd", write_page_checksum=True)
+
+
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
     with replaced_atomically(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+        write_parquet(table, tmp)
 
 
 def merged_metadata(metas: list[dict]) -> dict:
@@ -379,9 +387,12 @@ def _publish_outputs(out_dir: Path, tables: dict[str, pa.Table], summary: list[d
     staging.mkdir()
     try:
         for kind, table in tables.items():
-            pq.write_table(with_units(table), staging / f"{kind}.parquet", compression="zstd")
+            write_parquet(with_units(table), staging / f"{kind}.parquet")
         write_summary_csv(summary, staging / "summary.csv")
-        write_json_atomic(staging / "metadata.json", meta)
+        files = {name: staging / name for name in [*(f"{kind}.parquet" for kind in tables), "summary.csv"]}
+        # As it reads back from JSON (NumPy values made plain), so that its content checksum holds.
+        plain = json.loads(json.dumps(meta, default=json_default))
+        write_json_atomic(staging / "metadata.json", sealed(plain, files))
         (out_dir / "metadata.json").unlink(missing_ok=True)
         moved = []
         try:

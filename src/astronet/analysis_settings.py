@@ -26,9 +26,11 @@ def analysis_window(settings: dict, params: dict) -> tuple[float, float]:
 
 
 def check_analysis(settings: dict, params: dict, where: str) -> None:
-    """The analysis window lies within the recording and holds at least one synchrony bin."""
+    """The analysis window lies within the recording and holds at least one synchrony bin; neither a
+    synchrony bin nor a Fano factor counting window is narrower than NEST's time step dt, on whose
+    grid spikes lie."""
     t0, t1 = analysis_window(settings, params)
-    t_presim = params["t_presim"]
+    t_presim, dt = params["t_presim"], params["dt"]
     if t0 < recording_window(params)[0]:
         raise ConfigError(
             f"invalid value for '{where}.t_start': {t0!r} (before the end of the presimulation, t_presim = "
@@ -40,13 +42,23 @@ def check_analysis(settings: dict, params: dict, where: str) -> None:
             f"invalid value for '{where}.t_start': {t0!r} (the analysis window [t_start, t_presim + sim_time) = "
             f"[{t0:g}, {t1:g}) ms must be at least bin_ms = {settings['bin_ms']:g} ms long{seconds_hint(params)})"
         )
+    # A Fano window longer than the analysis window is valid (the factor is then undefined, and the
+    # experiment's summary warns, astronet.advice.no_fano): the default 100 ms meets runs shorter than it.
+    for key, what in (("bin_ms", "synchrony bin"), ("fano_bin_ms", "Fano factor counting window")):
+        value = settings.get(key)
+        if value is not None and value < dt:
+            raise ConfigError(
+                f"invalid value for '{where}.{key}': {value!r} (a {what} must be at least NEST's time step "
+                f"dt = {dt:g} ms: spike times lie on its grid)"
+            )
 
 
 def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
     """An experiment's analysis settings, checked against each of its runs (ConfigError if invalid)."""
     settings = analysis_settings(config, experiment)
     overrides = config["experiments"][experiment].get("analysis", {})
-    where = f"experiments.{experiment}.analysis" if "t_start" in overrides or "bin_ms" in overrides else "analysis"
+    overridden = {"t_start", "bin_ms", "fano_bin_ms"} & set(overrides)
+    where = f"experiments.{experiment}.analysis" if overridden else "analysis"
     for run in runs:
         check_analysis(settings, run.params, where)
     return settings

@@ -49,11 +49,6 @@ def claim_specs(
     return out
 
 
-def claim_experiments(claim: dict) -> set:
-    """The experiments of a claim's pairs (as configured: ``network`` and ``control`` names)."""
-    return {pair[role] for pair in claim["pairs"] for role in ("network", "control")}
-
-
 def _runs_by_seed(where: str, role: str, experiment: str, runs: dict, seeds) -> dict:
     if experiment not in runs:
         raise ConfigError(

@@ -8,12 +8,14 @@ import is made inside the step that needs it: a simulation must not import panda
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 
-def _read_json(path) -> dict:
-    return json.loads(Path(path).read_text())
+def _run_frames(spikes, astrocytes, neurons, meta: dict) -> tuple:
+    """A run's three tables as pandas DataFrames, checked against the checksums in its metadata."""
+    from .integrity import read_table
+
+    return tuple(read_table(path, meta).to_pandas() for path in (spikes, astrocytes, neurons))
 
 
 def simulate(parameters: Path, output: Path | None, check_mpi: bool = False, params_id: str | None = None) -> None:
@@ -46,17 +48,15 @@ def metrics(
 ) -> None:
     """The metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json, with
     the warnings about them (astronet.advice), which also go to the console."""
-    import pandas as pd
-
     from . import advice
+    from .integrity import load_metadata
     from .recording import write_json_atomic
     from .run_records import run_metrics_record
 
+    meta = load_metadata(metadata)
     record = run_metrics_record(
-        pd.read_parquet(spikes),
-        pd.read_parquet(astrocytes),
-        pd.read_parquet(neurons),
-        _read_json(metadata),
+        *_run_frames(spikes, astrocytes, neurons, meta),
+        meta,
         settings,
         experiment=experiment,
         run=run,
@@ -72,19 +72,22 @@ def metrics(
 def provenance(metadata, metrics, output) -> None:
     """The provenance page of one run: versions, build, parameters, connections, timers, metrics."""
     from .html_pages import provenance_html
+    from .integrity import load_metadata, load_metrics
 
-    Path(output).write_text(provenance_html(_read_json(metadata), _read_json(metrics)))
+    Path(output).write_text(provenance_html(load_metadata(metadata), load_metrics(metrics)))
 
 
 def figures(spikes, astrocytes, neurons, metadata, settings: dict, raster, dynamics, rate_distribution) -> None:
     """The figures of one run (raster, dynamics, rate distribution) from its aggregated tables."""
     from . import plotting
+    from .integrity import load_metadata
 
+    meta = load_metadata(metadata)
     plotting.draw_all(
-        plotting.read_columns(spikes, ["sender", "time"]),
-        plotting.read_columns(astrocytes),
-        plotting.read_columns(neurons),
-        _read_json(metadata),
+        plotting.read_columns(spikes, ["sender", "time"], meta),
+        plotting.read_columns(astrocytes, meta=meta),
+        plotting.read_columns(neurons, meta=meta),
+        meta,
         settings,
         {"raster": raster, "dynamics": dynamics, "rate_distribution": rate_distribution},
     )
@@ -106,10 +109,10 @@ def experiment_summary(
     cost of its runs and asks nothing about their activity or statistics across seeds."""
     from . import advice
     from .html_pages import summary_html as html_page
-    from .run_records import load_records
+    from .integrity import load_metrics
     from .sweep_tables import write_tables
 
-    records = load_records(metrics)
+    records = [load_metrics(path) for path in metrics]
     out = {
         "runs_parquet": runs_parquet,
         "runs_csv": runs_csv,
@@ -122,7 +125,11 @@ def experiment_summary(
     )
     print(f"{len(runs)} runs, {len(summary)} grid points")
     if scaling is None:
-        advice.report(advice.few_seeds(experiment, summary["n_seeds"]), advice.no_sic(experiment, records, grid_keys))
+        advice.report(
+            advice.few_seeds(experiment, summary["n_seeds"]),
+            advice.no_sic(experiment, records, grid_keys),
+            advice.no_fano(experiment, records),
+        )
 
 
 def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, figures: list) -> None:
@@ -155,20 +162,22 @@ def comparison(
     """Runs side by side in the layout of Jiang et al. 2025's Fig. 3, and their metrics as one table
     with the plotted window and the peak and 99th percentile of each population-rate trace."""
     from . import paper_figures
+    from .integrity import load_metadata, load_metrics
     from .plotting import read_columns
     from .sweep_tables import runs_table
 
     _same_length(
         labels=labels, spikes=spikes, astrocytes=astrocytes, neurons=neurons, metadata=metadata, metrics=metrics
     )
-    records = [_read_json(path) for path in metrics]
+    records = [load_metrics(path) for path in metrics]
+    metas = [load_metadata(path) for path in metadata]
     runs = {}
     for i, label in enumerate(labels):
         run = {
-            "spikes": read_columns(spikes[i], ["sender", "time"]),
-            "astrocytes": read_columns(astrocytes[i]),
-            "neurons": read_columns(neurons[i]),
-            "meta": _read_json(metadata[i]),
+            "spikes": read_columns(spikes[i], ["sender", "time"], metas[i]),
+            "astrocytes": read_columns(astrocytes[i], meta=metas[i]),
+            "neurons": read_columns(neurons[i], meta=metas[i]),
+            "meta": metas[i],
             "window": paper_figures.plotted_window(settings, records[i]["window_ms"]),
             "metrics": records[i]["metrics"],
         }
@@ -192,11 +201,12 @@ def connectivity(labels: list, connections: list, metadata: list, experiment: st
 
     from . import connectivity as conn
     from . import paper_figures
+    from .integrity import load_metadata
 
     _same_length(labels=labels, connections=connections, metadata=metadata)
     runs, rows = {}, []
     for label, conn_path, meta_path in zip(labels, connections, metadata, strict=True):
-        meta = _read_json(meta_path)
+        meta = load_metadata(meta_path)
         degrees, cost = conn.read_degrees(conn_path, meta["populations"]), conn.run_cost(meta)
         runs[label] = {"degrees": degrees, "cost": cost}
         rows.append({"run": label, **cost, **conn.degree_summary(degrees)})
@@ -212,13 +222,14 @@ def claims(claim: dict, metrics: list, metadata: list, dpi: int, table, runs_tab
     from .claim_figures import claim_figure
     from .claim_tables import claims_table
     from .claim_tables import runs_table as claim_runs
+    from .integrity import load_metadata, load_metrics
 
     _same_length(metrics=metrics, metadata=metadata)
     records, metas = {}, {}
     for metrics_path, meta_path in zip(metrics, metadata, strict=True):
-        record = _read_json(metrics_path)
+        record = load_metrics(metrics_path)
         key = (record["experiment"], record["point"]["rng_seed"])
-        records[key], metas[key] = record, _read_json(meta_path)
+        records[key], metas[key] = record, load_metadata(meta_path)
     runs = claim_runs(claim, records, metas)
     result = claims_table(claim, runs)
     runs.to_csv(runs_table, index=False)

@@ -21,12 +21,13 @@ def comparison_runs(
     out = {}
     for name, comparison in config.get("comparisons", {}).items():
         try:
-            out[name] = {
+            checked = {
                 **defaults,
                 **comparison,
                 "runs": _comparison_columns(name, comparison, runs, by_path, reserved),
             }
-            _check_window(name, out[name])
+            _check_window(name, checked)
+            out[name] = checked
         except ConfigError as err:
             if required is None or name in required or problems is None:
                 raise

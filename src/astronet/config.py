@@ -72,17 +72,17 @@ def _check_experiment_entry(name, experiment, schema: dict) -> None:
 
 
 def validate_config(
-    config: dict, schema: dict | None = None, required=None, problems: dict | None = None
+    config: dict, schema: dict | None = None, required=None, problems: dict | None = None, unwarned: set | None = None
 ) -> dict[str, list[Run]]:
     """Validate a whole configuration in place (filling defaults); return the runs of each experiment.
 
     ``required``: names of the experiments that must be valid (None: all). An experiment outside it
     that is invalid is left out of the result: a run is not refused because of an experiment that is
-    not being built. Its ConfigError goes into ``problems`` only if its entry itself is wrong (an
-    unknown key, a wrong type: a mistake in what was written, worth a warning); an entry that is
-    right but whose runs cannot be built with the current top-level parameters (e.g. a pool of
-    10 000 astrocytes in a quick run at a smaller scale) is left out silently, and refused with its
-    reason when it is built.
+    not being built; its ConfigError goes into ``problems``, and it is refused with it when it is
+    built. Only a wrong entry (an unknown key, a wrong type: a mistake in what was written) is worth a
+    warning before that: an entry that is right but whose runs cannot be built with the current
+    top-level parameters (e.g. a pool of 10 000 astrocytes in a quick run at a smaller scale) also
+    goes into ``unwarned``.
     """
     schema = schema or load_schema()
     validate_global(config, schema)
@@ -98,7 +98,10 @@ def validate_config(
         try:
             # No defaults filled in here: an experiment's analysis holds only its overrides of the top level.
             runs[name] = expand_experiment(name, experiment, config["params"], schema, config["paper_n_vp"])
-        except ConfigError:
+        except ConfigError as err:
             if required is None or name in required or problems is None:
                 raise
+            problems[name] = err
+            if unwarned is not None:
+                unwarned.add(name)
     return runs

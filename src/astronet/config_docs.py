@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from .schema import load_schema
+from .schema import allowed_in_words, load_schema
 
 HEADER = """# Configuration
 
@@ -43,12 +43,7 @@ def _allowed(spec: dict) -> str:
         return ", ".join(f"`{v}`" for v in spec["enum"])
     if "oneOf" in spec:
         return " or ".join(_allowed(s) or f"`{s.get('const', '')}`" for s in spec["oneOf"])
-    parts = []
-    for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")):
-        if key in spec:
-            parts.append(f"{sym} {spec[key]}")
-    kind = spec.get("type", "")
-    return f"{kind} {', '.join(parts)}".strip()
+    return allowed_in_words(spec)
 
 
 def _table(spec: dict, prefix: str = "") -> list[str]:

@@ -37,3 +37,29 @@ def prepare_job_environment(source_dir: str, environ=None, executable: str | Non
     if bin_dir and not any(_same_dir(p, bin_dir) for p in path if os.path.isdir(p)):
         environ["PATH"] = os.pathsep.join([bin_dir, *path])
     environ.setdefault(SOURCE_VARIABLE, os.path.abspath(source_dir))
+
+
+#: Overrides the container image (an Apptainer/Singularity image file or URL).
+CONTAINER_VARIABLE = "ASTRONET_CONTAINER"
+
+
+def container_image(source_dir: str, methods, environ=None, cwd: str | None = None) -> str | None:
+    """The image the jobs run in with ``--software-deployment-method apptainer`` (``methods``:
+    Snakemake's deployment methods), else None: Snakemake then never looks at one, so a checkout in
+    a path with whitespace works. The image is ``$ASTRONET_CONTAINER`` or the checkout's
+    ``containers/astronet.sif``; Snakemake refuses whitespace in an image's path, so a local image in
+    such a path is given relative to the working directory ``cwd``, and if that still has whitespace
+    the workflow stops saying what to do."""
+    if "APPTAINER" not in {getattr(m, "name", str(m)).upper() for m in methods}:
+        return None
+    environ = os.environ if environ is None else environ
+    image = environ.get(CONTAINER_VARIABLE) or os.path.join(source_dir, "containers", "astronet.sif")
+    if not any(c.isspace() for c in image):
+        return image
+    relative = os.path.relpath(image, cwd or os.getcwd()) if os.path.isabs(image) else image
+    if not any(c.isspace() for c in relative):
+        return relative
+    sys.exit(
+        f"The container image {image!r} has whitespace in its path, which Snakemake does not accept: set "
+        f"{CONTAINER_VARIABLE} to a path (or URL) without whitespace, e.g. a link to the image"
+    )

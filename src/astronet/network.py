@@ -18,8 +18,8 @@ import time
 from . import pause_points, recording
 from .nest_timers import KernelTimers
 from .recording_chunks import chunk_ms
-from .resources import simulate_core_s_per_ms
-from .run_quantities import frozen_astrocyte, population_sizes, total_sim_time
+from .resources import expected_connections, simulate_core_s_per_ms
+from .run_quantities import frozen_astrocyte, n_spike_recorded, population_sizes, total_sim_time
 
 NEURON_MODEL = "aeif_cond_alpha_astro"
 ASTROCYTE_MODEL = "astrocyte_lr_1994"
@@ -59,6 +59,12 @@ def check_mpi(mpi_ranks: int) -> None:
             f"params.mpi_ranks = {mpi_ranks} but NEST runs in {nest.NumProcesses()} MPI process(es); "
             "launch the simulation through the workflow's simulate rule"
         )
+
+
+def _parts(nodes, size: int) -> list:
+    """A node collection in consecutive parts of at most ``size`` (at least 1) nodes."""
+    size = max(1, size)
+    return [nodes[i : min(i + size, len(nodes))] for i in range(0, len(nodes), size)]
 
 
 class BoundedSteps:
@@ -257,7 +263,8 @@ class Network:
 
     def simulate(self, writer: recording.RankWriter, progress=None, reports: int = 20) -> None:
         """Simulate ``t_presim + sim_time`` (the recorders start after ``t_presim``, or at 0 with
-        ``record_presim``): one NEST
+        ``record_presim``; one min_delay more when the multimeters' last samples need it,
+        astronet.run_quantities.delivery_steps): one NEST
         Prepare/Cleanup cycle per chunk (:func:`astronet.recording_chunks.chunk_ms`), after which
         this rank's recordings are flushed to disk. Within a chunk NEST runs in steps of
         ``1 / reports`` of the whole for progress reports, each made of NEST calls of bounded wall
@@ -269,7 +276,9 @@ class Network:
         dt = p["dt"]
         t0 = time.perf_counter()
         chunk_steps = max(1, round(chunk_ms(p) / dt))
-        total_steps = round(total_sim_time(p) / dt)
+        window_steps = round(total_sim_time(p) / dt)
+        # and the steps past the window that deliver the multimeters' last samples (Recorders.extra_steps)
+        total_steps = window_steps + self.recorders.extra_steps
         report_steps = max(1, math.ceil(total_steps / reports))
         done = 0
         in_nest = flushing = 0.0
@@ -285,7 +294,7 @@ class Network:
                 report_end = min(done + report_steps - done % report_steps, end)
                 done = steps.run_until(report_end, done)
                 if progress:
-                    progress(done * dt, time.perf_counter() - t0)
+                    progress(min(done, window_steps) * dt, time.perf_counter() - t0)
             nest.Cleanup()
             t2 = time.perf_counter()
             self.recorders.flush(writer)
@@ -295,6 +304,28 @@ class Network:
         self.timers["simulate"] = in_nest  # NEST's own simulation time, Prepare and Cleanup included
         self.timers["run_calls"] = steps.run_wall_s  # of which in nest.Run
         self.timers["flush_recordings"] = flushing
+
+    def connection_batches(self, per_fetch: int) -> list[tuple]:
+        """(sources, targets) node collections that together name every connection of the network,
+        each with at most about ``per_fetch`` expected connections (``targets`` None: any target).
+        Neurons and astrocytes come in runs of sources sized by their expected out-degree (to neurons,
+        astrocytes and the spike recorder); each device (the Poisson generator, the multimeters),
+        which connects to up to every node, with runs of its targets."""
+        p = self.p
+        sizes = population_sizes(p)
+        conns = expected_connections(p)
+        recorded = n_spike_recorded(p) / max(1, sizes["E"] + sizes["I"])
+        out_degree = {
+            "E": (conns["E_to_neurons"] + conns["E_to_astrocytes"]) / max(1, sizes["E"]) + recorded,
+            "I": conns["I_to_neurons"] / max(1, sizes["I"]) + recorded,
+            "astrocytes": conns["astrocytes_to_neurons"] / max(1, sizes["astrocytes"]),
+        }
+        batches = []
+        for name, nodes in (("E", self.exc), ("I", self.inh), ("astrocytes", self.astro)):
+            batches += [(part, None) for part in _parts(nodes, int(per_fetch // max(1.0, out_degree[name])))]
+        for device in (self.noise, self.recorders.devices["neurons"], self.recorders.devices["astrocytes"]):
+            batches += [(device, part) for part in _parts(self.neurons + self.astro, per_fetch)]
+        return batches
 
     def node_ranges(self) -> dict[str, list[int]]:
         """First and last node id of each population (NEST creates them contiguously)."""

@@ -1,7 +1,7 @@
 """Figures of one run, drawn from the aggregated tables only (no simulation needed).
 
 Tables are passed as mappings of column name to array (``read_columns`` reads them from Parquet with
-PyArrow). Figures are made with matplotlib's object API,
+PyArrow, checked against their checksums). Figures are made with matplotlib's object API,
 without pyplot and its backend machinery, and are drawn once: margins are fixed per figure (an
 automatic layout measures every text first, ``bbox_inches="tight"`` even draws everything twice),
 and units and indices are Unicode characters rather than mathtext, whose parser costs ~0.2 s.
@@ -13,9 +13,9 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
+from .integrity import read_table
 from .metrics import per_neuron_rates, population_rate_histogram
 from .run_quantities import recorded_neuron_ids
 
@@ -24,9 +24,10 @@ COLORS = {"E": "tab:red", "I": "tab:blue", "IP3": "tab:blue", "Ca_astro": "tab:g
 Columns = Mapping[str, np.ndarray]
 
 
-def read_columns(path, columns=None) -> dict[str, np.ndarray]:
-    """A Parquet table as ``{column: NumPy array}`` (all columns, or those named)."""
-    table = pq.read_table(path, columns=columns)
+def read_columns(path, columns=None, meta: dict | None = None) -> dict[str, np.ndarray]:
+    """A Parquet table of a run as ``{column: NumPy array}`` (all columns, or those named), checked
+    against its checksums (``meta``: the run's metadata, :func:`astronet.integrity.read_table`)."""
+    table = read_table(path, meta, columns=columns)
     return {name: table.column(name).to_numpy() for name in table.column_names}
 
 

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from . import pause_points
 from .atomic_files import replaced_atomically
 from .nest_limits import spike_recorder_synapse
-from .run_quantities import n_spike_recorded, nodes_per_vp, recording_window
+from .run_quantities import delivery_steps, n_spike_recorded, nodes_per_vp, recording_window
 
 # Recorded quantity -> (columns, Arrow types); names are NEST's.
 TABLES = {
@@ -74,6 +74,14 @@ class Recorders:
             nest.Connect(mm_astro, astro_mm)
         self.devices = {"spikes": spike_rec, "neurons": mm_neurons, "astrocytes": mm_astro}
         self.recorded = {"spikes": n_spk, "neurons": len(neurons_mm), "astrocytes": len(astro_mm)}
+        # Steps to simulate past the window for the multimeters' last samples (run_quantities.delivery_steps);
+        # the devices then stop at the window's end, so spikes and samples stay within it.
+        self.extra_steps = delivery_steps(p, nest.min_delay)
+        if self.extra_steps:
+            t_end = recording_window(p)[1]
+            spike_rec.stop = t_end
+            for device in (mm_neurons, mm_astro):
+                device.stop = t_end - p["dt"]
 
     def flush(self, writer: RankWriter) -> None:
         """Hand this rank's events since the last flush to the writer and free NEST's buffers."""
@@ -120,18 +128,24 @@ class RankWriter:
         self.writers[kind].write_table(pa.Table.from_arrays(arrays, schema=self.schemas[kind]))
         self.rows[kind] += len(arrays[0])
 
-    def write_connections(self, nest) -> None:
-        """All connections whose target lives on this rank (NEST stores them there)."""
-        conns = nest.GetConnections()
-        data = conns.get(["source", "target", "synapse_model"]) if len(conns) else {k: [] for k in CONNECTIONS}
-        columns = [pa.array(np.atleast_1d(data[name]), type=t) for name, t in CONNECTIONS.items()]
+    def write_connections(self, nest, batches) -> None:
+        """All connections whose target lives on this rank (NEST stores them there), fetched from NEST
+        in ``batches`` of (sources, targets or None) node collections, each written as it comes, so
+        that memory does not grow with the whole connectivity."""
         name = rank_file("connections", self.rank)
-        pq.write_table(
-            pa.Table.from_arrays(columns, schema=pa.schema(list(CONNECTIONS.items()))),
-            self.staging / name,
-            compression="zstd",
-        )
-        self.rows["connections"] = len(columns[0])
+        schema = pa.schema(list(CONNECTIONS.items()))
+        rows = 0
+        with pq.ParquetWriter(self.staging / name, schema, compression="zstd", write_page_checksum=True) as out:
+            for sources, targets in batches:
+                conns = nest.GetConnections(source=sources, target=targets)
+                if not len(conns):
+                    continue
+                data = conns.get(["source", "target", "synapse_model"])
+                columns = [pa.array(np.atleast_1d(data[key]), type=t) for key, t in CONNECTIONS.items()]
+                del conns, data
+                out.write_table(pa.Table.from_arrays(columns, schema=schema))
+                rows += len(columns[0])
+        self.rows["connections"] = rows
         self.extra_files["connections"] = name
 
     def close(self, metadata: dict) -> None:
@@ -144,12 +158,13 @@ class RankWriter:
 
 def write_json_atomic(path: Path, data) -> None:
     with replaced_atomically(path) as tmp, open(tmp, "w") as fh:
-        json.dump(data, fh, indent=1, sort_keys=True, default=_json_default)
+        json.dump(data, fh, indent=1, sort_keys=True, default=json_default)
         fh.flush()
         os.fsync(fh.fileno())
 
 
-def _json_default(value):
+def json_default(value):
+    """JSON for what json cannot write: NumPy scalars and arrays as Python values, anything else as text."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -199,6 +214,13 @@ def prepare_staging(final: Path) -> Path:
         raise StagingBusy(f"{staging} was taken by another simulation of this run while this one started")
     _STAGING_LOCKS.append(fd)
     return staging
+
+
+def discard_staging(final: Path) -> None:
+    """Remove the staging directory of a simulation that failed (rank 0, which holds its lock): a
+    failed run leaves nothing behind. An interrupted one keeps it for the next run to clear."""
+    if _STAGING_LOCKS:
+        shutil.rmtree(staging_dir(final), ignore_errors=True)
 
 
 def publish(final: Path) -> None:

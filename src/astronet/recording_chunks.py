@@ -1,4 +1,5 @@
-"""How much model time passes between two flushes of the recordings to disk (``chunk_ms``).
+"""How much model time passes between two flushes of the recordings to disk (``chunk_ms``), and how
+many connections a rank fetches from NEST at once when it records them.
 
 Every flush costs NEST a Cleanup and a Prepare (~0.1 s at full scale), and everything recorded in
 between is held in NEST's memory: ``auto`` takes the longest chunk that keeps it bounded.
@@ -32,3 +33,11 @@ def chunk_ms(params: dict) -> float:
     longest = params["sim_time"] if rows_per_ms <= 0 else min(params["sim_time"], AUTO_CHUNK_ROWS / rows_per_ms)
     step = 10.0 if longest >= 10.0 and is_multiple(10.0, dt) else dt
     return max(dt, round(math.floor(longest / step + 1e-9) * step, 9))
+
+
+# Expected connections fetched from NEST per GetConnections call when params.record_connections
+# (astronet.recording.RankWriter.write_connections). PyNEST returns every property of each connection
+# as a Python dict, ~3.5 KB each (measured: 182 297 connections fetched at once took 636 MiB); in
+# batches of sources a rank holds ~85 MiB at most, whatever the network's size
+# (astronet.resources.MEMORY_COST, benchmarks/connection_memory.py).
+CONNECTIONS_PER_FETCH = 20_000

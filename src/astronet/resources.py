@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from .nest_limits import SPIKE_RECORDER_SYNAPSES, spike_recorder_synapse
-from .recording_chunks import chunk_ms
+from .recording_chunks import CONNECTIONS_PER_FETCH, chunk_ms
 from .run_quantities import n_sampled_nodes, n_spike_recorded, nodes_per_vp, population_sizes, total_sim_time
 from .schema import ConfigError
 
@@ -27,6 +27,10 @@ MEMORY_COST = {
     },
     "per_spike_recorded_neuron_bytes": 7233.3,  # its connector to the spike recorder (1024 x 8 bytes)
     "per_sample_bytes": 108.2,  # one recorded row held in memory until the chunk is flushed
+    # params.record_connections: one connection of a batch fetched from NEST (its status dict and
+    # table row); measured +85 MiB for batches of 20 000 at 181 k and +79 MiB at 1.6 M connections
+    # (benchmarks/connection_memory.py), against +636 MiB for 182 k fetched at once.
+    "per_fetched_connection_bytes": 4456.0,
 }
 # Fitted by benchmarks/memory_model.py on this machine (NEST 3.10 wheel, scales 0.5-2 and variations
 # at scale 1); it predicts the measured peak at scales 5 and 10 within 0.1 %. Slurm jobs ask for
@@ -87,7 +91,16 @@ def memory_features(p: dict) -> dict[str, float]:
         **{f"conn_{model}": n for model, n in by_model.items()},
         "spike_recorded_neuron": n_spk * recorder_factor,
         "sample_in_chunk": recorded_rows_per_chunk(p),
+        "fetched_connection": fetched_connections(p),
     }
+
+
+def fetched_connections(p: dict) -> float:
+    """Connections all ranks hold at once while they write them (params.record_connections): one
+    batch each (astronet.recording_chunks.CONNECTIONS_PER_FETCH), or the whole network if smaller."""
+    if not p["record_connections"]:
+        return 0.0
+    return p["mpi_ranks"] * min(float(CONNECTIONS_PER_FETCH), sum(expected_connections(p).values()))
 
 
 def estimate_memory_mib(p: dict, costs: dict | None = None) -> int:
@@ -100,6 +113,7 @@ def estimate_memory_mib(p: dict, costs: dict | None = None) -> int:
         + f["node"] * c["per_node_bytes"]
         + f["spike_recorded_neuron"] * c["per_spike_recorded_neuron_bytes"]
         + f["sample_in_chunk"] * c["per_sample_bytes"]
+        + f["fetched_connection"] * c.get("per_fetched_connection_bytes", 0.0)
     )
     fixed = f["rank"] * c["base_mib"] + f["thread"] * c["per_thread_mib"]
     return math.ceil(fixed + variable / 2**20)
@@ -151,7 +165,19 @@ def check_memory(run, limit_mib: int | None = None) -> None:
         raise ConfigError(
             f"run {run.path}: estimated peak memory {need} MiB exceeds the {limit} MiB {source} "
             f"(scale = {p['scale']}, synapse_model = {p['synapse_model']}, N_rec_mm = {p['N_rec_mm']}, "
-            f"chunk_ms = {p['chunk_ms']}). Lower params.scale (memory grows about linearly with it), use "
-            "synapse_model: tsodyks_synapse_hpc, record fewer nodes (N_rec_mm) or use a shorter chunk_ms; "
-            "or run on a larger machine and, for Slurm, set resources.max_mem_mb to the memory of its nodes"
+            f"chunk_ms = {p['chunk_ms']}, record_connections = {str(p['record_connections']).lower()}). "
+            f"{memory_advice(p)}; or run on a larger machine and, for Slurm, set resources.max_mem_mb to the "
+            "memory of its nodes"
         )
+
+
+def memory_advice(p: dict) -> str:
+    """What lowers a run's peak memory, among what its parameters still allow."""
+    advice = ["Lower params.scale (memory grows about linearly with it)"]
+    if not p["synapse_model"].endswith("_hpc"):
+        advice.append("use synapse_model: tsodyks_synapse_hpc (11 % less at full scale)")
+    if p["N_rec_mm"] == "all" or p["N_rec_mm"] > 0:
+        advice.append("record fewer nodes (N_rec_mm)")
+    if p["chunk_ms"] == "auto" or p["chunk_ms"] > p["dt"]:
+        advice.append("use a shorter chunk_ms")
+    return ", ".join(advice)

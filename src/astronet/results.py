@@ -9,16 +9,18 @@
     exp.table                                    # one row per run (runs.parquet), exp.summary per point
     exp.concat("spikes")                         # the spikes of every run, with its run and swept values
 
-Tables are read when first used and kept. Everything here only reads a run's directory; nothing
-needs NEST or Snakemake.
+Tables are read when first used and kept, each checked against the checksums that its run's
+metadata.json records (:mod:`astronet.integrity`): a damaged file raises ``DamagedFileError`` naming
+it and how to rebuild it. Everything here only reads a run's directory; nothing needs NEST or
+Snakemake.
 """
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from pathlib import Path
 
+from .integrity import REBUILD, DamagedFileError, file_problem, load_metadata, load_metrics, read_table
 from .run_quantities import recorded_neuron_ids, recording_window
 from .units import UNITS, units_of
 
@@ -48,8 +50,8 @@ class RunResults:
 
     @cached_property
     def metadata(self) -> dict:
-        """metadata.json: NEST version and build, provenance, populations, connections, timers."""
-        return json.loads((self.path / "metadata.json").read_text())
+        """metadata.json: NEST version and build, provenance, populations, connections, timers (checked)."""
+        return load_metadata(self.path / "metadata.json")
 
     @property
     def parameters(self) -> dict:
@@ -60,7 +62,7 @@ class RunResults:
     def metrics(self) -> dict | None:
         """metrics.json (metrics, analysis window, settings), or None if the metrics rule has not run."""
         path = self.path / "metrics.json"
-        return json.loads(path.read_text()) if path.is_file() else None
+        return load_metrics(path) if path.is_file() else None
 
     @property
     def point(self) -> dict:
@@ -85,9 +87,7 @@ class RunResults:
             raise ValueError(f"unknown table {kind!r}; one of {', '.join(TABLE_KINDS)}")
         cache = self.__dict__.setdefault("_tables", {})
         if kind not in cache:
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(self.path / f"{kind}.parquet")
+            table = read_table(self.path / f"{kind}.parquet", self.metadata)
             df = table.to_pandas()
             df.attrs["units"] = units_of(table.schema) or {c: UNITS[c] for c in df.columns if c in UNITS}
             cache[kind] = df
@@ -114,7 +114,11 @@ class RunResults:
         """summary.csv: per population counts, mean rate, mean Ca / IP3 / I_SIC."""
         import pandas as pd
 
-        return pd.read_csv(self.path / "summary.csv")
+        path = self.path / "summary.csv"
+        problem = file_problem(path, self.metadata)
+        if problem:
+            raise DamagedFileError(f"{path} {problem}; {REBUILD}")
+        return pd.read_csv(path)
 
     def to_neo(self):
         """The run as a Neo ``Block`` (see :func:`astronet.neo_export.to_neo`)."""
@@ -129,15 +133,27 @@ def load_run(path) -> RunResults:
 
 
 class ExperimentResults:
-    """The runs of one experiment directory, ``results/<experiment>/``."""
+    """The runs of one experiment directory, ``results/<experiment>/``.
+
+    Its runs are those its table ``runs.parquet`` lists, in that order: other directories under it
+    (a run moved aside, say) are not among them, so ``table``, ``concat`` and iteration agree. Before
+    the experiment's tables exist, every directory with a ``metadata.json`` is a run."""
 
     def __init__(self, path):
         self.path = Path(path)
-        dirs = sorted(p.parent for p in self.path.glob("*/metadata.json"))
+        if (self.path / "runs.parquet").is_file():
+            names = [str(name) for name in self.table["run"]]
+            missing = [name for name in names if not (self.path / name / "metadata.json").is_file()]
+            if missing:
+                raise FileNotFoundError(
+                    f"{self.path / 'runs.parquet'} lists runs without a metadata.json under {self.path}: "
+                    f"{', '.join(missing)}; run the workflow again to bring the experiment's tables up to date"
+                )
+            dirs = [self.path / name for name in names]
+        else:
+            dirs = sorted(p.parent for p in self.path.glob("*/metadata.json"))
         if not dirs:
             raise FileNotFoundError(f"{self.path}: no run with a metadata.json under it")
-        order = list(self.table["run"]) if (self.path / "runs.parquet").is_file() else []
-        dirs.sort(key=lambda d: order.index(d.name) if d.name in order else len(order))
         self.runs = {d.name: RunResults(d) for d in dirs}
 
     def __repr__(self) -> str:

@@ -68,6 +68,24 @@ def samples_per_node(params: dict) -> int:
     return (end - 1) // interval - first // interval
 
 
+def delivery_steps(params: dict, min_delay: float) -> int:
+    """Time steps NEST has to simulate beyond the recording window so that every multimeter sample
+    strictly inside it is recorded (0 if none).
+
+    NEST hands a multimeter the samples of one ``min_delay`` slice during the next slice, so samples
+    taken in the last slice of a simulation never arrive (measured: rec_interval 0.3 ms, 100 ms,
+    min_delay 1 ms records up to 99.0 ms, not 99.9 ms; 99.5 ms records nothing). Slices start at the
+    multiples of ``min_delay``; if the last sample lies in the last slice, one more slice delivers it.
+    """
+    dt = params["dt"]
+    interval = round(params["rec_interval"] / dt)
+    slice_steps = max(1, round(min_delay / dt))
+    end = round(recording_window(params)[1] / dt)
+    last_sample = (end - 1) // interval * interval
+    last_slice_start = (end - 1) // slice_steps * slice_steps
+    return slice_steps if params["N_rec_mm"] != 0 and last_sample > last_slice_start else 0
+
+
 # Devices of a run: the Poisson generator, the spike recorder and the two multimeters.
 N_DEVICES = 4
 

@@ -5,9 +5,6 @@ Undefined metrics (NaN) are written as ``null``.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -62,7 +59,3 @@ def run_metrics_record(
             **{k: _finite_or_none(nest_timers.get(k)) for k in bennch.RUN_TABLE_COLUMNS},
         },
     }
-
-
-def load_records(paths) -> list[dict]:
-    return [json.loads(Path(p).read_text()) for p in paths]

@@ -26,7 +26,6 @@ machine are only as good as its quietness.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -36,7 +35,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from . import bennch
+from . import bennch, integrity
 from .run_quantities import total_sim_time
 
 KINDS = ("strong", "weak")
@@ -107,7 +106,8 @@ def scaling_table(metas: dict[str, dict], kind: str) -> pd.DataFrame:
 
 
 def load_metadata(paths: dict[str, str | Path]) -> dict[str, dict]:
-    return {run: json.loads(Path(path).read_text()) for run, path in paths.items()}
+    """Each run's metadata.json, checked (astronet.integrity.load_metadata)."""
+    return {run: integrity.load_metadata(path) for run, path in paths.items()}
 
 
 def split_label(row) -> str:

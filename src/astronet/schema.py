@@ -212,12 +212,18 @@ def rule_in_words(error: jsonschema.ValidationError) -> str:
         )
     if error.validator == "oneOf":
         rule = "must be " + " or ".join(
-            str(s.get("const", s.get("type")))
-            + (f" >= {s['minimum']}" if "minimum" in s else "")
-            + (f" > {s['exclusiveMinimum']}" if "exclusiveMinimum" in s else "")
-            for s in error.validator_value
+            str(s["const"]) if "const" in s else allowed_in_words(s) for s in error.validator_value
         )
     return rule
+
+
+def allowed_in_words(spec: dict) -> str:
+    """A schema's type and bounds in words, e.g. ``number >= 0, <= 10000.0``."""
+    parts = []
+    for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")):
+        if key in spec:
+            parts.append(f"{sym} {spec[key]}")
+    return f"{spec.get('type', '')} {', '.join(parts)}".strip()
 
 
 def _looks_numeric(text: str) -> bool:

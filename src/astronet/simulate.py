@@ -22,6 +22,7 @@ from . import provenance, recording
 from .console import ConsoleProgress, LogProgress, Reports, run_label
 from .joblog import console
 from .parameters import validate_params
+from .recording_chunks import CONNECTIONS_PER_FETCH
 from .run_quantities import total_sim_time
 from .rundir import params_id
 
@@ -67,7 +68,7 @@ def run(params: dict, out: Path) -> dict:
     say(f"[simulate] built in {net.timers['create'] + net.timers['connect']:.1f} s: {net.connections}")
     writer = recording.RankWriter(staging, rank)
     if params["record_connections"]:
-        writer.write_connections(nest)
+        writer.write_connections(nest, net.connection_batches(CONNECTIONS_PER_FETCH))
     total = total_sim_time(params)
     label = run_label(out)
     # In a single-process job the console is Snakemake's stderr; under an MPI launcher only this
@@ -141,3 +142,14 @@ def run_file(
         sys.exit(130)
     except recording.StagingBusy as err:
         sys.exit(f"[simulate] {err}")
+    except Exception as err:  # NEST refused the build or stopped the simulation
+        recording.discard_staging(Path(output))
+        if type(err).__name__ == "NumericalInstability":
+            sys.exit(
+                f"[simulate] NEST stopped the simulation: the integration of a neuron became numerically unstable "
+                f"({err}). Its input is likely far too strong for aeif_cond_alpha_astro: w_e = {params['w_e']} nS, "
+                f"w_i = {params['w_i']} nS, w_n2a = {params['w_n2a']}, poisson_rate = {params['poisson_rate']} "
+                f"spikes/s, neuron_params = {params['neuron_params']}. Nothing was kept ({Path(output)}.partial "
+                "removed)"
+            )
+        raise

@@ -1,21 +1,20 @@
-"""What ``snakemake TARGET`` may name: experiments (by name), comparisons and claims (by name, or
-all claims as ``claims``), files under results/.
+"""What ``snakemake TARGET`` may name: experiments (by name), comparisons and claims (by name, or all
+of them as ``comparisons`` and ``claims``), files under results/.
 
 Experiment names become directory names, Snakemake wildcards and rule-like targets, so they may not
-take the name of a rule or of the comparisons' or claims' directory.
+take the name of a rule or of the comparisons' or claims' directory. The workflow learns which targets an
+invocation builds only while Snakemake builds its graph of jobs (from the rules' input functions),
+so a target it cannot build is refused there, with the errors made here.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 
-from .claim_pairs import claim_experiments
 from .experiment_grid import Run
 from .schema import ConfigError, did_you_mean
 
-# Directories of an experiment's own results (not runs): results/<experiment>/{figures,logs}/...
-EXPERIMENT_DIRS = ("figures", "logs")
 # Files across experiments: results/<section>/<name>/... for the comparisons and the claims of the
 # configuration's sections of these names (no experiment may take one).
 COMPARISONS_DIR = "comparisons"
@@ -23,39 +22,37 @@ CLAIMS_DIR = "claims"
 ACROSS_EXPERIMENTS = (COMPARISONS_DIR, CLAIMS_DIR)
 
 
-def target_parts(target: str) -> tuple[str, ...] | None:
-    """A target file's path parts from results/ on (relative to the working directory), else None."""
-    path = Path(target)
-    if path.is_absolute():
-        try:
-            path = path.relative_to(Path.cwd())
-        except ValueError:
-            return None
-    parts = path.parts
-    return parts if parts and parts[0] == "results" else None
+def unknown_experiment(experiment: str, config: dict) -> ConfigError:
+    """The error for a target file under results/<experiment>/ of an experiment that is not configured."""
+    names = list(map(str, config["experiments"]))
+    return ConfigError(
+        f"invalid target under results/{experiment}/: no experiment {experiment!r} is configured (experiments: "
+        f"{', '.join(names)}).{did_you_mean(experiment, names)}"
+    )
 
 
-def target_run(target: str) -> tuple[str, str] | None:
-    """(experiment, run) a target file under results/<experiment>/<run>/... belongs to, else None."""
-    parts = target_parts(target)
-    if parts and len(parts) >= 4 and parts[2] not in EXPERIMENT_DIRS:
-        return parts[1], parts[2]
-    return None
+def unknown_run(experiment: str, run: str, runs: list[Run]) -> ConfigError:
+    """The error for a target file under results/<experiment>/<run>/ of a run the experiment does not have."""
+    names = [r.name for r in runs]
+    shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+    return ConfigError(
+        f"invalid target under results/{experiment}/{run}/: experiment {experiment!r} has no run {run!r} with this "
+        f"configuration (its runs: {shown}).{did_you_mean(run, names)}"
+    )
 
 
-def check_target_runs(targets, runs: dict[str, list[Run]]) -> None:
-    """Every target file of a run names a configured run (ConfigError otherwise)."""
-    for target in targets:
-        found = target_run(target)
-        if found is None or found[0] not in runs:
-            continue
-        names = [run.name for run in runs[found[0]]]
-        if found[1] not in names:
-            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
-            raise ConfigError(
-                f"invalid target {target!r}: experiment {found[0]!r} has no run {found[1]!r} with this configuration "
-                f"(its runs: {shown}).{did_you_mean(found[1], names)}"
-            )
+def absolute_target(path: str, workdir) -> ConfigError:
+    """The error for a target given as an absolute path: Snakemake matches targets by their path
+    relative to the working directory, so it would find no rule for it."""
+    relative = os.path.relpath(path, workdir)
+    if relative.startswith(os.pardir):
+        hint = f"it lies outside the working directory {workdir}, where results/ is"
+    else:
+        hint = f"give it relative to the working directory: {relative}"
+    return ConfigError(
+        f"invalid target {path!r}: Snakemake matches targets by their path relative to the working directory "
+        f"({workdir}); {hint}"
+    )
 
 
 # Experiment names become directory names and Snakemake wildcards.
@@ -85,6 +82,9 @@ RULE_NAMES = frozenset(
         "connectivity",
         "export_nwb",
         "nwb",
+        "restore_parameters",
+        "settings_record",
+        "absolute_target",
     }
 )
 
@@ -110,63 +110,3 @@ def check_experiment_name(name) -> None:
             f"invalid experiment name 'experiments.{name}': {name!r} is the name of one of the workflow's rules "
             f"({', '.join(sorted(RULE_NAMES))}), and `snakemake <experiment>` builds an experiment; choose another name"
         )
-
-
-def comparison_experiments(config: dict, name: str) -> set:
-    """The experiments whose runs the comparison ``name`` shows (its runs are experiment/run or experiment)."""
-    return {ref.split("/")[0] for ref in config["comparisons"][name]["runs"].values()}
-
-
-def _selected(config: dict, section: str, targets) -> set:
-    """The entries of ``config[section]`` (comparisons or claims) that these targets make: by name,
-    all of them by the section's name, or by a file under results/<section>/<name>/."""
-    chosen = set()
-    for target in targets:
-        parts = target_parts(target)
-        if target in config[section]:
-            chosen.add(target)
-        elif target == section:
-            chosen.update(config[section])
-        elif parts and len(parts) >= 3 and parts[1] == section and parts[2] in config[section]:
-            chosen.add(parts[2])
-    return chosen
-
-
-def selected_comparisons(config: dict, targets) -> set:
-    """The comparisons a Snakemake invocation with these targets draws: by rule name or by a file
-    under results/comparisons/<name>/."""
-    return _selected(config, COMPARISONS_DIR, targets)
-
-
-def selected_claims(config: dict, targets) -> set:
-    """The claims a Snakemake invocation with these targets checks: by rule name, all by ``claims``,
-    or by a file under results/claims/<name>/."""
-    return _selected(config, CLAIMS_DIR, targets)
-
-
-def selected_experiments(config: dict, targets) -> set:
-    """The experiments a Snakemake invocation with these targets builds (after validate_global):
-    those of ``config['targets']`` for no target or ``all``, an experiment for its own rule name,
-    the experiment of each target file under results/, and those shown by the comparisons drawn."""
-    chosen = set()
-    for name in selected_comparisons(config, targets):
-        chosen.update(comparison_experiments(config, name))
-    for name in selected_claims(config, targets):
-        chosen.update(claim_experiments(config["claims"][name]))
-    for target in targets:
-        parts = target_parts(target)
-        if target == "all":
-            chosen.update(config["targets"])
-        elif target in config["experiments"]:
-            chosen.add(target)
-        elif parts and len(parts) >= 2 and parts[1] in ACROSS_EXPERIMENTS:
-            continue  # a comparison's or claim's files: its experiments are chosen above
-        elif parts and len(parts) >= 2:
-            if parts[1] not in config["experiments"]:
-                raise ConfigError(
-                    f"invalid target {target!r}: no experiment {parts[1]!r} is configured (experiments: "
-                    f"{', '.join(map(str, config['experiments']))})."
-                    f"{did_you_mean(parts[1], map(str, config['experiments']))}"
-                )
-            chosen.add(parts[1])
-    return chosen if targets else set(config["targets"])

@@ -1,6 +1,6 @@
 rule aggregate:
     input:
-        "results/{experiment}/{run}/raw",
+        raw_input,
     output:
         spikes="results/{experiment}/{run}/spikes.parquet",
         astrocytes="results/{experiment}/{run}/astrocytes.parquet",
@@ -14,12 +14,12 @@ rule aggregate:
     params:
         out_dir=lambda wildcards, output: os.path.dirname(output.summary),
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet aggregate --raw {input:q} --out-dir {params.out_dir:q} 3>&2 > {log:q} 2>&1"
+        step("aggregate", "--raw {input:q} --out-dir {params.out_dir:q}")
 
 
 rule aggregate_connections:
     input:
-        "results/{experiment}/{run}/raw",
+        raw_input,
     output:
         "results/{experiment}/{run}/connections.parquet",
     log:
@@ -27,4 +27,4 @@ rule aggregate_connections:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet aggregate-connections --raw {input:q} --output {output:q} 3>&2 > {log:q} 2>&1"
+        step("aggregate-connections", "--raw {input:q} --output {output:q}")

@@ -9,10 +9,7 @@ from astronet.labels import experiment_caption
 
 rule metrics:
     input:
-        spikes="results/{experiment}/{run}/spikes.parquet",
-        astrocytes="results/{experiment}/{run}/astrocytes.parquet",
-        neurons="results/{experiment}/{run}/neurons.parquet",
-        metadata="results/{experiment}/{run}/metadata.json",
+        unpack(metrics_input),
     output:
         "results/{experiment}/{run}/metrics.json",
     log:
@@ -23,16 +20,18 @@ rule metrics:
         settings=lambda wildcards: json.dumps(ANALYSIS[wildcards.experiment]),
         point=lambda wildcards: json.dumps(run_of(wildcards).point),
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet metrics --spikes {input.spikes:q} --astrocytes {input.astrocytes:q} "
-        "--neurons {input.neurons:q} --metadata {input.metadata:q} --settings {params.settings:q} "
-        "--experiment {wildcards.experiment:q} --run {wildcards.run:q} --point {params.point:q} --output {output:q} "
-        "3>&2 > {log:q} 2>&1"
+        step(
+            "metrics",
+            "--spikes {input.spikes:q} --astrocytes {input.astrocytes:q} --neurons {input.neurons:q} "
+            "--metadata {input.metadata:q} --settings {params.settings:q} --experiment {wildcards.experiment:q} "
+            "--run {wildcards.run:q} --point {params.point:q} --output {output:q}",
+        )
 
 
 rule provenance:
     input:
-        metadata="results/{experiment}/{run}/metadata.json",
-        metrics="results/{experiment}/{run}/metrics.json",
+        metadata=lambda wildcards: f"{run_dir(run_of(wildcards))}/metadata.json",
+        metrics=lambda wildcards: f"{run_dir(run_of(wildcards))}/metrics.json",
     output:
         report(
             "results/{experiment}/{run}/provenance.html",
@@ -45,13 +44,12 @@ rule provenance:
     conda:
         "../../envs/astronet.yaml"
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet provenance --metadata {input.metadata:q} --metrics {input.metrics:q} "
-        "--output {output:q} 3>&2 > {log:q} 2>&1"
+        step("provenance", "--metadata {input.metadata:q} --metrics {input.metrics:q} --output {output:q}")
 
 
 rule experiment_summary:
     input:
-        lambda wildcards: [f"{run_dir(run)}/metrics.json" for run in RUNS[wildcards.experiment]],
+        unpack(experiment_summary_input),
     output:
         runs_parquet="results/{experiment}/runs.parquet",
         runs_csv=report(
@@ -83,16 +81,18 @@ rule experiment_summary:
             f"--scaling {kind}" if (kind := config["experiments"][wildcards.experiment].get("scaling")) else ""
         ),
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet experiment-summary --metrics {input:q} --grid-keys {params.grid_keys:q} "
-        "--experiment {wildcards.experiment:q} {params.scaling} --runs-parquet {output.runs_parquet:q} --runs-csv {output.runs_csv:q} "
-        "--summary-parquet {output.summary_parquet:q} --summary-csv {output.summary_csv:q} "
-        "--summary-html {output.summary_html:q} 3>&2 > {log:q} 2>&1"
+        step(
+            "experiment-summary",
+            "--metrics {input.metrics:q} --grid-keys {params.grid_keys:q} --experiment {wildcards.experiment:q} "
+            "{params.scaling} --runs-parquet {output.runs_parquet:q} --runs-csv {output.runs_csv:q} "
+            "--summary-parquet {output.summary_parquet:q} --summary-csv {output.summary_csv:q} "
+            "--summary-html {output.summary_html:q}",
+        )
 
 
 rule sweep_figures:
     input:
-        summary="results/{experiment}/summary.parquet",
-        runs="results/{experiment}/runs.parquet",
+        unpack(sweep_figures_input),
     output:
         **{
             group: report(
@@ -116,22 +116,47 @@ rule sweep_figures:
         caption=lambda wildcards: experiment_caption(
             wildcards.experiment,
             config["experiments"][wildcards.experiment],
-            RUNS[wildcards.experiment],
+            experiment_runs(wildcards.experiment),
             ANALYSIS[wildcards.experiment],
         ),
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet sweep-figures --summary {input.summary:q} --runs {input.runs:q} "
-        "--grid {params.grid:q} --experiment {wildcards.experiment:q} --settings {params.settings:q} "
-        "--figures {output:q} 3>&2 > {log:q} 2>&1"
+        step(
+            "sweep-figures",
+            "--summary {input.summary:q} --runs {input.runs:q} --grid {params.grid:q} "
+            "--experiment {wildcards.experiment:q} --settings {params.settings:q} --figures {output:q}",
+        )
 
 
-# `snakemake <experiment>` builds one experiment (same files as `--config targets=[<experiment>]`).
-for _exp in RUNS:
-    if _exp.isidentifier() and _exp not in {"all"} | {r.name for r in workflow.rules}:
+# The settings record of a step (astronet.settings_records): written when the step's settings change,
+# which makes the step run again; the step's records of other settings are removed.
+rule settings_record:
+    output:
+        "results/{scope}/.settings/{step}-{digest}.json",
+    log:
+        "results/{scope}/.settings/{step}-{digest}.log",
+    wildcard_constraints:
+        scope=r"[^/]+(/[^/]+)?",
+        step=r"[a-z_]+(\.(png|pdf|svg))?",
+        digest=r"[0-9a-f]{12}",
+    localrule: True
+    params:
+        json=settings_record_json,
+        records=lambda wildcards, output: os.path.dirname(output[0]),
+        others=lambda wildcards: f"{wildcards.step}-*",
+        name=lambda wildcards: f"{wildcards.step}-{wildcards.digest}.*",
+    shell:
+        write_json("{output}") + " && find {params.records:q} -maxdepth 1 -name {params.others:q} "
+        "! -name {params.name:q} -delete 2>> {log:q}"
+
+
+# `snakemake <experiment>` builds one experiment (same files as `--config targets=[<experiment>]`);
+# one that cannot be built with this configuration says why.
+for _exp in config["experiments"]:
+    if isinstance(_exp, str) and _exp.isidentifier() and _exp not in RULE_NAMES | {r.name for r in workflow.rules}:
 
         rule:
             name:
                 _exp
             input:
-                experiment_targets(_exp),
+                lambda wildcards, exp=_exp: experiment_targets(exp),
             localrule: True

@@ -1,23 +1,16 @@
 # Claims: networks beside their No-Tripartite controls, paired by seed (config `claims`), with a
 # verdict per claimed metric. The logic lives in astronet.claim_pairs, claim_tables and claim_figures.
 from astronet.claim_pairs import claim_specs
-from astronet.targets import selected_claims
 
-try:
-    _PROBLEMS = {}
-    CLAIMS = claim_specs(
-        config,
-        RUNS,
-        reserved=RULE_NAMES | set(COMPARISONS),
-        required=selected_claims(config, TARGETS),
-        problems=_PROBLEMS,
-    )
-except ConfigError as err:
-    sys.exit(f"Invalid configuration: {err}")
+# Every claim is checked here; one that cannot be checked is refused only when a target needs it.
+CLAIM_PROBLEMS = {}
+CLAIMS = claim_specs(
+    config, RUNS, reserved=RULE_NAMES | set(config["comparisons"]), required=set(), problems=CLAIM_PROBLEMS
+)
 if workflow.is_main_process:
-    for _name, _err in _PROBLEMS.items():
+    for _name, _err in CLAIM_PROBLEMS.items():
         print(
-            f"Warning: claim {_name!r} is not checked by this invocation, and would be refused: {_err}",
+            f"Warning: claim {_name!r} cannot be checked with this configuration (refused if a target needs it): {_err}",
             file=sys.stderr,
         )
 
@@ -37,31 +30,37 @@ rule claim:
     log:
         "results/claims/logs/{claim}.log",
     wildcard_constraints:
-        claim="|".join(map(re.escape, CLAIMS)) or "(?!)",
+        claim="|".join(map(re.escape, config["claims"])) or "(?!)",
     conda:
         "../../envs/astronet.yaml"
     params:
         claim=lambda wildcards: json.dumps(claim_settings(wildcards.claim)),
         dpi=config["figures"]["dpi"],
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet claims --claim {params.claim:q} --metrics {input.metrics:q} "
-        "--metadata {input.metadata:q} --dpi {params.dpi} --table {output.table:q} --runs-table {output.runs:q} "
-        "--figure {output.figure:q} 3>&2 > {log:q} 2>&1"
+        step(
+            "claims",
+            "--claim {params.claim:q} --metrics {input.metrics:q} --metadata {input.metadata:q} --dpi {params.dpi} "
+            "--table {output.table:q} --runs-table {output.runs:q} --figure {output.figure:q}",
+        )
 
 
-# `snakemake claims` checks every claim; `snakemake <claim>` one (and runs what it needs).
+# `snakemake claims` checks every claim, `snakemake <claim>` one (and runs what it needs); one that
+# cannot be checked with this configuration says why.
 rule claims:
     input:
-        [claim_outputs(name) for name in CLAIMS],
+        [claim_outputs(name) for name in config["claims"]],
+        lambda wildcards: [claim_record(name) for name in config["claims"]],
     localrule: True
 
 
-for _name in CLAIMS:
-    if _name.isidentifier():
+for _name in config["claims"]:
+    if _name.isidentifier() and _name not in {r.name for r in workflow.rules}:
 
         rule:
             name:
                 _name
             input:
                 claim_outputs(_name),
+                # its settings record as a target too (see settings_records in common.smk)
+                lambda wildcards, name=_name: claim_record(name),
             localrule: True

@@ -3,24 +3,16 @@
 # as in its Fig. 8. The logic lives in astronet.paper_figures and astronet.connectivity.
 import re
 
-from astronet.targets import RULE_NAMES, selected_comparisons
+from astronet.targets import RULE_NAMES
 from astronet.comparisons import comparison_runs
 
-try:
-    _PROBLEMS = {}
-    COMPARISONS = comparison_runs(
-        config,
-        RUNS,
-        reserved=RULE_NAMES,
-        required=selected_comparisons(config, TARGETS),
-        problems=_PROBLEMS,
-    )
-except ConfigError as err:
-    sys.exit(f"Invalid configuration: {err}")
+# Every comparison is checked here; one that cannot be drawn is refused only when a target needs it.
+COMPARISON_PROBLEMS = {}
+COMPARISONS = comparison_runs(config, RUNS, reserved=RULE_NAMES, required=set(), problems=COMPARISON_PROBLEMS)
 if workflow.is_main_process:
-    for _name, _err in _PROBLEMS.items():
+    for _name, _err in COMPARISON_PROBLEMS.items():
         print(
-            f"Warning: comparison {_name!r} is not drawn by this invocation, and would be refused: {_err}",
+            f"Warning: comparison {_name!r} cannot be drawn with this configuration (refused if a target needs it): {_err}",
             file=sys.stderr,
         )
 
@@ -42,31 +34,32 @@ rule comparison:
     log:
         "results/comparisons/logs/{comparison}.log",
     wildcard_constraints:
-        comparison="|".join(map(re.escape, COMPARISONS)) or "(?!)",
+        comparison="|".join(map(re.escape, config["comparisons"])) or "(?!)",
     conda:
         "../../envs/astronet.yaml"
     params:
-        labels=lambda wildcards: json.dumps(list(COMPARISONS[wildcards.comparison]["runs"])),
+        labels=lambda wildcards: json.dumps(list(comparison_of(wildcards.comparison)["runs"])),
         settings=lambda wildcards: json.dumps(
             {
                 "dpi": config["figures"]["dpi"],
-                "raster_neurons": COMPARISONS[wildcards.comparison]["raster_neurons"],
-                "rate_bin_ms": COMPARISONS[wildcards.comparison]["rate_bin_ms"],
-                "t_start": COMPARISONS[wildcards.comparison]["t_start"],
-                "t_stop": COMPARISONS[wildcards.comparison]["t_stop"],
+                "raster_neurons": comparison_of(wildcards.comparison)["raster_neurons"],
+                "rate_bin_ms": comparison_of(wildcards.comparison)["rate_bin_ms"],
+                "t_start": comparison_of(wildcards.comparison)["t_start"],
+                "t_stop": comparison_of(wildcards.comparison)["t_stop"],
             }
         ),
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet comparison --labels {params.labels:q} --spikes {input.spikes:q} "
-        "--astrocytes {input.astrocytes:q} --neurons {input.neurons:q} --metadata {input.metadata:q} "
-        "--metrics {input.metrics:q} --settings {params.settings:q} --figure {output.figure:q} --table {output.table:q} "
-        "3>&2 > {log:q} 2>&1"
+        step(
+            "comparison",
+            "--labels {params.labels:q} --spikes {input.spikes:q} --astrocytes {input.astrocytes:q} "
+            "--neurons {input.neurons:q} --metadata {input.metadata:q} --metrics {input.metrics:q} "
+            "--settings {params.settings:q} --figure {output.figure:q} --table {output.table:q}",
+        )
 
 
 rule connectivity:
     input:
-        connections=lambda wildcards: [f"{run_dir(run)}/connections.parquet" for run in RUNS[wildcards.experiment]],
-        metadata=lambda wildcards: [f"{run_dir(run)}/metadata.json" for run in RUNS[wildcards.experiment]],
+        unpack(connectivity_input),
     output:
         table="results/{experiment}/connectivity.csv",
         figure=report(
@@ -82,27 +75,33 @@ rule connectivity:
     conda:
         "../../envs/astronet.yaml"
     params:
-        labels=lambda wildcards: json.dumps([run_label(run) for run in RUNS[wildcards.experiment]]),
+        labels=lambda wildcards: json.dumps([run_label(run) for run in experiment_runs(wildcards.experiment)]),
         dpi=config["figures"]["dpi"],
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet connectivity --labels {params.labels:q} "
-        "--connections {input.connections:q} --metadata {input.metadata:q} --experiment {wildcards.experiment:q} "
-        "--dpi {params.dpi} --table {output.table:q} --figure {output.figure:q} 3>&2 > {log:q} 2>&1"
+        step(
+            "connectivity",
+            "--labels {params.labels:q} --connections {input.connections:q} --metadata {input.metadata:q} "
+            "--experiment {wildcards.experiment:q} --dpi {params.dpi} --table {output.table:q} --figure {output.figure:q}",
+        )
 
 
-# `snakemake comparisons` draws every comparison, `snakemake <comparison>` one (and runs what it needs).
+# `snakemake comparisons` draws every comparison, `snakemake <comparison>` one (and runs what it
+# needs); one that cannot be drawn with this configuration says why.
 rule comparisons:
     input:
-        [comparison_outputs(name) for name in COMPARISONS],
+        [comparison_outputs(name) for name in config["comparisons"]],
+        lambda wildcards: [comparison_record(name) for name in config["comparisons"]],
     localrule: True
 
 
-for _name in COMPARISONS:
-    if _name.isidentifier():
+for _name in config["comparisons"]:
+    if _name.isidentifier() and _name not in {r.name for r in workflow.rules}:
 
         rule:
             name:
                 _name
             input:
                 comparison_outputs(_name),
+                # its settings record as a target too (see settings_records in common.smk)
+                lambda wildcards, name=_name: comparison_record(name),
             localrule: True

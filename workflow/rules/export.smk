@@ -5,10 +5,7 @@
 
 rule export_nwb:
     input:
-        spikes="results/{experiment}/{run}/spikes.parquet",
-        astrocytes="results/{experiment}/{run}/astrocytes.parquet",
-        neurons="results/{experiment}/{run}/neurons.parquet",
-        metadata="results/{experiment}/{run}/metadata.json",
+        unpack(run_tables),
     output:
         "results/{experiment}/{run}/run.nwb",
     log:
@@ -18,10 +15,10 @@ rule export_nwb:
     params:
         run_dir=lambda wildcards, input: os.path.dirname(input.metadata),
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet export-nwb --run-dir {params.run_dir:q} --output {output:q} 3>&2 > {log:q} 2>&1"
+        step("export-nwb", "--run-dir {params.run_dir:q} --output {output:q}")
 
 
 rule nwb:
     input:
-        [f"{run_dir(run)}/run.nwb" for exp in config["targets"] for run in RUNS[exp]],
+        lambda wildcards: [f"{run_dir(run)}/run.nwb" for exp in config["targets"] for run in experiment_runs(exp)],
     localrule: True

@@ -1,9 +1,6 @@
 rule figures:
     input:
-        spikes="results/{experiment}/{run}/spikes.parquet",
-        astrocytes="results/{experiment}/{run}/astrocytes.parquet",
-        neurons="results/{experiment}/{run}/neurons.parquet",
-        metadata="results/{experiment}/{run}/metadata.json",
+        unpack(figures_input),
     output:
         raster=report(
             "results/{experiment}/{run}/figures/raster.{fmt}",
@@ -28,9 +25,11 @@ rule figures:
     conda:
         "../../envs/astronet.yaml"
     params:
-        settings=lambda wildcards: json.dumps(figure_settings(wildcards), sort_keys=True),
+        settings=lambda wildcards: json.dumps(figure_settings(run_of(wildcards)), sort_keys=True),
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet figures --spikes {input.spikes:q} --astrocytes {input.astrocytes:q} "
-        "--neurons {input.neurons:q} --metadata {input.metadata:q} --settings {params.settings:q} "
-        "--raster {output.raster:q} --dynamics {output.dynamics:q} --rate-distribution {output.rate_distribution:q} "
-        "3>&2 > {log:q} 2>&1"
+        step(
+            "figures",
+            "--spikes {input.spikes:q} --astrocytes {input.astrocytes:q} --neurons {input.neurons:q} "
+            "--metadata {input.metadata:q} --settings {params.settings:q} --raster {output.raster:q} "
+            "--dynamics {output.dynamics:q} --rate-distribution {output.rate_distribution:q}",
+        )

@@ -5,11 +5,11 @@ PUBLISHED = publish_pairs()
 
 rule publish:
     input:
-        [src for src, _ in PUBLISHED],
+        publish_input,
     output:
         [dst for _, dst in PUBLISHED],
     log:
         "results/logs/publish.log",
     localrule: True
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet publish --sources {input:q} --copies {output:q} 3>&2 > {log:q} 2>&1"
+        step("publish", "--sources {input:q} --copies {output:q}")

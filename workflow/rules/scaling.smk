@@ -7,7 +7,7 @@ SCALING = {exp: config["experiments"][exp]["scaling"] for exp in RUNS if config[
 
 rule scaling:
     input:
-        lambda wildcards: [f"{run_dir(run)}/metadata.json" for run in RUNS[wildcards.experiment]],
+        unpack(scaling_input),
     output:
         table=report(
             "results/{experiment}/scaling.csv",
@@ -30,9 +30,11 @@ rule scaling:
         "../../envs/astronet.yaml"
     params:
         kind=lambda wildcards: SCALING[wildcards.experiment],
-        runs=lambda wildcards: [run.name for run in RUNS[wildcards.experiment]],
+        runs=lambda wildcards: [run.name for run in experiment_runs(wildcards.experiment)],
         dpi=config["figures"]["dpi"],
     shell:
-        "ASTRONET_ERRORS_FD=3 python -m astronet scaling --kind {params.kind} --runs {params.runs:q} --metadata {input:q} "
-        "--experiment {wildcards.experiment:q} --dpi {params.dpi} --table {output.table:q} --figure {output.figure:q} "
-        "3>&2 > {log:q} 2>&1"
+        step(
+            "scaling",
+            "--kind {params.kind} --runs {params.runs:q} --metadata {input.metadata:q} "
+            "--experiment {wildcards.experiment:q} --dpi {params.dpi} --table {output.table:q} --figure {output.figure:q}",
+        )

@@ -1,4 +1,4 @@
-# A shell rule on purpose: Snakemake starts a `run:` block in a second Snakemake process, which
+# Shell rules on purpose: Snakemake starts a `run:` block in a second Snakemake process, which
 # parses the whole workflow again (seconds); printf costs milliseconds.
 rule run_parameters:
     output:
@@ -9,12 +9,32 @@ rule run_parameters:
     conda:
         "../../envs/astronet.yaml"
     params:
-        json=lambda wildcards: json.dumps(run_params(wildcards), indent=1, sort_keys=True),
+        json=lambda wildcards: parameters_json(run_params(wildcards)),
     shell:
-        # Written next to the output and renamed: a killed job never leaves a truncated file, and a
-        # failed one (a full disk) no temporary file; its error goes to Snakemake's stderr.
-        "printf '%s\\n' {params.json:q} > {output}.tmp && mv {output}.tmp {output} 2> {log} "
-        "|| {{ rc=$?; rm -f {output}.tmp; echo 'writing {output} failed' >&2; exit $rc; }}"
+        write_json("{output}")
+
+
+# A finished run whose parameters.json is missing or damaged gets it back from the configuration,
+# which its recordings or tables hold (astronet.rundir): a target of whole experiments only, since
+# nothing else reads it again, and not an input of the simulation (nothing is simulated again). Its
+# note (the output) replaces the run's earlier ones.
+rule restore_parameters:
+    output:
+        "results/{experiment}/{run}/logs/parameters_restored.{stamp}",
+    log:
+        "results/{experiment}/{run}/logs/restore_parameters.{stamp}.log",
+    wildcard_constraints:
+        stamp=r"\d+",
+    localrule: True
+    params:
+        json=lambda wildcards: parameters_json(run_params(wildcards)),
+        path=lambda wildcards: f"{run_dir(run_of(wildcards))}/parameters.json",
+        note=lambda wildcards: f"parameters.json: {run_state(run_of(wildcards)).parameters}; written again",
+        logs=lambda wildcards, output: os.path.dirname(output[0]),
+    shell:
+        write_json("{params.path}") + " && printf '%s\\n' {params.note:q} > {output:q} && find {params.logs:q} "
+        "-maxdepth 1 \\( -name 'parameters_restored.*' -o -name 'restore_parameters.*.log' \\) "
+        "! -name 'parameters_restored.{wildcards.stamp}' ! -name 'restore_parameters.{wildcards.stamp}.log' -delete"
 
 
 # Two rules make a run's raw/ directory, and for each run exactly one applies (the other one's input
@@ -25,7 +45,7 @@ rule simulate:
     input:
         # ancient: a run's identity is the content of its parameters (checked against the
         # configuration by astronet.rundir at start-up), not the file's time.
-        ancient(single_rank_input),
+        ancient(lambda wildcards: simulation_input(wildcards, mpi=False)),
     output:
         directory("results/{experiment}/{run}/raw"),
     log:
@@ -51,7 +71,7 @@ rule simulate:
 
 rule simulate_mpi:
     input:
-        ancient(mpi_input),
+        ancient(lambda wildcards: simulation_input(wildcards, mpi=True)),
     output:
         directory("results/{experiment}/{run}/raw"),
     log:
