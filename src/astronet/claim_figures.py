@@ -7,6 +7,8 @@ claimed metric's pair stands its verdict (:mod:`astronet.claim_tables`).
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -51,11 +53,9 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
     ]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
     level = round(claim["confidence"] * 100)
-    fig.suptitle(
-        f"{claim.get('description', '')}\nEach seed's pair of runs joined by a line; bars: means; verdicts from "
-        f"the {level} % CI of the paired difference",
-        fontsize=8,
-    )
+    width_chars = int(fig.get_figwidth() * 14)  # characters of 8 pt text across the figure
+    note = f"Each seed's runs joined by a line; bars: means; verdicts from the {level} % CI of the paired difference"
+    fig.suptitle(textwrap.fill(f"{claim.get('description', '')}. {note}", width_chars), fontsize=8)
     fig.savefig(path, dpi=dpi)
 
 
