@@ -79,15 +79,16 @@ def metadata_problem(meta) -> str | None:
 
 
 def file_problem(path: Path, meta: dict) -> str | None:
-    """Why a file of the aggregation does not match the SHA-256 that ``meta`` records for it, or None
-    (also when ``meta`` records none: files aggregated before checksums were recorded)."""
+    """Why a file of the aggregation does not match the SHA-256 that ``meta`` records for it, as a
+    predicate (``"does not match ..."``, ``"is unreadable ..."``), or None (also when ``meta`` records
+    none: files aggregated before checksums were recorded)."""
     expected = (meta.get("checksums") or {}).get(Path(path).name)
     if expected is None:
         return None
     try:
         actual = file_sha256(path)
     except OSError as err:
-        return f"unreadable ({err})"
+        return f"is unreadable ({err})"
     if actual != expected:
         return "does not match the SHA-256 recorded in metadata.json (changed or damaged on disk)"
     return None

@@ -231,9 +231,9 @@ def _table_problems(run_dir: Path, derived: list[Path]) -> list[str]:
                 problems.append(f"{name} is missing")
             continue
         damage = _parquet_damage(path) if name.endswith(".parquet") else None
-        damage = damage or (file_problem(path, meta) if meta is not None else None)
-        if damage:
-            problems.append(f"{name} {'is ' if not damage.startswith('does') else ''}{damage}")
+        problem = f"is {damage}" if damage else (file_problem(path, meta) if meta is not None else None)
+        if problem:
+            problems.append(f"{name} {problem}")
     return problems
 
 
