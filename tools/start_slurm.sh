@@ -54,13 +54,12 @@ ncpu=$(nproc)
 # node address: whatever the host name resolves to, else loopback
 node_addr=$(getent ahostsv4 "$node" 2>/dev/null | awk 'NR==1{print $1}')
 node_addr=${node_addr:-127.0.0.1}
-# keep the value of a previous run while it fits the machine (see node_memory_mb): a rewritten
-# config restarts the daemons, which ends the jobs running on the cluster
+# keep the value of a previous run while it fits the machine (see node_memory_mb)
 old_mem=""
 if [ -f "$conf" ] && head -n1 "$conf" | grep -qF "$marker"; then
   old_mem=$(sed -n 's/^NodeName=.* RealMemory=\([0-9]*\).*/\1/p' "$conf" | head -n1)
 fi
-real_mem=$(node_memory_mb 1 "$old_mem" MemTotal)
+real_mem=$(node_memory_mb 1 "$old_mem")
 def_mem=$(( real_mem / ncpu ))
 [ "$def_mem" -le 1024 ] || def_mem=1024
 
