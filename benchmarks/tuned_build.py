@@ -5,11 +5,12 @@ alternating pairs of workflow runs on the full-scale reference network.
     .venv/bin/python benchmarks/tuned_build.py --pairs 3                          # 1 s, n_vp 2 (~25 min)
     .venv/bin/python benchmarks/tuned_build.py --protocol jiang2025 --pairs 1     # 1 s + 10 s (~30 min)
 
-Pair i simulates NEST rng_seed i + 1 twice, once with each NEST, in alternating order (wheel first
-in even pairs): ``snakemake --cores N`` on the reference configuration in a fresh working
-directory, asked for the run's metrics.json (simulate, aggregate, metrics). The tuned build is
-built first if needed (about 12 minutes) and selected as users select it, with the lines of
-``tools/nest_env.sh --native``; each run's metadata says which NEST ran.
+Pair i simulates NEST rng_seed ``--first-seed`` + i (default 1 + i) twice, once with each NEST,
+in alternating order (wheel first in even pairs): ``snakemake --cores N`` on the reference
+configuration in a fresh working directory, asked for the run's metrics.json (simulate,
+aggregate, metrics). The tuned build is built first if needed (about 12 minutes) and selected as
+users select it, with the lines of ``tools/nest_env.sh --native``; each run's metadata says which
+NEST ran.
 
 Measured per run: wall time of the workflow, NEST's simulation time (astronet's ``simulate``
 timer and NEST's own ``time_simulate``), peak resident memory (of the simulation, from its
@@ -152,7 +153,8 @@ def report(pairs: list[dict]) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=3, help="pairs of runs (seeds 1, 2, ...), default 3")
+    parser.add_argument("--pairs", type=int, default=3, help="pairs of runs, default 3")
+    parser.add_argument("--first-seed", type=int, default=1, help="rng_seed of the first pair (then +1), default 1")
     parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default="reference", help="reference: 1 s")
     parser.add_argument("--n-vp", type=int, default=2, help="virtual processes, default 2")
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="snakemake --cores (default: all)")
@@ -172,7 +174,7 @@ def main(argv=None) -> None:
     pairs = []
     try:
         for i in range(args.pairs):
-            seed = i + 1
+            seed = args.first_seed + i
             order = BUILDS if i % 2 == 0 else BUILDS[::-1]
             pair = {b: run_workflow(b, envs[b], tmp / f"{seed}-{b}", args, seed) for b in order}
             if pair["tuned"]["nest_prefix"] == pair["wheel"]["nest_prefix"]:

@@ -44,8 +44,8 @@ pytestmark = [pytest.mark.slurm, pytest.mark.mpi, pytest.mark.slow]
 NODES_CONF = "/etc/slurm-nodes/slurm.conf"
 RUN_DIR = "rng_seed-143202461"
 # Slurm's 10 s SlurmdTimeout must pass before a lost node fails its job: a run long enough to be
-# caught in the middle (4 ranks on 2 cores exchange spikes over TCP every ms: 45 s on a quiet
-# machine, minutes on a busy one).
+# caught in the middle (4 ranks sharing 2 cores exchange spikes over TCP every ms of model time:
+# about a minute here, with other work on the machine).
 LONG = dict(SMALL, sim_time=1500.0, chunk_ms=500.0, N_rec_mm=10, record_connections=False)
 
 

@@ -73,16 +73,16 @@ start_munge() {
 }
 
 # Memory a node offers (MB): 90 % of the available memory divided by $1 nodes, rounded down to a
-# multiple of 512 MB. A value from an earlier config ($2, may be empty) is kept while it still fits
-# into $3 (MemAvailable, default, or MemTotal) divided by the nodes, so that re-running does not
-# rewrite the config (and restart the daemons, ending their jobs) when free memory moved.
+# multiple of 512 MB. A value from an earlier config ($2, may be empty) is kept while it fits the
+# machine's memory divided by the nodes: a rewritten config restarts the daemons, which ends the
+# jobs running on the cluster, so free memory that moved is no reason to rewrite it.
 node_memory_mb() {
-  local nodes=$1 old=$2 basis=${3:-MemAvailable} avail fits mem
+  local nodes=$1 old=$2 avail total mem
   avail=$(awk '/^MemAvailable:/{print int($2/1024)}' /proc/meminfo)
-  fits=$(awk -v key="$basis:" '$1 == key {print int($2/1024)}' /proc/meminfo)
+  total=$(awk '/^MemTotal:/{print int($2/1024)}' /proc/meminfo)
   mem=$(( avail * 9 / 10 / nodes / 512 * 512 ))
   [ "$mem" -ge 512 ] || mem=$(( avail * 9 / 10 / nodes ))
-  if [ -n "$old" ] && [ "$old" -le $(( fits / nodes )) ]; then mem=$old; fi
+  if [ -n "$old" ] && [ "$old" -le $(( total / nodes )) ]; then mem=$old; fi
   echo "$mem"
 }
 

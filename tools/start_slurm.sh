@@ -54,7 +54,7 @@ ncpu=$(nproc)
 # node address: whatever the host name resolves to, else loopback
 node_addr=$(getent ahostsv4 "$node" 2>/dev/null | awk 'NR==1{print $1}')
 node_addr=${node_addr:-127.0.0.1}
-# keep the value of a previous run when it still fits (see node_memory_mb)
+# keep the value of a previous run while it fits the machine (see node_memory_mb)
 old_mem=""
 if [ -f "$conf" ] && head -n1 "$conf" | grep -qF "$marker"; then
   old_mem=$(sed -n 's/^NodeName=.* RealMemory=\([0-9]*\).*/\1/p' "$conf" | head -n1)

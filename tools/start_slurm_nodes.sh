@@ -77,8 +77,8 @@ old_mem=""
 if [ -f "$conf" ] && head -n1 "$conf" | grep -qF "$marker"; then
   old_mem=$(sed -n 's/^NodeName=.* RealMemory=\([0-9]*\).*/\1/p' "$conf" | head -n1)
 fi
-# kept while it fits the machine: the emulated nodes run long test jobs while other work comes and goes
-real_mem=$(node_memory_mb "$n_nodes" "$old_mem" MemTotal)
+# kept while it fits the machine (see node_memory_mb)
+real_mem=$(node_memory_mb "$n_nodes" "$old_mem")
 def_mem=$(( real_mem / ncpu ))
 [ "$def_mem" -le 1024 ] || def_mem=1024
 mpi_default=$(mpi_default_plugin)
