@@ -10,6 +10,13 @@ from astronet import evidence_markdown
 REPO = Path(__file__).resolve().parents[1]
 
 
+def test_readme_tables_are_generated_from_the_published_files():
+    text = (REPO / "README.md").read_text()
+    blocks = evidence_markdown.BLOCK.findall(text)
+    assert blocks, "README.md has no generated table"
+    assert evidence_markdown.update(text) == text, "regenerate: python -m astronet.evidence_markdown"
+
+
 def test_claims_table_rendering(tmp_path):
     row = {
         "regime": "Sparse",
