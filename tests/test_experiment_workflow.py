@@ -112,7 +112,8 @@ def test_figure_setting_reruns_only_figures(workdir):
 def test_run_figure_settings_do_not_redraw_the_sweep_figures(workdir):
     """raster_neurons and rate_bin_ms concern the runs' figures only."""
     out = snakemake(workdir, "--dry-run", "mini", "--config", "figures={raster_neurons: 50, rate_bin_ms: 2.0}")
-    assert planned_jobs(out) == {"figures", "mini"}
+    # settings_record: the run figures' new settings record (astronet.settings_records)
+    assert planned_jobs(out) == {"settings_record", "figures", "mini"}
 
 
 def test_analysis_setting_reruns_metrics_not_simulations(workdir):

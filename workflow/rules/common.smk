@@ -176,7 +176,9 @@ def experiment_settings(experiment):
 
 
 def sweep_settings(experiment):
-    return {"figures": config["figures"], "grid": config["experiments"][experiment].get("grid", {})}
+    """What an experiment's sweep figures are made with: the figures' resolution (they use no other
+    figure setting) and its grid."""
+    return {"dpi": config["figures"]["dpi"], "grid": config["experiments"][experiment].get("grid", {})}
 
 
 def settings_of(scope, step_name):
