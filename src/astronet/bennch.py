@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from .nest_timers import master_thread
+from .nest_timers import CYCLE_TIMERS, master_thread
 from .run_quantities import total_sim_time
 
 #: NEST's timers of beNNch's tables (helpers/collect_timer_data.py), in seconds.
@@ -36,13 +36,7 @@ TIMERS = (
     "time_gather_target_data",
     "time_communicate_target_data",
     "time_simulate",
-    "time_update",
-    "time_gather_spike_data",
-    "time_collocate_spike_data",
-    "time_communicate_spike_data",
-    "time_deliver_spike_data",
-    "time_gather_secondary_data",
-    "time_deliver_secondary_data",
+    *CYCLE_TIMERS,
 )
 #: The phases of a simulation cycle that beNNch's figures stack (analysis/bennchplot.py), in order.
 PHASES = (

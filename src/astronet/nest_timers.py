@@ -24,10 +24,8 @@ accumulate in NEST itself and are read as they are at the end.
 
 from __future__ import annotations
 
-#: Timers NEST resets at every Prepare (``SimulationManager`` and ``EventDeliveryManager``
-#: ``::reset_timers_for_dynamics``, ``KernelManager::prepare``), without their ``_cpu`` twins.
-RESET_AT_PREPARE = (
-    "time_simulate",
+#: The detailed timers of the phases of a simulation cycle.
+CYCLE_TIMERS = (
     "time_update",
     "time_gather_spike_data",
     "time_collocate_spike_data",
@@ -35,6 +33,12 @@ RESET_AT_PREPARE = (
     "time_deliver_spike_data",
     "time_gather_secondary_data",
     "time_deliver_secondary_data",
+)
+#: Timers NEST resets at every Prepare (``SimulationManager`` and ``EventDeliveryManager``
+#: ``::reset_timers_for_dynamics``, ``KernelManager::prepare``), without their ``_cpu`` twins.
+RESET_AT_PREPARE = (
+    "time_simulate",
+    *CYCLE_TIMERS,
     "time_omp_synchronization_simulation",
     "time_mpi_synchronization",
 )
