@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .claim_tables import paired_arms
+
 ARM_COLORS = {"network": "tab:green", "control": "0.45"}
 
 
@@ -60,9 +62,7 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
 
 
 def _draw_pair(ax, x0: float, runs: pd.DataFrame, pair: dict, metric: str) -> None:
-    sub = runs[(runs["regime"] == pair["regime"]) & (runs["scheme"] == pair["scheme"])]
-    net = sub[sub["arm"] == "network"].set_index("rng_seed")[metric]
-    ctl = sub[sub["arm"] == "control"].set_index("rng_seed")[metric].loc[net.index]
+    net, ctl = (arm[metric] for arm in paired_arms(runs, pair))
     for seed in net.index:
         ax.plot([x0, x0 + 1], [net[seed], ctl[seed]], "-", color="0.75", lw=0.8, zorder=1)
     for dx, (arm, values) in enumerate((("network", net), ("control", ctl))):

@@ -103,14 +103,20 @@ def verdict(claimed: str | None, low: float, high: float) -> str:
     return "undecided"
 
 
+def paired_arms(runs: pd.DataFrame, pair: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A pair's network and control rows of the :func:`runs_table`, each indexed by rng_seed, in the
+    same seed order."""
+    sub = runs[(runs["regime"] == pair["regime"]) & (runs["scheme"] == pair["scheme"])]
+    net = sub[sub["arm"] == "network"].set_index("rng_seed")
+    return net, sub[sub["arm"] == "control"].set_index("rng_seed").loc[net.index]
+
+
 def claims_table(claim: dict, runs: pd.DataFrame) -> pd.DataFrame:
     """One row per pair and metric (see the module's description) from the :func:`runs_table`."""
     rows = []
     level = claim["confidence"]
     for pair in claim["pairs"]:
-        sub = runs[(runs["regime"] == pair["regime"]) & (runs["scheme"] == pair["scheme"])]
-        net = sub[sub["arm"] == "network"].set_index("rng_seed")
-        ctl = sub[sub["arm"] == "control"].set_index("rng_seed").loc[net.index]
+        net, ctl = paired_arms(runs, pair)
         for metric in claim["metrics"]:
             diffs = net[metric].to_numpy() - ctl[metric].to_numpy()
             mean, low, high, n = paired_interval(diffs, level)
@@ -124,7 +130,7 @@ def claims_table(claim: dict, runs: pd.DataFrame) -> pd.DataFrame:
                     "metric": metric,
                     "n_pairs": n,
                     "seeds": " ".join(str(s) for s in net.index),
-                    "window_ms": _window(sub),
+                    "window_ms": _window(pd.concat([net, ctl])),
                     "network_mean": float(np.nanmean(net[metric])) if n else float("nan"),
                     "control_mean": float(np.nanmean(ctl[metric])) if n else float("nan"),
                     "difference_mean": mean,
