@@ -147,7 +147,7 @@ def wait_until(condition, timeout_s: float, what: str, poll_s: float = 1.0):
 def simulating_ranks(job_id: int, run: Path) -> list[int]:
     """Pids of the job's 4 ranks once they simulate (rank 0 has logged model time), in rank order."""
     log = run / "logs" / "simulate.log"
-    if not log.exists() or not re.search(r"\[simulate\] +[\d.]+ / [\d.]+ ms", log.read_text()):
+    if not log.exists() or not re.search(r"\[simulate [^\]]+\] +\d+ %  [\d.]+ / [\d.]+ ms", log.read_text()):
         return []
     ranks = {}
     for pid in rank_processes(job_id):
