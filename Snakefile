@@ -5,8 +5,8 @@ import sys
 
 from snakemake.utils import min_version
 
-from astronet.cluster_profile import ProfileError, check_profile_environment
-from astronet.deployment import container_image, prepare_job_environment
+from astronet.config.cluster_profile import ProfileError, check_profile_environment
+from astronet.runtime.deployment import container_image, prepare_job_environment
 
 min_version("9.0")
 # Every rule runs one step of the package as a shell command, `python -m astronet <step> --option
@@ -24,7 +24,7 @@ if workflow.is_main_process:
 
 
 # Used only with --software-deployment-method apptainer: the image of containers/astronet.def
-# (astronet.deployment.container_image; none otherwise, so a checkout in a path with a space works).
+# (astronet.runtime.deployment.container_image; none otherwise, so a checkout in a path with a space works).
 container: lambda wildcards: container_image(workflow.basedir, workflow.deployment_settings.deployment_method)
 
 

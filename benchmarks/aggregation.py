@@ -32,9 +32,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import bench
-from astronet.parameters import validate_params
-from astronet.recording import TABLES
-from astronet.schema import param_defaults
+from astronet.config.parameters import validate_params
+from astronet.config.schema import param_defaults
+from astronet.simulation.recording import TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / "out" / "aggregation"

@@ -6,7 +6,7 @@
 Each network is simulated for 10 ms with ``python -m astronet simulate`` (one rank, one thread),
 once without and once with its connections recorded; the peak memory is the one the simulation
 records in its metadata (VmHWM). The connections are fetched from NEST in batches of about
-``CONNECTIONS_PER_FETCH`` (astronet.recording_chunks), so what they add should not grow with the
+``CONNECTIONS_PER_FETCH`` (astronet.config.recording_chunks), so what they add should not grow with the
 network; the difference divided by the batch size is ``MEMORY_COST["per_fetched_connection_bytes"]``.
 """
 
@@ -19,10 +19,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from astronet.parameters import validate_params
-from astronet.recording_chunks import CONNECTIONS_PER_FETCH
-from astronet.resources import MEMORY_COST, estimate_memory_mib, expected_connections
-from astronet.schema import param_defaults
+from astronet.config.parameters import validate_params
+from astronet.config.recording_chunks import CONNECTIONS_PER_FETCH
+from astronet.config.resources import MEMORY_COST, estimate_memory_mib, expected_connections
+from astronet.config.schema import param_defaults
 
 
 def peak_mib(params: dict) -> tuple[float, int]:

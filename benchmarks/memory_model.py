@@ -15,7 +15,7 @@ astrocyte pairing (more sic_connections), half the connection probability (conne
 nodes), spikes of 100 instead of all neurons, every node sampled by the multimeters, 4 threads.
 HPC synapses address at most 65 535 nodes per virtual process, so scale 10 runs with n_vp = 4.
 
-The model (``astronet.resources.estimate_memory_mib``) is linear in: one per rank, threads, nodes,
+The model (``astronet.config.resources.estimate_memory_mib``) is linear in: one per rank, threads, nodes,
 connections of each synapse model, neurons recorded by the spike recorder, multimeter samples held
 per chunk. Its coefficients are fitted by non-negative least squares on the points up to scale 2
 and the variations; the check is that every scale's prediction, 5 and 10 out of sample, lies within +-15 % of
@@ -39,11 +39,11 @@ from pathlib import Path
 import numpy as np
 
 import bench
-from astronet.nest_limits import HPC_MAX_NODES_PER_VP
-from astronet.parameters import validate_params
-from astronet.resources import MEMORY_COST, available_memory_mib, estimate_memory_mib, memory_features
-from astronet.run_quantities import population_sizes
-from astronet.schema import param_defaults
+from astronet.config.nest_limits import HPC_MAX_NODES_PER_VP
+from astronet.config.parameters import validate_params
+from astronet.config.resources import MEMORY_COST, available_memory_mib, estimate_memory_mib, memory_features
+from astronet.config.run_quantities import population_sizes
+from astronet.config.schema import param_defaults
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -278,7 +278,7 @@ def main(argv=None) -> None:
         p = params_of_row(r)
         r["predicted_mib"] = round(estimate_memory_mib(p, costs), 1)
         r["error_pct"] = round(100.0 * (float(r["predicted_mib"]) / float(r["peak_rss_mib"]) - 1.0), 1)
-        r["in_use_mib"] = estimate_memory_mib(p)  # astronet.resources.MEMORY_COST, what the workflow checks
+        r["in_use_mib"] = estimate_memory_mib(p)  # astronet.config.resources.MEMORY_COST, what the workflow checks
         r["in_use_error_pct"] = round(100.0 * (r["in_use_mib"] / float(r["peak_rss_mib"]) - 1.0), 1)
     write_csv(args.csv, rows)
     (args.csv.with_name("memory_model_fit.json")).write_text(json.dumps(costs, indent=1) + "\n")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""What keeping pandas and matplotlib out of a simulation saves (astronet.optional_imports).
+"""What keeping pandas and matplotlib out of a simulation saves (astronet.runtime.optional_imports).
 
     .venv/bin/python benchmarks/optional_imports.py                 # full scale, 100 ms, n_vp 2, 2 pairs
     .venv/bin/python benchmarks/optional_imports.py --sim-time 1000 --repeat 1
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 import bench
-from astronet.parameters import validate_params
+from astronet.config.parameters import validate_params
 
 WITH_IMPORTS = (
     "import pandas, matplotlib, runpy, sys; sys.argv[0] = 'astronet'; runpy.run_module('astronet', run_name='__main__')"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""README's table of the scaling experiments, from their scaling.csv (astronet.scaling):
+"""README's table of the scaling experiments, from their scaling.csv (astronet.analysis.scaling):
 
     .venv/bin/snakemake strong_scaling weak_scaling --cores 2       # with eval "$(tools/nest_mpi_env.sh)"
     .venv/bin/python benchmarks/scaling_table.py strong=results/strong_scaling/scaling.csv \\

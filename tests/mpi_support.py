@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from astronet.aggregate import aggregate, aggregate_connections
-from astronet.parameters import validate_params
-from astronet.schema import param_defaults
+from astronet.config.parameters import validate_params
+from astronet.config.schema import param_defaults
+from astronet.data.aggregate import aggregate, aggregate_connections
 from bench import exported_environment, snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,8 +77,8 @@ def run_params(**overrides) -> dict:
 
 
 def simulate(workdir: Path, params: dict, env: dict, validate: bool = True, timeout: float = 600) -> Path:
-    """Run astronet.simulate like the workflow's simulate rules (mpiexec -n R for R > 1 ranks), then
-    aggregate; ``validate=False`` calls astronet.simulate.run directly, past the configuration checks."""
+    """Run astronet.simulation.simulate like the workflow's simulate rules (mpiexec -n R for R > 1 ranks), then
+    aggregate; ``validate=False`` calls astronet.simulation.simulate.run directly, past the configuration checks."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "parameters.json").write_text(json.dumps(params))
     if validate:
@@ -86,7 +86,7 @@ def simulate(workdir: Path, params: dict, env: dict, validate: bool = True, time
         cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", "parameters.json", "--output", "raw"]
     else:
         code = (
-            "import json, pathlib, astronet.simulate as s; "
+            "import json, pathlib, astronet.simulation.simulate as s; "
             "s.run(json.loads(pathlib.Path('parameters.json').read_text()), pathlib.Path('raw'))"
         )
         cmd = [sys.executable, "-c", code]

@@ -1,12 +1,12 @@
-"""Warnings where a result is likely not what was meant (astronet.advice), and the sweep figures
+"""Warnings where a result is likely not what was meant (astronet.analysis.advice), and the sweep figures
 drawing no confidence interval from fewer than three seeds."""
 
 import numpy as np
 import pytest
 
-from astronet import advice
-from astronet.sweep_figures import sweep_figure
-from astronet.sweep_tables import METRIC_NAMES, runs_table, summary_table
+from astronet.analysis import advice
+from astronet.analysis.sweep_tables import METRIC_NAMES, runs_table, summary_table
+from astronet.figures.sweep_figures import sweep_figure
 
 
 def _record(ca_peak, threshold=0.19669, window=(200.0, 1200.0)):

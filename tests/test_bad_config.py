@@ -2,7 +2,7 @@
 
 ``CASES`` is the list: each case is a change to config/test.yaml, written as the YAML a user would
 put in a config file, and the fragments the refusal must contain (the key, the value and the
-rule). Every case is checked the way the workflow checks it (astronet.config.validate_config and
+rule). Every case is checked the way the workflow checks it (astronet.config.validate.validate_config and
 the memory check of workflow/rules/common.smk). One case per category (``file=True``) also goes
 through the real `snakemake` command as a config file, and a representative subset (``cli``) as a
 `--config` override: non-zero exit, the message, no `results/` directory, no NEST banner.
@@ -14,7 +14,7 @@ YAML mapping that Snakemake merges into the configuration key by key:
     snakemake --config 'params={sim_time: 500.0, scale: 0.5}' 'experiments={reference: {seeds: [1, 2]}}'
 
 Snakemake hands the leaves over as strings; the workflow re-reads them as YAML, so they are
-validated exactly like config-file values (see astronet.config.retype_cli_overrides).
+validated exactly like config-file values (see astronet.config.schema.retype_cli_overrides).
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from astronet.analysis_settings import check_figure_window, experiment_analysis
-from astronet.claim_pairs import claim_specs
-from astronet.comparisons import comparison_runs
-from astronet.config import validate_config
-from astronet.nest_limits import check_cross_field
-from astronet.resources import available_memory_mib, check_memory, estimate_memory_mib
-from astronet.schema import ConfigError, check_config_file, param_defaults, retype_cli_overrides
-from astronet.targets import RULE_NAMES
+from astronet.config.analysis_settings import check_figure_window, experiment_analysis
+from astronet.config.claim_pairs import claim_specs
+from astronet.config.comparisons import comparison_runs
+from astronet.config.nest_limits import check_cross_field
+from astronet.config.resources import available_memory_mib, check_memory, estimate_memory_mib
+from astronet.config.schema import ConfigError, check_config_file, param_defaults, retype_cli_overrides
+from astronet.config.targets import RULE_NAMES
+from astronet.config.validate import validate_config
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = REPO / "config" / "test.yaml"
@@ -662,14 +662,14 @@ def test_validation_imports_neither_nest_nor_data_libraries():
             if line.startswith("from astronet")
         }
     )
-    assert "astronet.config" in modules
+    assert "astronet.config.validate" in modules
     code = (
         "import sys, yaml\n"
         f"import {', '.join(modules)}\n"
-        "import astronet.config, astronet.resources\n"
+        "import astronet.config.validate, astronet.config.resources\n"
         f"cfg = yaml.safe_load(open({str(TEST_CONFIG)!r}))\n"
-        "runs = astronet.config.validate_config(cfg)\n"
-        "astronet.resources.check_memory(runs['reference'][0], 10**9)\n"
+        "runs = astronet.config.validate.validate_config(cfg)\n"
+        "astronet.config.resources.check_memory(runs['reference'][0], 10**9)\n"
         "assert 'nest' not in sys.modules, 'nest was imported'\n"
         "heavy = sorted({'numpy', 'pandas', 'pyarrow', 'matplotlib'} & set(sys.modules))\n"
         "assert not heavy, f'imported at start-up: {heavy}'\n"
@@ -770,7 +770,7 @@ def test_good_nested_override_is_accepted(tmp_path):
 
 @pytest.fixture(scope="module")
 def nest():
-    from astronet.network import _nest
+    from astronet.simulation.network import _nest
 
     nest = _nest()
     nest.verbosity = nest.VerbosityLevel.FATAL
@@ -809,7 +809,7 @@ def _bound_values(spec: dict) -> list[float]:
 
 
 def test_model_parameter_ranges_match_nest(nest):
-    from astronet.schema import load_schema
+    from astronet.config.schema import load_schema
 
     params = load_schema()["properties"]["params"]["properties"]
     for group, model in (("neuron_params", "aeif_cond_alpha_astro"), ("astrocyte_params", "astrocyte_lr_1994")):
@@ -990,7 +990,7 @@ def test_duplicate_key_in_config_file(tmp_path):
 
 
 def test_rule_names_are_the_workflows(tmp_path):
-    from astronet.targets import RULE_NAMES
+    from astronet.config.targets import RULE_NAMES
 
     proc = snakemake(tmp_path, "--configfile", str(TEST_CONFIG), "--list-rules")
     assert proc.returncode == 0, proc.stderr
@@ -1080,7 +1080,7 @@ def test_whole_number_floats_simulate(tmp_path):
 
 def test_short_valid_sim_time_is_accepted():
     """A short sim_time that records samples is valid (2 ms: samples at 1 ms), only hinted at in errors."""
-    from astronet.parameters import validate_params
+    from astronet.config.parameters import validate_params
 
     assert validate_params({"sim_time": 2.0})["sim_time"] == 2.0
     assert validate_params({"sim_time": 0.5, "rec_interval": 0.1})["sim_time"] == 0.5

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import bench
-from astronet.aggregate import is_sorted, sort_order
+from astronet.data.aggregate import is_sorted, sort_order
 
 ALLOCATE = "import numpy as np; a = np.ones({mib} * 2**20 // 8); a += 1"
 

@@ -2,17 +2,17 @@
 
 from pathlib import Path
 
-from astronet.config_docs import render
+from astronet.config.config_docs import render
 
 README = Path(__file__).resolve().parents[1] / "config" / "README.md"
 
 
 def test_config_readme_is_generated_from_schema():
-    assert README.read_text() == render(), "regenerate: python -m astronet.config_docs > config/README.md"
+    assert README.read_text() == render(), "regenerate: python -m astronet.config.config_docs > config/README.md"
 
 
 def test_every_param_has_a_unit_or_is_dimensionless():
-    from astronet.schema import load_schema
+    from astronet.config.schema import load_schema
 
     params = load_schema()["properties"]["params"]["properties"]
     for name, spec in params.items():
@@ -27,8 +27,8 @@ def test_keys_marked_optional_may_be_left_out_and_required_ones_not():
 
     import pytest
 
-    from astronet.config import validate_config
-    from astronet.schema import ConfigError
+    from astronet.config.schema import ConfigError
+    from astronet.config.validate import validate_config
 
     rows = dict(re.findall(r"^\| `([^`]+)` \|.*\| (required|optional) \|$", README.read_text(), flags=re.M))
     assert rows.get("<name>.description") == "optional" and rows.get("<name>.seeds") == "optional", rows

@@ -19,12 +19,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from astronet import aggregate as agg
-from astronet.aggregate import RecordingError, aggregate
-from astronet.integrity import DamagedFileError, file_problem, load_metadata, read_table
-from astronet.parameters import validate_params
-from astronet.recording import TABLES, metadata_file, rank_file
-from astronet.schema import param_defaults
+from astronet.config.parameters import validate_params
+from astronet.config.schema import param_defaults
+from astronet.data import aggregate as agg
+from astronet.data.aggregate import RecordingError, aggregate
+from astronet.data.integrity import DamagedFileError, file_problem, load_metadata, read_table
+from astronet.simulation.recording import TABLES, metadata_file, rank_file
 
 OUTPUTS = ["spikes.parquet", "astrocytes.parquet", "neurons.parquet", "summary.csv", "metadata.json"]
 TINY = {"sim_time": 200.0, "chunk_ms": 20.0, "n_vp": 1, "N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 5}

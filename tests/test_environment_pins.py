@@ -107,7 +107,7 @@ def test_conda_environment_has_what_the_jobs_import():
     """Every module imported by astronet (whose steps every job runs) is in envs/astronet.yaml, and
     Snakemake, for the environment on its own; the environment gets astronet itself from its
     post-deploy script, which Snakemake runs after creating it."""
-    imports = _third_party_imports((REPO / "src" / "astronet").glob("*.py"))
+    imports = _third_party_imports((REPO / "src" / "astronet").rglob("*.py"))
     unknown = imports - set(DISTRIBUTIONS)
     assert not unknown, f"add the distribution of {sorted(unknown)} to DISTRIBUTIONS and the environment"
     conda = _conda()
@@ -137,14 +137,14 @@ def test_container_definition_uses_the_pins_and_files_of_the_repository():
     assert "pip install -q -r /opt/astronet/requirements.txt" in definition
     assert "tools/build_nest.sh --mpi" in definition and "have_mpi" in definition
     # the Snakefile's container: is this image (with --sdm apptainer)
-    from astronet.deployment import container_image
+    from astronet.runtime.deployment import container_image
 
     assert "container: lambda wildcards: container_image(" in (REPO / "Snakefile").read_text()
     assert container_image(str(REPO), {"APPTAINER"}, environ={}) == str(REPO / "containers" / "astronet.sif")
 
 
 def test_snakemakes_environment_is_put_on_path_only_when_not_active(tmp_path):
-    from astronet.deployment import prepare_job_environment
+    from astronet.runtime.deployment import prepare_job_environment
 
     env_bin, other = tmp_path / "venv" / "bin", tmp_path / "other" / "bin"
     env_bin.mkdir(parents=True)

@@ -1,11 +1,11 @@
 """The README's tables of published evidence are generated from the files under docs/ (no number
-typed by hand): each block is what astronet.evidence_markdown makes of its file."""
+typed by hand): each block is what astronet.figures.evidence_markdown makes of its file."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from astronet import evidence_markdown
+from astronet.figures import evidence_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -14,7 +14,7 @@ def test_readme_tables_are_generated_from_the_published_files():
     text = (REPO / "README.md").read_text()
     blocks = evidence_markdown.BLOCK.findall(text)
     assert blocks, "README.md has no generated table"
-    assert evidence_markdown.update(text) == text, "regenerate: python -m astronet.evidence_markdown"
+    assert evidence_markdown.update(text) == text, "regenerate: python -m astronet.figures.evidence_markdown"
 
 
 def test_claims_table_rendering(tmp_path):

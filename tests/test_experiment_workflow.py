@@ -105,14 +105,14 @@ def test_nothing_to_do_for_the_same_experiment_selected_by_targets(workdir):
 
 def test_figure_setting_reruns_only_figures(workdir):
     out = snakemake(workdir, "--dry-run", "mini", "--config", "figures={dpi: 60}")
-    # settings_record: the figures' new settings record (astronet.settings_records)
+    # settings_record: the figures' new settings record (astronet.config.settings_records)
     assert planned_jobs(out) == {"settings_record", "figures", "sweep_figures", "mini"}
 
 
 def test_run_figure_settings_do_not_redraw_the_sweep_figures(workdir):
     """raster_neurons and rate_bin_ms concern the runs' figures only."""
     out = snakemake(workdir, "--dry-run", "mini", "--config", "figures={raster_neurons: 50, rate_bin_ms: 2.0}")
-    # settings_record: the run figures' new settings record (astronet.settings_records)
+    # settings_record: the run figures' new settings record (astronet.config.settings_records)
     assert planned_jobs(out) == {"settings_record", "figures", "mini"}
 
 

@@ -23,11 +23,11 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from astronet.config import validate_config
-from astronet.parameters import validate_params
-from astronet.resources import estimate_memory_mib, request_memory_mib
-from astronet.run_quantities import n_spike_recorded, samples_per_node
-from astronet.schema import param_defaults
+from astronet.config.parameters import validate_params
+from astronet.config.resources import estimate_memory_mib, request_memory_mib
+from astronet.config.run_quantities import n_spike_recorded, samples_per_node
+from astronet.config.schema import param_defaults
+from astronet.config.validate import validate_config
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
@@ -68,7 +68,7 @@ def test_checkout_in_a_path_with_a_space(tmp_path):
 
 
 def test_container_image_only_where_a_container_is_used(tmp_path):
-    from astronet.deployment import container_image
+    from astronet.runtime.deployment import container_image
 
     spaced = str(tmp_path / "a b")
     assert container_image(spaced, set()) is None
@@ -133,8 +133,8 @@ BATCHES_EQUAL_ONE_FETCH = """
 import json, sys
 import pyarrow.parquet as pq
 from pathlib import Path
-from astronet.network import Network
-from astronet.recording import RankWriter
+from astronet.simulation.network import Network
+from astronet.simulation.recording import RankWriter
 params = json.loads(Path(sys.argv[1]).read_text())
 net = Network(params)
 net.setup_kernel(); net.create(); net.connect(); net.record()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from astronet.plotting import count_bin_edges, rate_distribution
+from astronet.figures.plotting import count_bin_edges, rate_distribution
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ Real simulations of a tiny network are started through `snakemake` (and once dir
 `python -m astronet simulate`) and killed with SIGTERM or SIGKILL: the simulate process alone, or
 Snakemake's whole process group. The moment is either found by polling (the simulate log reports
 progress, so chunks have been flushed into raw.partial/) or made exact by a pause point of
-astronet.pause_points, where the process stops until it is killed (building the network, just
+astronet.runtime.pause_points, where the process stops until it is killed (building the network, just
 before or just after the rename that publishes raw/, between two renames of the aggregation's outputs).
 
 After the kill, results/ may hold only complete parameters.json files, logs and *.partial or
@@ -38,9 +38,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from astronet import pause_points
-from astronet.aggregate import aggregate
-from astronet.config import validate_config
+from astronet.config.validate import validate_config
+from astronet.data.aggregate import aggregate
+from astronet.runtime import pause_points
 
 REPO = Path(__file__).resolve().parents[1]
 SIM_TIME = 1000.0
@@ -217,7 +217,7 @@ class Kill:
     id: str
     victim: str  # "simulate" / "aggregate": that process only; "snakemake": Snakemake's whole process group
     sig: int
-    moment: str  # "mid-simulation" (polled), or a pause point of astronet.pause_points.POINTS
+    moment: str  # "mid-simulation" (polled), or a pause point of astronet.runtime.pause_points.POINTS
     leaves_incomplete_output: bool = False  # an output of the killed job existed when Snakemake died
 
 

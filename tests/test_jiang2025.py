@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astronet.aggregate import aggregate, aggregate_connections
-from astronet.analysis_settings import analysis_window
-from astronet.parameters import validate_params
-from astronet.schema import param_defaults
+from astronet.config.analysis_settings import analysis_window
+from astronet.config.parameters import validate_params
+from astronet.config.schema import param_defaults
+from astronet.data.aggregate import aggregate, aggregate_connections
 
 SMALL = {"scale": 0.1, "n_vp": 2, "N_rec_mm": 10, "rec_interval": 0.5}
 
@@ -91,21 +91,21 @@ def test_record_presim_records_from_zero_and_analyses_from_t_presim(presim_runs)
 
 
 def test_record_presim_off_leaves_the_identity_unchanged():
-    from astronet.rundir import params_id
+    from astronet.config.rundir import params_id
 
     unset = small_params(t_presim=60.0)
     assert "record_presim" not in unset
     assert small_params(t_presim=60.0, record_presim=False) == unset
     assert params_id(small_params(t_presim=60.0, record_presim=True)) != params_id(unset)
     # Earlier analysis windows become valid only when the presimulation is recorded.
-    from astronet.analysis_settings import check_analysis
+    from astronet.config.analysis_settings import check_analysis
 
     check_analysis({"t_start": 0.0, "bin_ms": 10.0}, small_params(t_presim=60.0, record_presim=True), "analysis")
 
 
 def test_analysis_must_start_within_the_recording():
-    from astronet.analysis_settings import check_analysis
-    from astronet.schema import ConfigError
+    from astronet.config.analysis_settings import check_analysis
+    from astronet.config.schema import ConfigError
 
     params = small_params(t_presim=100.0, sim_time=200.0)
     with pytest.raises(
@@ -121,7 +121,7 @@ def test_analysis_must_start_within_the_recording():
 
 def _network(**overrides):
     """A small network built in this process (create + connect, no simulation)."""
-    from astronet.network import Network
+    from astronet.simulation.network import Network
 
     net = Network(small_params(**overrides))
     net.setup_kernel()
@@ -201,7 +201,7 @@ def test_surrogate_astrocytes_send_a_constant_sic(tmp_path):
 
 
 def test_surrogate_refuses_what_it_overrides():
-    from astronet.schema import ConfigError
+    from astronet.config.schema import ConfigError
 
     with pytest.raises(ConfigError, match=r"'params\.surrogate_sic': 3.5 \(the surrogate astrocyte sets .*rate_L"):
         small_params(surrogate_sic=3.5, astrocyte_params={"rate_L": 0.1})
@@ -234,7 +234,7 @@ def test_a_runaway_run_is_flagged_in_its_metrics_and_on_the_console(tmp_path):
 def test_connectivity_schemes_draw_the_authors_counts_at_full_scale():
     """The fixed rules at full scale use the authors' in-degree 800 / 200, out-degree 1 000 and total
     8 000 000 / 2 000 000 (their run_template.py), pairwise_bernoulli's expected counts."""
-    from astronet.network import Network
+    from astronet.simulation.network import Network
 
     counts = {}
     for rule in ("fixed_indegree", "fixed_outdegree", "fixed_total_number"):

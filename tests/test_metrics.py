@@ -1,4 +1,4 @@
-"""Tests for astronet.metrics: known answers on synthetic data, edge cases,
+"""Tests for astronet.analysis.metrics: known answers on synthetic data, edge cases,
 and agreement with Elephant where the definitions coincide."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from astronet import metrics as M  # noqa: E402
+from astronet.analysis import metrics as M  # noqa: E402
 
 # noise from Elephant/quantities internals, not from the code under test
 pytestmark = [
@@ -484,7 +484,7 @@ def test_elephant_binning_on_nest_grid_times():
 
 
 def test_population_rate_histogram_counts_silent_neurons_and_stays_in_the_window():
-    from astronet.metrics import population_rate_histogram
+    from astronet.analysis.metrics import population_rate_histogram
 
     # 4 neurons (2 of them silent), 20 ms bins from 1000 ms: whole bins only, so over [1000, 1050)
     # the bins are [1000, 1020) and [1020, 1040]; the partial bin [1040, 1050) would understate its rate

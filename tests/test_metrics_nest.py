@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from astronet import metrics as M
-from astronet.aggregate import aggregate
-from astronet.config import validate_config
-from astronet.run_quantities import recorded_neuron_ids
-from astronet.run_records import run_metrics_record
+from astronet.analysis import metrics as M
+from astronet.analysis.run_records import run_metrics_record
+from astronet.config.run_quantities import recorded_neuron_ids
+from astronet.config.validate import validate_config
+from astronet.data.aggregate import aggregate
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from astronet.config import validate_config
-from astronet.parameters import validate_params
-from astronet.schema import ConfigError
+from astronet.config.parameters import validate_params
+from astronet.config.schema import ConfigError
+from astronet.config.validate import validate_config
 from mpi_support import (
     SMALL,
     assert_identical,
@@ -177,7 +177,7 @@ def test_hybrid_split_sums_synaptic_input_in_another_order(tmp_path, menv):
     script = tmp_path / "g_ex.py"
     script.write_text(
         "import json, sys, numpy as np\n"
-        "from astronet.network import Network\n"
+        "from astronet.simulation.network import Network\n"
         "p = json.load(open(sys.argv[1])); net = Network(p); nest = net.nest\n"
         "net.setup_kernel(); net.create(); net.connect()\n"
         "mm = nest.Create('multimeter', params={'record_from': ['g_ex'], 'interval': p['dt']})\n"

@@ -1,5 +1,5 @@
-"""NEST's own timers of a run (astronet.nest_timers) and beNNch's quantities made from them
-(astronet.bennch): recorded per rank and thread over every Prepare/Cleanup cycle with real NEST,
+"""NEST's own timers of a run (astronet.simulation.nest_timers) and beNNch's quantities made from them
+(astronet.analysis.bennch): recorded per rank and thread over every Prepare/Cleanup cycle with real NEST,
 in the runs and scaling tables and the scaling figure through snakemake.
 
 The phases need NEST's detailed timers, which the builds of tools/build_nest.sh have (the MPI build
@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from astronet import bennch
-from astronet.nest_timers import master_thread
+from astronet.analysis import bennch
+from astronet.simulation.nest_timers import master_thread
 from mpi_support import SMALL, mpi_env, run_params, simulate, snakemake, wheel_env
 
 TINY = dict(SMALL, record_connections=False, N_rec_mm=10)

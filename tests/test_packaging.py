@@ -29,7 +29,7 @@ def test_wheel_ships_the_schema(tmp_path):
         capture_output=True,
     )
     code = (
-        "import astronet.schema as s, astronet.parameters as p\n"
+        "import astronet.config.schema as s, astronet.config.parameters as p\n"
         f"assert s.SCHEMA_PATH.is_file() and not str(s.SCHEMA_PATH).startswith({str(REPO)!r}), s.SCHEMA_PATH\n"
         "print(p.validate_params({'sim_time': 10.0})['sim_time'])\n"
     )

@@ -1,4 +1,4 @@
-"""astronet.pause_points: a run stops only at the point the environment names, and a name that is
+"""astronet.runtime.pause_points: a run stops only at the point the environment names, and a name that is
 not a point fails loudly (the kill tests of tests/test_interrupted.py depend on both). No NEST."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from astronet import pause_points
+from astronet.runtime import pause_points
 
-SRC = Path(pause_points.__file__).resolve().parent
+SRC = Path(pause_points.__file__).resolve().parents[1]  # src/astronet
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_named_point_without_marker_fails(no_pause, monkeypatch):
 
 def test_every_point_is_reached_once_in_the_code_and_documented():
     calls = {}
-    for path in SRC.glob("*.py"):
+    for path in SRC.rglob("*.py"):
         for name in re.findall(r"pause_points\.reached\(\"(\w+)\"\)", path.read_text()):
             calls.setdefault(name, []).append(path.name)
     assert {name: len(files) for name, files in calls.items()} == dict.fromkeys(pause_points.POINTS, 1)
@@ -70,7 +70,7 @@ def test_every_point_is_reached_once_in_the_code_and_documented():
 def test_the_named_point_writes_the_pid_and_sleeps_until_killed(tmp_path):
     marker = tmp_path / "paused"
     env = {**os.environ, pause_points.PAUSE_AT: "after_publish", pause_points.PAUSE_MARKER: str(marker)}
-    code = "from astronet import pause_points; pause_points.reached('after_publish'); print('went on')"
+    code = "from astronet.runtime import pause_points; pause_points.reached('after_publish'); print('went on')"
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
     try:
         end = time.monotonic() + 60

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astronet.aggregate import aggregate
-from astronet.parameters import validate_params
-from astronet.schema import param_defaults
+from astronet.config.parameters import validate_params
+from astronet.config.schema import param_defaults
+from astronet.data.aggregate import aggregate
 
 NEST_EXAMPLE = Path(__file__).parents[1] / "benchmarks" / "nest_example.py"
 SIM_TIME = 100.0  # ms

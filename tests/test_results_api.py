@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from astronet import load_experiment, load_run, validate_params
-from astronet.console import ConsoleProgress, LogProgress, Reports
-from astronet.schema import ConfigError
+from astronet.config.schema import ConfigError
+from astronet.simulation.console import ConsoleProgress, LogProgress, Reports
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
@@ -176,8 +176,8 @@ def test_one_window_convention_across_tables(workflow):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from astronet.aggregate import summary_table
-    from astronet.metrics import population_rate
+    from astronet.analysis.metrics import population_rate
+    from astronet.data.aggregate import summary_table
 
     wd, _, _ = workflow
     run = load_run(wd / RUN)
@@ -277,7 +277,7 @@ def test_to_neo_with_elephant(workflow):
 def test_nwb_round_trip(workflow):
     from pynwb import NWBHDF5IO
 
-    from astronet.nwb_export import key_value_table
+    from astronet.data.nwb_export import key_value_table
 
     wd, _, _ = workflow
     run = load_run(wd / RUN)

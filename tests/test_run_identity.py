@@ -3,7 +3,7 @@
 One tiny run goes through the whole workflow with `snakemake`; each test works on a copy of that
 working directory (results and Snakemake's .snakemake/ metadata), changes or damages it as a user
 might, and runs `snakemake` again. The run's identity is its complete parameter set
-(astronet.rundir): a directory holding another parameter set's results, or damaged files, stops
+(astronet.config.rundir): a directory holding another parameter set's results, or damaged files, stops
 the workflow before any job, and nothing in the directory changes.
 """
 
@@ -24,8 +24,8 @@ import pytest
 import yaml
 
 from astronet import load_experiment, load_run
-from astronet.integrity import DamagedFileError
-from astronet.rundir import params_id
+from astronet.config.rundir import params_id
+from astronet.data.integrity import DamagedFileError
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"

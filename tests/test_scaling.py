@@ -1,4 +1,4 @@
-"""Scaling table and figure (astronet.scaling) on made-up metadata, and the configured scaling experiments."""
+"""Scaling table and figure (astronet.analysis.scaling) on made-up metadata, and the configured scaling experiments."""
 
 import re
 from pathlib import Path
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from astronet.config import validate_config
-from astronet.scaling import COLUMNS, scaling_table, write
+from astronet.analysis.scaling import COLUMNS, scaling_table, write
+from astronet.config.validate import validate_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,7 @@ def meta(n_vp, ranks, simulate_s, cells=2000, memory=(250.0,)):
         "populations": {"E": [1, n_e], "I": [n_e + 1, cells // 2], "astrocytes": [cells // 2 + 1, cells]},
         "connections": {"E_to_neurons": 1000, "I_to_neurons": 250},
         "ranks": per_rank,
-        # the rest of what every run's metadata.json holds (astronet.integrity.METADATA_KEYS)
+        # the rest of what every run's metadata.json holds (astronet.data.integrity.METADATA_KEYS)
         "params_id": "0123456789ab",
         "nest_version": "3.10.0",
         "recorded_nodes": {"spikes": 100, "neurons": 10, "astrocytes": 10},
@@ -98,8 +98,8 @@ def _readme_scaling_rows() -> list[dict]:
 def test_readme_scaling_table_describes_the_configured_networks():
     """Cells and connections of every row are those of the run config/config.yaml builds (the
     connections within 1 % of their expected count): no table of another network."""
-    from astronet.resources import expected_connections
-    from astronet.run_quantities import population_sizes
+    from astronet.config.resources import expected_connections
+    from astronet.config.run_quantities import population_sizes
 
     runs = validate_config(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))
     rows = _readme_scaling_rows()

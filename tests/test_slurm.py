@@ -18,8 +18,8 @@ import time
 import pytest
 import yaml
 
-from astronet.config import validate_config
-from astronet.resources import estimate_runtime_min, request_memory_mib
+from astronet.config.resources import estimate_runtime_min, request_memory_mib
+from astronet.config.validate import validate_config
 from mpi_support import mpi_env
 from slurm_support import (
     cancel_leftovers,

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from astronet import bennch
-from astronet.config import validate_config
+from astronet.analysis import bennch
+from astronet.config.validate import validate_config
 from mpi_support import REPO, SMALL, assert_identical, mpi_env, nontrivial, run_params, simulate
 from slurm_support import (
     cancel_leftovers,

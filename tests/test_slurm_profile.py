@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from astronet.cluster_profile import ProfileError, check_profile_environment, unset_variables
+from astronet.config.cluster_profile import ProfileError, check_profile_environment, unset_variables
 from mpi_support import REPO, snakemake
 
 PROFILE = REPO / "profiles" / "slurm"

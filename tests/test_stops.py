@@ -22,8 +22,8 @@ import psutil
 import pytest
 import yaml
 
-from astronet.config import validate_config
-from astronet.recording import write_json_atomic
+from astronet.config.validate import validate_config
+from astronet.simulation.recording import write_json_atomic
 from mpi_support import mpi_env, mpiexec_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -249,7 +249,7 @@ def test_full_disk_jobs_report_their_error_and_leave_no_temporary_file(tmp_path,
     wd.mkdir()
     (wd / "results").symlink_to(small_disk)
     (wd / "config.yaml").write_text(yaml.safe_dump({**LONG, "params": {**LONG["params"], "sim_time": 100.0}}))
-    # the tables, and the settings record the metrics depend on (astronet.settings_records)
+    # the tables, and the settings record the metrics depend on (astronet.config.settings_records)
     built = subprocess.run(
         snakemake_cmd(wd, f"{RUN}/metrics.json", "--until", "settings_record", "aggregate"),
         capture_output=True,

@@ -12,18 +12,18 @@ import pandas as pd
 import pytest
 import yaml
 
-from astronet.analysis_settings import analysis_settings, analysis_window, check_analysis, experiment_analysis
-from astronet.claim_pairs import claim_specs
-from astronet.comparisons import comparison_runs
-from astronet.config import validate_config
-from astronet.html_pages import provenance_html, summary_html
-from astronet.run_quantities import population_sizes
-from astronet.run_records import run_metrics_record
-from astronet.rundir import params_id
-from astronet.schema import ConfigError
-from astronet.sweep_figures import sweep_figure
-from astronet.sweep_panels import FIGURES
-from astronet.sweep_tables import METRIC_NAMES, ci95_halfwidth, runs_table, summary_table, write_tables
+from astronet.analysis.run_records import run_metrics_record
+from astronet.analysis.sweep_tables import METRIC_NAMES, ci95_halfwidth, runs_table, summary_table, write_tables
+from astronet.config.analysis_settings import analysis_settings, analysis_window, check_analysis, experiment_analysis
+from astronet.config.claim_pairs import claim_specs
+from astronet.config.comparisons import comparison_runs
+from astronet.config.run_quantities import population_sizes
+from astronet.config.rundir import params_id
+from astronet.config.schema import ConfigError
+from astronet.config.validate import validate_config
+from astronet.figures.html_pages import provenance_html, summary_html
+from astronet.figures.sweep_figures import sweep_figure
+from astronet.figures.sweep_panels import FIGURES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -151,7 +151,7 @@ def test_analysis_settings_defaults_overrides_and_window():
     assert ref["t_start"] is None and ref["bin_ms"] == 10.0
     assert analysis_window(ref, runs["reference"][0].params) == (0.0, 200.0)  # from t_presim on
     # the metric defaults of the package are the schema's
-    from astronet.metrics import DEFAULT_SETTINGS
+    from astronet.analysis.metrics import DEFAULT_SETTINGS
 
     assert {k: v for k, v in ref.items() if k != "t_start"} == {**DEFAULT_SETTINGS, "sync_sample_size": 50}
     check_analysis(s, runs["late"][0].params, "experiments.late.analysis")  # 150 < 200 ms

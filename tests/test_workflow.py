@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astronet.resources import expected_connections
+from astronet.config.resources import expected_connections
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"

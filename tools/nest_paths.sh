@@ -9,7 +9,7 @@
 # At least one of them. Every build is a CMake Release build, as the PyPI wheel is (-O3 -DNDEBUG:
 # NEST's assertions off), and has NEST's detailed timers (-Dwith-detailed-timers=ON), so
 # that the kernel reports the phases of each simulation step (time_update, time_deliver_spike_data,
-# ...; astronet.nest_timers). Sets here (the repository), version, variant (mpi, native or
+# ...; astronet.simulation.nest_timers). Sets here (the repository), version, variant (mpi, native or
 # mpi-native), with_mpi (ON or OFF), cmake_options, prefix, python, pyver, site (the build's
 # site-packages for that interpreter), stamp (the build's record, $prefix/.complete) and
 # want_stamp (what that record must say for the build to be reused: NEST version, Python,

@@ -1,7 +1,7 @@
 """Neuron–astrocyte networks on NEST: model, per-rank recording, aggregation, analysis, figures.
 
-``load_run``, ``load_experiment`` (:mod:`astronet.results`) and ``validate_params``
-(:mod:`astronet.parameters`) are imported on first use: the workflow imports this package at every
+``load_run``, ``load_experiment`` (:mod:`astronet.data.results`) and ``validate_params``
+(:mod:`astronet.config.parameters`) are imported on first use: the workflow imports this package at every
 start and in every job, and needs none of them there.
 """
 
@@ -12,7 +12,7 @@ try:  # one source: pyproject.toml's version, as installed (an editable install 
 except _metadata.PackageNotFoundError:  # sources on sys.path without an install
     __version__ = "unknown"
 
-_LAZY = {"load_run": "results", "load_experiment": "results", "validate_params": "parameters"}
+_LAZY = {"load_run": "data.results", "load_experiment": "data.results", "validate_params": "config.parameters"}
 __all__ = ["__version__", *_LAZY]
 
 

@@ -11,8 +11,8 @@ import argparse
 import json
 from pathlib import Path
 
-from . import __version__, cli
-from .joblog import report_errors
+from astronet import __version__, cli
+from astronet.runtime.joblog import report_errors
 
 
 def _json(kind: type, what: str):
@@ -78,7 +78,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--params-id",
         metavar="ID",
-        help="the run's identity as the workflow configured it (astronet.rundir.params_id): the run stops "
+        help="the run's identity as the workflow configured it (astronet.config.rundir.params_id): the run stops "
         "if the parameters file holds another parameter set",
     )
 

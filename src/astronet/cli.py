@@ -3,7 +3,7 @@
 Each function takes the parsed options of its step (:mod:`astronet.__main__` parses them) and calls
 the library; none holds logic of its own beyond reading its inputs and writing its outputs. Every
 import is made inside the step that needs it: a simulation must not import pandas or matplotlib
-(astronet.optional_imports), and each job imports only what its step uses.
+(astronet.runtime.optional_imports), and each job imports only what its step uses.
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ from pathlib import Path
 
 def _run_frames(spikes, astrocytes, neurons, meta: dict) -> tuple:
     """A run's three tables as pandas DataFrames, checked against the checksums in its metadata."""
-    from .integrity import read_table
+    from astronet.data.integrity import read_table
 
     return tuple(read_table(path, meta).to_pandas() for path in (spikes, astrocytes, neurons))
 
 
 def simulate(parameters: Path, output: Path | None, check_mpi: bool = False, params_id: str | None = None) -> None:
-    """Simulate one run (astronet.simulate); the process ends with the one that started it."""
-    from .guard import die_with_parent
-    from .optional_imports import skip_imports
-    from .simulate import MODULES_A_SIMULATION_NEVER_USES, run_file
+    """Simulate one run (astronet.simulation.simulate); the process ends with the one that started it."""
+    from astronet.runtime.guard import die_with_parent
+    from astronet.runtime.optional_imports import skip_imports
+    from astronet.simulation.simulate import MODULES_A_SIMULATION_NEVER_USES, run_file
 
     die_with_parent()
     skip_imports(*MODULES_A_SIMULATION_NEVER_USES, reason="a simulation uses neither")
@@ -31,14 +31,14 @@ def simulate(parameters: Path, output: Path | None, check_mpi: bool = False, par
 
 def aggregate(raw: Path, out_dir: Path) -> None:
     """Merge the per-rank recordings of one run into tables, a summary and metadata."""
-    from .aggregate import aggregate as aggregate_run
+    from astronet.data.aggregate import aggregate as aggregate_run
 
     aggregate_run(raw, out_dir)
 
 
 def aggregate_connections(raw: Path, output: Path) -> None:
     """Merge the per-rank connection tables of one run (params.record_connections: true)."""
-    from .aggregate import aggregate_connections as merge
+    from astronet.data.aggregate import aggregate_connections as merge
 
     merge(raw, output)
 
@@ -47,11 +47,11 @@ def metrics(
     spikes, astrocytes, neurons, metadata, settings: dict, experiment: str, run: str, point: dict, output
 ) -> None:
     """The metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json, with
-    the warnings about them (astronet.advice), which also go to the console."""
-    from . import advice
-    from .integrity import load_metadata
-    from .recording import write_json_atomic
-    from .run_records import run_metrics_record
+    the warnings about them (astronet.analysis.advice), which also go to the console."""
+    from astronet.analysis import advice
+    from astronet.analysis.run_records import run_metrics_record
+    from astronet.data.integrity import load_metadata
+    from astronet.simulation.recording import write_json_atomic
 
     meta = load_metadata(metadata)
     record = run_metrics_record(
@@ -71,16 +71,16 @@ def metrics(
 
 def provenance(metadata, metrics, output) -> None:
     """The provenance page of one run: versions, build, parameters, connections, timers, metrics."""
-    from .html_pages import provenance_html
-    from .integrity import load_metadata, load_metrics
+    from astronet.data.integrity import load_metadata, load_metrics
+    from astronet.figures.html_pages import provenance_html
 
     Path(output).write_text(provenance_html(load_metadata(metadata), load_metrics(metrics)))
 
 
 def figures(spikes, astrocytes, neurons, metadata, settings: dict, raster, dynamics, rate_distribution) -> None:
     """The figures of one run (raster, dynamics, rate distribution) from its aggregated tables."""
-    from . import plotting
-    from .integrity import load_metadata
+    from astronet.data.integrity import load_metadata
+    from astronet.figures import plotting
 
     meta = load_metadata(metadata)
     plotting.draw_all(
@@ -105,12 +105,12 @@ def experiment_summary(
     scaling: str | None = None,
 ) -> None:
     """Tables of one experiment: one row per run (runs.*), mean / 95 % CI / n per grid point (summary.*);
-    warnings about the results (astronet.advice), except for a scaling experiment, which measures the
+    warnings about the results (astronet.analysis.advice), except for a scaling experiment, which measures the
     cost of its runs and asks nothing about their activity or statistics across seeds."""
-    from . import advice
-    from .html_pages import summary_html as html_page
-    from .integrity import load_metrics
-    from .sweep_tables import write_tables
+    from astronet.analysis import advice
+    from astronet.analysis.sweep_tables import write_tables
+    from astronet.data.integrity import load_metrics
+    from astronet.figures.html_pages import summary_html as html_page
 
     records = [load_metrics(path) for path in metrics]
     out = {
@@ -137,8 +137,8 @@ def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, fi
     across seeds. Each file is named after its group of astronet.experiments.FIGURES (GROUP.FORMAT)."""
     import pandas as pd
 
-    from .sweep_figures import sweep_figure
-    from .sweep_panels import FIGURES
+    from astronet.figures.sweep_figures import sweep_figure
+    from astronet.figures.sweep_panels import FIGURES
 
     unknown = [str(path) for path in figures if Path(path).stem not in FIGURES]
     if unknown:
@@ -161,10 +161,10 @@ def comparison(
 ) -> None:
     """Runs side by side in the layout of Jiang et al. 2025's Fig. 3, and their metrics as one table
     with the plotted window and the peak and 99th percentile of each population-rate trace."""
-    from . import paper_figures
-    from .integrity import load_metadata, load_metrics
-    from .plotting import read_columns
-    from .sweep_tables import runs_table
+    from astronet.analysis.sweep_tables import runs_table
+    from astronet.data.integrity import load_metadata, load_metrics
+    from astronet.figures import paper_figures
+    from astronet.figures.plotting import read_columns
 
     _same_length(
         labels=labels, spikes=spikes, astrocytes=astrocytes, neurons=neurons, metadata=metadata, metrics=metrics
@@ -199,9 +199,9 @@ def connectivity(labels: list, connections: list, metadata: list, experiment: st
     """Connectivity of an experiment's runs (Jiang et al. 2025's Fig. 8): degree table and figure."""
     import pandas as pd
 
-    from . import connectivity as conn
-    from . import paper_figures
-    from .integrity import load_metadata
+    from astronet.analysis import connectivity as conn
+    from astronet.data.integrity import load_metadata
+    from astronet.figures import paper_figures
 
     _same_length(labels=labels, connections=connections, metadata=metadata)
     runs, rows = {}, []
@@ -218,11 +218,11 @@ def connectivity(labels: list, connections: list, metadata: list, experiment: st
 
 
 def claims(claim: dict, metrics: list, metadata: list, dpi: int, table, runs_table, figure) -> None:
-    """A claim's runs table (with provenance), its claims table and its figure (astronet.claim_tables)."""
-    from .claim_figures import claim_figure
-    from .claim_tables import claims_table
-    from .claim_tables import runs_table as claim_runs
-    from .integrity import load_metadata, load_metrics
+    """A claim's runs table (with provenance), its claims table and its figure (astronet.analysis.claim_tables)."""
+    from astronet.analysis.claim_tables import claims_table
+    from astronet.analysis.claim_tables import runs_table as claim_runs
+    from astronet.data.integrity import load_metadata, load_metrics
+    from astronet.figures.claim_figures import claim_figure
 
     _same_length(metrics=metrics, metadata=metadata)
     records, metas = {}, {}
@@ -251,7 +251,7 @@ def publish(sources: list, copies: list) -> None:
 
 def scaling(kind: str, runs: list, metadata: list, experiment: str, dpi: int, table, figure) -> None:
     """Scaling table (scaling.csv) and figure of one scaling experiment."""
-    from .scaling import write
+    from astronet.analysis.scaling import write
 
     _same_length(runs=runs, metadata=metadata)
     df = write(dict(zip(runs, metadata, strict=True)), kind, experiment, table, figure, dpi)
@@ -260,8 +260,8 @@ def scaling(kind: str, runs: list, metadata: list, experiment: str, dpi: int, ta
 
 def export_nwb(run_dir, output) -> None:
     """One run as an NWB file."""
-    from .nwb_export import write_nwb
-    from .results import load_run
+    from astronet.data.nwb_export import write_nwb
+    from astronet.data.results import load_run
 
     write_nwb(load_run(run_dir), output)
     print(f"wrote {output}")

@@ -1,8 +1,8 @@
 # Metrics of every run, tables and sweep figures across the runs of an experiment, run provenance.
-# The logic lives in astronet.analysis_settings, astronet.sweep_panels (read at start-up), astronet.run_records,
-# astronet.sweep_tables and astronet.sweep_figures; the rules only wire files.
-from astronet.sweep_panels import FIGURES as SWEEP_FIGURES
-from astronet.labels import experiment_caption
+# The logic lives in astronet.config.analysis_settings, astronet.figures.sweep_panels (read at start-up), astronet.analysis.run_records,
+# astronet.analysis.sweep_tables and astronet.figures.sweep_figures; the rules only wire files.
+from astronet.figures.sweep_panels import FIGURES as SWEEP_FIGURES
+from astronet.config.labels import experiment_caption
 
 # ANALYSIS (common.smk): the analysis settings of each experiment, checked against every run.
 
@@ -127,7 +127,7 @@ rule sweep_figures:
         )
 
 
-# The settings record of a step (astronet.settings_records): written when the step's settings change,
+# The settings record of a step (astronet.config.settings_records): written when the step's settings change,
 # which makes the step run again; the step's records of other settings are removed.
 rule settings_record:
     output:

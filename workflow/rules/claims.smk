@@ -1,6 +1,6 @@
 # Claims: networks beside their No-Tripartite controls, paired by seed (config `claims`), with a
-# verdict per claimed metric. The logic lives in astronet.claim_pairs, claim_tables and claim_figures.
-from astronet.claim_pairs import claim_specs
+# verdict per claimed metric. The logic lives in astronet.config.claim_pairs, claim_tables and claim_figures.
+from astronet.config.claim_pairs import claim_specs
 
 # Every claim is checked here; one that cannot be checked is refused only when a target needs it.
 CLAIM_PROBLEMS = {}

@@ -3,15 +3,15 @@ import os
 import shlex
 import sys
 
-from astronet.analysis_settings import analysis_window, check_figure_window, experiment_analysis
-from astronet.atomic_files import replaced_atomically
-from astronet.config import validate_config, validate_global
-from astronet.labels import format_value
-from astronet.resources import check_memory, estimate_runtime_min, request_memory_mib
-from astronet.rundir import RunDirectoryError, check_run_dir, parameters_json, params_id
-from astronet.schema import ConfigError, check_config_file, retype_cli_overrides
-from astronet.settings_records import record_path, settings_digest, settings_text
-from astronet.targets import RULE_NAMES, absolute_target, unknown_experiment, unknown_run
+from astronet.config.analysis_settings import analysis_window, check_figure_window, experiment_analysis
+from astronet.runtime.atomic_files import replaced_atomically
+from astronet.config.validate import validate_config, validate_global
+from astronet.config.labels import format_value
+from astronet.config.resources import check_memory, estimate_runtime_min, request_memory_mib
+from astronet.config.rundir import RunDirectoryError, check_run_dir, parameters_json, params_id
+from astronet.config.schema import ConfigError, check_config_file, retype_cli_overrides
+from astronet.config.settings_records import record_path, settings_digest, settings_text
+from astronet.config.targets import RULE_NAMES, absolute_target, unknown_experiment, unknown_run
 
 # Reading the workflow only reads: nothing under results/ is written or removed here (`-n`, `--lint`,
 # `--summary`, an invocation refused by Snakemake's lock). Snakemake tells which files an invocation
@@ -81,14 +81,14 @@ def experiment_runs(experiment):
     refuse(PROBLEMS.get(experiment) or unknown_experiment(experiment, config))
 
 
-# What the start-up check found in each run's directory (astronet.rundir.RunState), by run path.
+# What the start-up check found in each run's directory (astronet.config.rundir.RunState), by run path.
 RUN_STATES = {}
 # parameters.json files to write again before any job starts (onstart, below): path -> content.
 REWRITE_PARAMETERS = {}
 
 
 def run_state(run):
-    """A run's directory checked against its configuration (astronet.rundir), once per invocation,
+    """A run's directory checked against its configuration (astronet.config.rundir), once per invocation,
     when a target needs the run: another parameter set's results or damaged files stop the workflow
     before any job; a parameters.json to mend is planned (rule restore_parameters, onstart)."""
     if run.path not in RUN_STATES:
@@ -235,7 +235,7 @@ def connectivity_targets(experiment):
 
 
 def settings_records(experiment):
-    """The settings records of an experiment's steps (astronet.settings_records). They are targets
+    """The settings records of an experiment's steps (astronet.config.settings_records). They are targets
     too, not only inputs: Snakemake runs a step whose input is missing only when something it
     builds needs the input, so a record that changed settings name is built as a target, and the
     step that depends on it runs again."""
@@ -390,7 +390,7 @@ def claim_settings(name):
 
 
 def claim_record(name):
-    """The settings record of a claim's tables and figure (astronet.settings_records)."""
+    """The settings record of a claim's tables and figure (astronet.config.settings_records)."""
     return record_path(f"claims/{name}", "claim", claim_settings(name))
 
 
@@ -551,7 +551,7 @@ def comparison_settings(name):
 
 
 def comparison_record(name):
-    """The settings record of a comparison's figure and table (astronet.settings_records)."""
+    """The settings record of a comparison's figure and table (astronet.config.settings_records)."""
     return record_path(f"comparisons/{name}", "comparison", comparison_settings(name))
 
 

@@ -1,10 +1,10 @@
 # Figures across runs in the layouts of Jiang et al. 2025: runs side by side as in its Fig. 3
 # (config `comparisons`), and the connectivity of experiments whose runs record their connections
-# as in its Fig. 8. The logic lives in astronet.paper_figures and astronet.connectivity.
+# as in its Fig. 8. The logic lives in astronet.figures.paper_figures and astronet.analysis.connectivity.
 import re
 
-from astronet.targets import RULE_NAMES
-from astronet.comparisons import comparison_runs
+from astronet.config.targets import RULE_NAMES
+from astronet.config.comparisons import comparison_runs
 
 # Every comparison is checked here; one that cannot be drawn is refused only when a target needs it.
 COMPARISON_PROBLEMS = {}

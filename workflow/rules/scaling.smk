@@ -1,7 +1,7 @@
 import re
 
 # Scaling experiments (`scaling: strong|weak` in an experiment): beNNch-style table and figure over
-# the experiment's runs. The logic lives in astronet.scaling.
+# the experiment's runs. The logic lives in astronet.analysis.scaling.
 SCALING = {exp: config["experiments"][exp]["scaling"] for exp in RUNS if config["experiments"][exp].get("scaling")}
 
 

@@ -15,7 +15,7 @@ rule run_parameters:
 
 
 # A finished run whose parameters.json is missing or damaged gets it back from the configuration,
-# which its recordings or tables hold (astronet.rundir): a target of whole experiments only, since
+# which its recordings or tables hold (astronet.config.rundir): a target of whole experiments only, since
 # nothing else reads it again, and not an input of the simulation (nothing is simulated again). Its
 # note (the output) replaces the run's earlier ones.
 rule restore_parameters:
@@ -44,7 +44,7 @@ rule restore_parameters:
 rule simulate:
     input:
         # ancient: a run's identity is the content of its parameters (checked against the
-        # configuration by astronet.rundir at start-up), not the file's time.
+        # configuration by astronet.config.rundir at start-up), not the file's time.
         ancient(lambda wildcards: simulation_input(wildcards, mpi=False)),
     output:
         directory("results/{experiment}/{run}/raw"),
@@ -63,7 +63,7 @@ rule simulate:
     # stdout (detailed progress) goes to the log; stderr (a short progress line now and then, errors)
     # to the log and the console (tee -i: a Ctrl-C stops the simulation, which still logs why, not
     # tee); errors also to Snakemake's stderr (fd 3), seen even when the log cannot be written. exec: the simulation is Snakemake's own child and ends with it. Every job
-    # runs the `python` of its environment (astronet.deployment).
+    # runs the `python` of its environment (astronet.runtime.deployment).
     shell:
         ": > {log} && exec env ASTRONET_ERRORS_FD=3 python -m astronet simulate --params-id {params.params_id} "
         "--parameters {input} --output {output} 3>&2 >> {log} 2> >(tee -i -a {log} >&2)"
@@ -91,8 +91,8 @@ rule simulate_mpi:
         launcher=mpi_launcher,
         params_id=lambda wildcards: params_id(run_params(wildcards)),
     shell:
-        # The launcher runs under astronet.guard: it (and with it its ranks) ends with Snakemake.
+        # The launcher runs under astronet.runtime.guard: it (and with it its ranks) ends with Snakemake.
         ": > {log} && ASTRONET_ERRORS_FD=3 python -m astronet simulate --params-id {params.params_id} --check-mpi --parameters {input} "
         "3>&2 >> {log} 2> >(tee -i -a {log} >&2) && "
-        "exec env ASTRONET_ERRORS_FD=3 python -m astronet.guard {params.launcher} python -m astronet simulate "
+        "exec env ASTRONET_ERRORS_FD=3 python -m astronet.runtime.guard {params.launcher} python -m astronet simulate "
         "--params-id {params.params_id} --parameters {input} --output {output} 3>&2 >> {log} 2> >(tee -i -a {log} >&2)"

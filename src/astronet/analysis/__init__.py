@@ -1,0 +1,1 @@
+"""Numbers from a run's tables: metrics, run records, sweep and scaling tables, connectivity, claims."""

@@ -1,0 +1,152 @@
+"""A claim's tables: every run with its provenance, and the paired differences with their verdicts.
+
+* ``runs`` table — one row per run: its pair (regime, scheme), arm (``network`` or ``control``),
+  rng_seed, analysis window (ms, NEST's times), the claim's metrics and where and with what it was
+  made (commit, NEST version, virtual processes, host, start and end of the simulation).
+* ``claims`` table — one row per pair and metric: the mean of each arm, the mean paired difference
+  network - control with its confidence interval (Student's t with n - 1 degrees of freedom over
+  the n seeds' differences: the paired t-test's interval), each seed's difference, and
+
+  - ``effect``: ``network higher`` / ``network lower`` when the interval excludes 0, else
+    ``not resolved`` (``n < 2``: no interval);
+  - ``verdict`` for a claimed metric: ``holds`` when the interval lies on the claimed side of 0,
+    ``does not hold`` when it lies on the other side, ``undecided`` otherwise; empty for a metric
+    without a claim.
+
+With 3 seeds the interval is wide (t = 4.30 for 95 %): it resolves only effects that are large and
+consistent compared with their seed-to-seed spread, and it assumes normally distributed
+differences, which 3 values cannot check. ``undecided`` is therefore not evidence of no effect.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from astronet.analysis.sweep_tables import ci95_halfwidth
+
+ARMS = ("network", "control")
+
+
+def provenance_columns(meta: dict) -> dict:
+    """Where and with what a run was made, from its metadata.json."""
+    prov = meta.get("provenance") or {}
+    git = prov.get("git") or {}
+    return {
+        "params_id": meta.get("params_id"),
+        "commit": git.get("commit"),
+        "dirty": git.get("dirty"),
+        "astronet_version": prov.get("astronet_version"),
+        "nest_version": meta.get("nest_version"),
+        "n_vp": meta.get("n_vp"),
+        "mpi_ranks": meta.get("n_ranks"),
+        "host": prov.get("host"),
+        "start_time": prov.get("start_time"),
+        "end_time": prov.get("end_time"),
+        "simulate_s": (meta.get("timers_s") or {}).get("simulate"),
+    }
+
+
+def runs_table(claim: dict, records: dict, metadata: dict) -> pd.DataFrame:
+    """One row per run of the claim's pairs, in pair, seed and arm order.
+
+    ``claim``: the claim's settings with ``pairs`` (regime, scheme, network, control and ``seeds``);
+    ``records`` and ``metadata``: ``{(experiment, rng_seed): metrics.json / metadata.json}``."""
+    rows = []
+    for pair in claim["pairs"]:
+        for seed in pair["seeds"]:
+            for arm in ARMS:
+                key = (pair[arm], seed)
+                rec = records[key]
+                t0, t1 = rec["window_ms"]
+                row = {"regime": pair["regime"], "scheme": pair["scheme"], "arm": arm, "experiment": pair[arm]}
+                row.update({"run": rec["run"], "rng_seed": seed, "t_start_ms": t0, "t_stop_ms": t1})
+                row.update({m: _value(rec["metrics"].get(m)) for m in claim["metrics"]})
+                row.update(provenance_columns(metadata[key]))
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _value(v) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def paired_interval(differences, confidence: float) -> tuple[float, float, float, int]:
+    """Mean of the finite paired differences and its two-sided confidence interval (Student's t, n - 1
+    degrees of freedom: the paired t-test's interval): ``(mean, low, high, n)``; NaN for n < 2."""
+    mean, half, n = ci95_halfwidth(differences, confidence)
+    return mean, mean - half, mean + half, n
+
+
+def effect(low: float, high: float) -> str:
+    """What the interval of network - control resolves."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "no interval (n < 2)"
+    if low > 0:
+        return "network higher"
+    if high < 0:
+        return "network lower"
+    return "not resolved"
+
+
+def verdict(claimed: str | None, low: float, high: float) -> str:
+    """``holds`` / ``does not hold`` / ``undecided`` for a claimed ``increase`` or ``decrease`` of
+    network - control; empty without a claim."""
+    if not claimed:
+        return ""
+    found = effect(low, high)
+    expected = "network higher" if claimed == "increase" else "network lower"
+    if found == expected:
+        return "holds"
+    if found in ("network higher", "network lower"):
+        return "does not hold"
+    return "undecided"
+
+
+def paired_arms(runs: pd.DataFrame, pair: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A pair's network and control rows of the :func:`runs_table`, each indexed by rng_seed, in the
+    same seed order."""
+    sub = runs[(runs["regime"] == pair["regime"]) & (runs["scheme"] == pair["scheme"])]
+    net = sub[sub["arm"] == "network"].set_index("rng_seed")
+    return net, sub[sub["arm"] == "control"].set_index("rng_seed").loc[net.index]
+
+
+def claims_table(claim: dict, runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair and metric (see the module's description) from the :func:`runs_table`."""
+    rows = []
+    level = claim["confidence"]
+    for pair in claim["pairs"]:
+        net, ctl = paired_arms(runs, pair)
+        for metric in claim["metrics"]:
+            diffs = net[metric].to_numpy() - ctl[metric].to_numpy()
+            mean, low, high, n = paired_interval(diffs, level)
+            claimed = claim["claimed"].get(metric)
+            rows.append(
+                {
+                    "regime": pair["regime"],
+                    "scheme": pair["scheme"],
+                    "network": pair["network"],
+                    "control": pair["control"],
+                    "metric": metric,
+                    "n_pairs": n,
+                    "seeds": " ".join(str(s) for s in net.index),
+                    "window_ms": _window(pd.concat([net, ctl])),
+                    "network_mean": float(np.nanmean(net[metric])) if n else float("nan"),
+                    "control_mean": float(np.nanmean(ctl[metric])) if n else float("nan"),
+                    "difference_mean": mean,
+                    f"ci{round(level * 100):d}_low": low,
+                    f"ci{round(level * 100):d}_high": high,
+                    "differences": " ".join(f"{d:.6g}" for d in diffs),
+                    "test": f"paired t ({n - 1} dof)" if n >= 2 else "",
+                    "effect": effect(low, high),
+                    "claimed": claimed or "",
+                    "verdict": verdict(claimed, low, high),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _window(runs: pd.DataFrame) -> str:
+    """The analysis window of a pair's runs, ``t_start-t_stop`` (ms), or each distinct one."""
+    windows = sorted({(float(a), float(b)) for a, b in zip(runs["t_start_ms"], runs["t_stop_ms"], strict=True)})
+    return " ".join(f"{a:g}-{b:g}" for a, b in windows)

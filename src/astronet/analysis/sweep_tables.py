@@ -1,0 +1,95 @@
+"""Tables across an experiment's runs: one row per run, and mean and 95 % CI across seeds per grid point.
+
+* ``runs`` table — one row per run: the swept values, ``rng_seed``, every metric, the run's cost and
+  NEST's timers under beNNch's names (:data:`astronet.analysis.bennch.RUN_TABLE_COLUMNS`, NaN where NEST did
+  not measure them);
+* ``summary`` table — one row per grid point: ``n_seeds`` and, for every metric ``m``, ``m_mean``,
+  ``m_ci95`` (half-width of the 95 % confidence interval of the mean across seeds, Student's t with
+  n - 1 degrees of freedom) and ``m_n`` (seeds where ``m`` is defined).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from astronet.analysis import bennch, metrics
+
+COST_COLUMNS = ["simulate_s", "total_s", "real_time_factor", "peak_memory_mib"]
+#: Names of the metrics of a run with populations E and I (run_metrics evaluated on no data).
+METRIC_NAMES = tuple(metrics.run_metrics(None, None, None, {"E": [1], "I": [2]}, 0.0, 1000.0))
+
+
+def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
+    """One row per run, in the given order: experiment, run, the swept values (grid order), rng_seed,
+    the metrics (in :data:`METRIC_NAMES` order, then any others), the cost columns and NEST's timers."""
+    rows = []
+    for rec in records:
+        point = rec["point"]
+        row = {"experiment": rec["experiment"], "run": rec["run"]}
+        row.update({k: point[k] for k in grid_keys})
+        row.update({k: v for k, v in point.items() if k not in row})
+        names = [m for m in METRIC_NAMES if m in rec["metrics"]] + sorted(set(rec["metrics"]) - set(METRIC_NAMES))
+        row.update({k: (np.nan if rec["metrics"][k] is None else rec["metrics"][k]) for k in names})
+        row.update({k: rec["cost"].get(k) for k in (*COST_COLUMNS, *bennch.RUN_TABLE_COLUMNS)})
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    numeric = {*METRIC_NAMES, *COST_COLUMNS, *bennch.RUN_TABLE_COLUMNS}
+    for col in df.columns:
+        if col in numeric or (records and col in records[0]["metrics"]):
+            df[col] = df[col].astype(float)
+    return df
+
+
+def ci95_halfwidth(values, confidence: float = 0.95) -> tuple[float, float, int]:
+    """Mean, half-width of the confidence interval of the mean (Student's t; 95 % unless
+    ``confidence`` says otherwise), n of finite values.
+
+    The half-width is ``t_{(1 + confidence) / 2, n-1} * s / sqrt(n)`` with the sample s.d. ``s``
+    (ddof = 1); NaN for n < 2. NaN values (undefined metrics) are left out and not counted.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n == 0:
+        return float("nan"), float("nan"), 0
+    mean = float(x.mean())
+    if n < 2:
+        return mean, float("nan"), 1
+    from scipy import stats  # here, not at the top: this module is imported by every Snakemake start (~1 s)
+
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return mean, half, n
+
+
+def metric_columns(df: pd.DataFrame) -> list[str]:
+    """The metric columns of a runs table, in run_metrics' order."""
+    return [c for c in df.columns if c in METRIC_NAMES or c in COST_COLUMNS]
+
+
+def summary_table(runs: pd.DataFrame, grid_keys: list[str]) -> pd.DataFrame:
+    """One row per grid point (in the order of the runs): n_seeds and mean, ci95, n of every metric."""
+    values = metric_columns(runs)
+    groups = runs.groupby(grid_keys, sort=False, dropna=False) if grid_keys else [((), runs)]
+    rows = []
+    for key, sub in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        row = {"experiment": sub["experiment"].iloc[0], **dict(zip(grid_keys, key, strict=True)), "n_seeds": len(sub)}
+        row["seeds"] = " ".join(str(s) for s in sub["rng_seed"])
+        for col in values:
+            mean, half, n = ci95_halfwidth(sub[col].to_numpy())
+            row[f"{col}_mean"], row[f"{col}_ci95"], row[f"{col}_n"] = mean, half, n
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_tables(records: list[dict], grid_keys: list[str], out: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write the runs and summary tables as Parquet and CSV (``out``: runs_parquet, runs_csv, ...)."""
+    runs = runs_table(records, grid_keys)
+    summary = summary_table(runs, grid_keys)
+    for df, name in ((runs, "runs"), (summary, "summary")):
+        df.to_parquet(out[f"{name}_parquet"], index=False)
+        df.to_csv(out[f"{name}_csv"], index=False)
+    return runs, summary

@@ -1,0 +1,80 @@
+"""An experiment's analysis settings: the top-level ``analysis`` with its overrides, checked against each run.
+
+Snakemake reads these while it parses the workflow, at every start: no NumPy, no pandas here.
+"""
+
+from __future__ import annotations
+
+from astronet.config.nest_limits import seconds_hint
+from astronet.config.run_quantities import recording_window
+from astronet.config.schema import ConfigError, load_schema
+
+
+def analysis_settings(config: dict, experiment: str) -> dict:
+    """The complete analysis settings of an experiment: top-level ``analysis``, then its overrides."""
+    schema = load_schema()["properties"]["analysis"]["properties"]
+    base = {name: spec["default"] for name, spec in schema.items()}
+    return {**base, **config.get("analysis", {}), **config["experiments"][experiment].get("analysis", {})}
+
+
+def analysis_window(settings: dict, params: dict) -> tuple[float, float]:
+    """A run's analysis window ``[t_start, t_presim + sim_time)`` in NEST's times (ms); ``t_start``
+    null means the end of the presimulation."""
+    t_end = recording_window(params)[1]
+    t_start = settings.get("t_start")
+    return float(params["t_presim"] if t_start is None else t_start), t_end
+
+
+def check_analysis(settings: dict, params: dict, where: str) -> None:
+    """The analysis window lies within the recording and holds at least one synchrony bin; neither a
+    synchrony bin nor a Fano factor counting window is narrower than NEST's time step dt, on whose
+    grid spikes lie."""
+    t0, t1 = analysis_window(settings, params)
+    t_presim, dt = params["t_presim"], params["dt"]
+    if t0 < recording_window(params)[0]:
+        raise ConfigError(
+            f"invalid value for '{where}.t_start': {t0!r} (before the end of the presimulation, t_presim = "
+            f"{t_presim:g} ms: nothing is recorded there unless record_presim is true; leave t_start out to "
+            "start at t_presim)"
+        )
+    if t1 - t0 < settings["bin_ms"]:
+        raise ConfigError(
+            f"invalid value for '{where}.t_start': {t0!r} (the analysis window [t_start, t_presim + sim_time) = "
+            f"[{t0:g}, {t1:g}) ms must be at least bin_ms = {settings['bin_ms']:g} ms long{seconds_hint(params)})"
+        )
+    # A Fano window longer than the analysis window is valid (the factor is then undefined, and the
+    # experiment's summary warns, astronet.analysis.advice.no_fano): the default 100 ms meets runs shorter than it.
+    for key, what in (("bin_ms", "synchrony bin"), ("fano_bin_ms", "Fano factor counting window")):
+        value = settings.get(key)
+        if value is not None and value < dt:
+            raise ConfigError(
+                f"invalid value for '{where}.{key}': {value!r} (a {what} must be at least NEST's time step "
+                f"dt = {dt:g} ms: spike times lie on its grid)"
+            )
+
+
+def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
+    """An experiment's analysis settings, checked against each of its runs (ConfigError if invalid)."""
+    settings = analysis_settings(config, experiment)
+    overrides = config["experiments"][experiment].get("analysis", {})
+    overridden = {"t_start", "bin_ms", "fano_bin_ms"} & set(overrides)
+    where = f"experiments.{experiment}.analysis" if overridden else "analysis"
+    for run in runs:
+        check_analysis(settings, run.params, where)
+    return settings
+
+
+def check_figure_window(config: dict, experiment: str, runs: list, settings: dict) -> None:
+    """figures.t_start, if set, lies within each run's recording, at least one rate bin before its end."""
+    figures = config["figures"]
+    t_start = figures.get("t_start")
+    if t_start is None:
+        return
+    for run in runs:
+        t0, t1 = recording_window(run.params)
+        if not t0 <= t_start <= t1 - figures["rate_bin_ms"]:
+            raise ConfigError(
+                f"invalid value for 'figures.t_start': {t_start!r} (the plotted window [t_start, t_presim + sim_time) "
+                f"must start within run {run.path}'s recording [{t0:g}, {t1:g}) ms, at least rate_bin_ms = "
+                f"{figures['rate_bin_ms']:g} ms before its end; leave t_start out to start with the analysis window)"
+            )

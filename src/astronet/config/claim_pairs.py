@@ -1,0 +1,104 @@
+"""Claims: networks and their No-Tripartite controls, paired seed by seed, from ``config["claims"]``.
+
+A claim names pairs of experiments: a network (``tripartite: true``) and its control, the same
+network with ``tripartite: false``. Their runs are paired by ``rng_seed``, so that each difference
+compares two networks built from the same random numbers but for the astrocytes' connections
+(:mod:`astronet.analysis.claim_tables` computes the statistics). Snakemake reads this while it parses the
+workflow, at every start: standard library only.
+"""
+
+from __future__ import annotations
+
+from astronet.config.schema import ConfigError, did_you_mean, load_schema
+
+#: Parameters in which a network and its control may differ: the one compared, and what is recorded.
+COMPARED = "tripartite"
+RECORDING_ONLY = ("record_presim",)
+
+
+def claim_specs(
+    config: dict, runs: dict[str, list], reserved=(), required=None, problems: dict | None = None
+) -> dict[str, dict]:
+    """Each claim of ``config["claims"]`` with the schema's defaults filled in and each pair's runs as
+    ``"runs": [(rng_seed, network Run, control Run), ...]`` in seed order (only the claim's ``seeds``
+    if it lists them); ConfigError for an
+    experiment that is not configured (or not valid), one with several runs per seed, a control that
+    differs from its network in more than ``tripartite``, seeds that do not pair up, or a name that is
+    already an experiment's or in ``reserved`` (rules, comparisons).
+
+    ``required``: the claims that must be valid (None: all); another one that is not is left out and
+    its ConfigError put into ``problems``, as for experiments that are not being built."""
+    spec = load_schema()["properties"]["claims"]["additionalProperties"]["properties"]
+    defaults = {k: s["default"] for k, s in spec.items() if "default" in s}
+    out = {}
+    for name, claim in config.get("claims", {}).items():
+        try:
+            if name in runs or name in reserved:
+                raise ConfigError(
+                    f"invalid claim name 'claims.{name}' (already the name of an experiment, a comparison or a rule)"
+                )
+            pairs = [
+                {**pair, "runs": _paired_runs(f"claims.{name}.pairs[{i}]", pair, runs, claim.get("seeds"))}
+                for i, pair in enumerate(claim["pairs"])
+            ]
+            out[name] = {**defaults, **claim, "pairs": pairs}
+        except ConfigError as err:
+            if required is None or name in required or problems is None:
+                raise
+            problems[name] = err
+    return out
+
+
+def _runs_by_seed(where: str, role: str, experiment: str, runs: dict, seeds) -> dict:
+    if experiment not in runs:
+        raise ConfigError(
+            f"invalid value for '{where}.{role}': {experiment!r} (not a configured experiment, or one that is "
+            f"refused: see the warnings above).{did_you_mean(experiment, runs)}"
+        )
+    by_seed = {}
+    for run in runs[experiment]:
+        seed = run.params["rng_seed"]
+        if seeds is not None and seed not in seeds:
+            continue
+        if seed in by_seed:
+            raise ConfigError(
+                f"invalid value for '{where}.{role}': {experiment!r} has several runs with rng_seed {seed} (a grid): "
+                "a claim pairs one run per seed; compare experiments without a grid"
+            )
+        by_seed[seed] = run
+    return by_seed
+
+
+def _model(params: dict) -> dict:
+    return {k: v for k, v in params.items() if k != COMPARED and k not in RECORDING_ONLY}
+
+
+def _paired_runs(where: str, pair: dict, runs: dict, seeds) -> list:
+    network = _runs_by_seed(where, "network", pair["network"], runs, seeds)
+    control = _runs_by_seed(where, "control", pair["control"], runs, seeds)
+    if not network:
+        raise ConfigError(f"invalid value for '{where}': {pair['network']!r} has no run with the claim's seeds {seeds}")
+    if set(network) != set(control):
+        raise ConfigError(
+            f"invalid value for '{where}': {pair['network']!r} has rng_seed {sorted(network)} and "
+            f"{pair['control']!r} has {sorted(control)}: every seed of the network needs its control's"
+        )
+    out = []
+    for seed in sorted(network):
+        net, ctl = network[seed], control[seed]
+        if not (net.params[COMPARED] and not ctl.params[COMPARED]):
+            raise ConfigError(
+                f"invalid value for '{where}': the network ({pair['network']!r}) needs tripartite: true and its "
+                f"control ({pair['control']!r}) tripartite: false; they have {net.params[COMPARED]} and "
+                f"{ctl.params[COMPARED]}"
+            )
+        a, b = _model(net.params), _model(ctl.params)
+        differ = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        if differ:
+            shown = ", ".join(f"{k} ({a.get(k)!r} vs {b.get(k)!r})" for k in differ)
+            raise ConfigError(
+                f"invalid value for '{where}': {pair['network']!r} and {pair['control']!r} differ in {shown} besides "
+                "tripartite: a control must be the same network without the tripartite connectivity"
+            )
+        out.append((seed, net, ctl))
+    return out

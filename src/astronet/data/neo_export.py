@@ -1,0 +1,110 @@
+"""A run as Neo objects, for Elephant and the other tools of the Neo ecosystem.
+
+``to_neo(run)`` gives one ``neo.Block`` with one ``Segment`` spanning the recording window:
+
+* one ``SpikeTrain`` per recorded neuron (silent ones included: an empty train), in ms, over the
+  recording window (``t_presim`` to ``t_presim + sim_time``; from 0 with ``record_presim``),
+  annotated with ``node_id`` and ``population``; the block's groups ``E`` and ``I`` hold the trains of each population;
+* ``AnalogSignal`` ``IP3`` and ``Ca_astro`` (µM; one channel per sampled astrocyte) and ``I_SIC``
+  (pA; one channel per sampled neuron), sampled every ``rec_interval`` ms, with the node ids as
+  the array annotation ``node_id``.
+
+Units come from the Parquet files' schema (:mod:`astronet.data.units`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIGNALS = {"astrocytes": ("IP3", "Ca_astro"), "neurons": ("I_SIC",)}
+
+
+def sample_matrix(df, column: str):
+    """``(times, node_ids, values[time, node])`` of a sampled table (NaN where a node has no sample)."""
+    times, t_idx = np.unique(df["time"].to_numpy(), return_inverse=True)
+    ids, n_idx = np.unique(df["sender"].to_numpy(), return_inverse=True)
+    values = np.full((len(times), len(ids)), np.nan)
+    values[t_idx, n_idx] = df[column].to_numpy(dtype=float)
+    return times, ids, values
+
+
+def sampled_signals(run):
+    """``(kind, column, times, node_ids, values[time, node])`` of each sampled quantity of a run
+    (:data:`SIGNALS`, :func:`sample_matrix`); none for an empty table."""
+    for kind, columns in SIGNALS.items():
+        df = run.table(kind)
+        if not len(df):
+            continue
+        for column in columns:
+            yield (kind, column, *sample_matrix(df, column))
+
+
+def spike_trains(run) -> dict[str, list]:
+    """Neo SpikeTrains of every recorded neuron, per population."""
+    import neo
+    import quantities as pq
+
+    t_start, t_stop = run.recording_window
+    spikes = run.spikes
+    unit = pq.Quantity(1.0, run.units.get("time", "ms"))
+    senders = spikes["sender"].to_numpy()
+    times = spikes["time"].to_numpy()
+    order = np.argsort(senders, kind="stable")  # each neuron's spikes stay in time order
+    senders, times = senders[order], times[order]
+    trains = {}
+    for population, ids in run.recorded_neurons.items():
+        lo = np.searchsorted(senders, ids, side="left")
+        hi = np.searchsorted(senders, ids, side="right")
+        trains[population] = [
+            neo.SpikeTrain(
+                times[a:b] * unit,
+                t_start=t_start * unit,
+                t_stop=t_stop * unit,
+                name=f"{population} {node}",
+                node_id=int(node),
+                population=population,
+            )
+            for node, a, b in zip(ids, lo, hi, strict=True)
+        ]
+    return trains
+
+
+def analog_signals(run) -> list:
+    """Neo AnalogSignals of IP3, Ca_astro (astrocytes) and I_SIC (neurons); none for an empty table."""
+    import neo
+    import quantities as pq
+
+    units = run.units
+    period = float(run.parameters["rec_interval"]) * pq.ms
+    return [
+        neo.AnalogSignal(
+            values,
+            units=units.get(column, ""),
+            sampling_period=period,
+            t_start=times[0] * pq.ms,
+            name=column,
+            array_annotations={"node_id": ids.astype(np.int64)},
+            source_table=kind,
+        )
+        for kind, column, times, ids, values in sampled_signals(run)
+    ]
+
+
+def to_neo(run):
+    """The run (:class:`astronet.data.results.RunResults`) as a ``neo.Block``."""
+    import neo
+
+    block = neo.Block(
+        name=f"{run.experiment}/{run.name}",
+        nest_version=run.metadata["nest_version"],
+        rng_seed=int(run.parameters["rng_seed"]),
+    )
+    segment = neo.Segment(name="recording")
+    trains = spike_trains(run)
+    for population, items in trains.items():
+        segment.spiketrains.extend(items)
+        block.groups.append(neo.Group(items, name=population))
+    segment.analogsignals.extend(analog_signals(run))
+    block.segments.append(segment)
+    block.check_relationships()
+    return block

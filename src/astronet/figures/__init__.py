@@ -1,0 +1,1 @@
+"""Figures and pages: a run's figures, the paper's figures, sweep and claim figures, HTML, README tables."""

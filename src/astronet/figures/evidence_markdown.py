@@ -1,0 +1,115 @@
+"""The README's tables of published evidence, generated from the files that `snakemake publish` copies
+into docs/ (claims.csv, runs.csv, a comparison's metrics.csv), so that no number is typed by hand.
+
+A table stands in the README between ``<!-- table: PATH -->`` and ``<!-- end table -->``, PATH a
+CSV file relative to the repository; ``python -m astronet.figures.evidence_markdown`` rewrites every such
+block of README.md from its file, and the tests check that README.md is up to date.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[3]
+BLOCK = re.compile(r"(<!-- table: (?P<path>\S+) -->\n)(?P<body>.*?)(<!-- end table -->)", re.S)
+
+
+def _g(value, digits: int = 3) -> str:
+    return "" if pd.isna(value) else f"{value:.{digits}g}"
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(header, rows) -> str:
+    return "\n".join([_row(header), _row(["---"] * len(header)), *(_row(r) for r in rows)]) + "\n"
+
+
+def claims_markdown(df: pd.DataFrame) -> str:
+    """A claims.csv (:mod:`astronet.analysis.claim_tables`) as a Markdown table: per pair and metric the means
+    of each arm, the mean paired difference with its interval, the effect and the verdict."""
+    low = next(c for c in df.columns if c.endswith("_low"))
+    high = low.removesuffix("_low") + "_high"
+    level = low.removeprefix("ci").removesuffix("_low")
+    rows = [
+        [
+            r["regime"],
+            r["scheme"],
+            f"`{r['metric']}`",
+            f"{r['n_pairs']} ({r['seeds']})",
+            _g(r["network_mean"]),
+            _g(r["control_mean"]),
+            _g(r["difference_mean"]) + (f" [{_g(r[low])}, {_g(r[high])}]" if not pd.isna(r[low]) else ""),
+            r["effect"],
+            "" if pd.isna(r["verdict"]) else r["verdict"],
+        ]
+        for _, r in df.iterrows()
+    ]
+    header = ["regime", "scheme", "metric", "pairs (seeds)", "tripartite", "No-Tripartite"]
+    return _table([*header, f"difference [{level} % CI]", "effect", "verdict"], rows)
+
+
+def runs_markdown(df: pd.DataFrame) -> str:
+    """A claim's runs.csv as a Markdown table: each run's metrics, where and how long it ran."""
+    metrics = [c for c in df.columns if c.startswith(("rate_", "sync_", "ca_", "sic_", "ip3_"))]
+    rows = [
+        [
+            r["experiment"],
+            r["rng_seed"],
+            *(_g(r[m]) for m in metrics),
+            f"{r['t_start_ms']:g}-{r['t_stop_ms']:g}",
+            str(r["commit"])[:7] + (" (dirty)" if r["dirty"] is True else ""),
+            r["nest_version"],
+            r["n_vp"],
+            r["host"],
+            f"{r['simulate_s'] / 60:.0f}",
+        ]
+        for _, r in df.iterrows()
+    ]
+    header = ["experiment", "seed", *(f"`{m}`" for m in metrics), "window (ms)", "commit", "NEST", "n_vp", "host"]
+    return _table([*header, "simulate (min)"], rows)
+
+
+def comparison_markdown(df: pd.DataFrame) -> str:
+    """A comparison's metrics.csv as a Markdown table: the metrics over each run's analysis window and
+    its population-rate trace over the plotted window."""
+    rows = [
+        [
+            r["label"],
+            _g(r["rate_all"]),
+            f"{_g(r['sync_local_all'])} ± {_g(r['sync_local_sd_all'])}",
+            _g(r["sync_global_all"]),
+            f"{r['t_start_ms']:g}-{r['t_stop_ms']:g}",
+            _g(r["rate_trace_peak"]),
+            _g(r["rate_trace_p99"]),
+            f"{r['rate_bin_ms']:g} ms, {r['plot_t_start_ms']:g}-{r['plot_t_stop_ms']:g}",
+            _g(r["sic_mean"]),
+            _g(r["ca_mean"]),
+        ]
+        for _, r in df.iterrows()
+    ]
+    header = ["run", "`rate_all`", "`sync_local_all` ± s.d.", "`sync_global_all`", "analysis window (ms)"]
+    trace = ["trace peak (spikes/s)", "trace 99th perc.", "trace bins, window (ms)", "`sic_mean` (pA)"]
+    return _table([*header, *trace, "`ca_mean` (µM)"], rows)
+
+
+def render(path: Path) -> str:
+    """The Markdown table of one published CSV, by its kind (its file name)."""
+    df = pd.read_csv(path)
+    kinds = {"claims.csv": claims_markdown, "runs.csv": runs_markdown, "metrics.csv": comparison_markdown}
+    return kinds[path.name](df)
+
+
+def update(text: str, root: Path = REPO) -> str:
+    """``text`` with every table block regenerated from its file (relative to ``root``)."""
+    return BLOCK.sub(lambda m: m.group(1) + render(root / m.group("path")) + m.group(4), text)
+
+
+if __name__ == "__main__":
+    readme = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "README.md"
+    readme.write_text(update(readme.read_text(), readme.parent))

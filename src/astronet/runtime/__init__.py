@@ -1,0 +1,1 @@
+"""How the workflow's jobs run: logs, pause points, atomic files, optional imports, the guard, deployment."""

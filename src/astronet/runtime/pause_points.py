@@ -1,0 +1,73 @@
+"""Named points at which a run can be made to stop, so that a test can kill it exactly there.
+
+The code calls ``reached(NAME)`` at each point of ``POINTS``. Nothing happens unless the
+environment names that point::
+
+    ASTRONET_PAUSE_AT=build ASTRONET_PAUSE_MARKER=/tmp/paused snakemake ...
+
+Then the process that reaches it writes its pid to the marker file (atomically: the file is
+complete once it exists) and sleeps until it is killed. Every process of the run sees the same
+environment, but only the one that reaches the named point stops (Snakemake itself reaches none).
+tests/test_interrupted.py kills runs at each point.
+
+A name in ASTRONET_PAUSE_AT that is not in ``POINTS`` is an error at the first ``reached()`` of any
+point (ValueError), so a test naming a point that was renamed or removed fails loudly instead of
+never pausing. ``reached()`` of a name not in ``POINTS`` is an error too, with or without the
+environment.
+
+The points, in the order a run reaches them, and the state of the run there:
+
+``build``
+    astronet.simulation.network.Network.connect, on entry (every rank of ``python -m astronet.simulation.simulate``):
+    the kernel is set up and the nodes are created, nothing is connected yet; the staging
+    directory raw.partial/ exists and is empty; there is no raw/.
+``before_publish``
+    astronet.simulation.recording.publish, before the rename (rank 0): every rank has closed its recordings
+    and written its metadata into raw.partial/; raw/ does not exist yet.
+``after_publish``
+    astronet.simulation.recording.publish, after the rename (rank 0): raw/ is complete and raw.partial/ is
+    gone, but the simulate process has not ended, so Snakemake has not recorded the job as done.
+``moving_outputs``
+    astronet.data.aggregate, while moving the outputs from the staging directory .aggregate.tmpPID/
+    into the run directory: spikes.parquet and astrocytes.parquet are in place; neurons.parquet,
+    summary.csv and metadata.json (always last) are not.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+POINTS = ("build", "before_publish", "after_publish", "moving_outputs")
+
+PAUSE_AT = "ASTRONET_PAUSE_AT"
+PAUSE_MARKER = "ASTRONET_PAUSE_MARKER"
+
+
+def requested() -> str | None:
+    """The point named by the environment (None if none); ValueError for a name not in ``POINTS``."""
+    name = os.environ.get(PAUSE_AT)
+    if not name:
+        return None
+    if name not in POINTS:
+        raise ValueError(f"{PAUSE_AT}={name!r} names no pause point; the points are {', '.join(POINTS)}")
+    return name
+
+
+def reached(name: str) -> None:
+    """Mark that the run has reached point ``name``: if the environment names it, write this
+    process's pid to the marker file and sleep until killed; otherwise return at once."""
+    if name not in POINTS:
+        raise ValueError(f"reached({name!r}): not a pause point of astronet.runtime.pause_points.POINTS")
+    if requested() != name:
+        return
+    marker = os.environ.get(PAUSE_MARKER)
+    if not marker:
+        raise ValueError(f"{PAUSE_AT}={name} needs {PAUSE_MARKER}, the file to receive the paused process's pid")
+    marker = Path(marker)
+    tmp = marker.with_name(f".{marker.name}.tmp{os.getpid()}")
+    tmp.write_text(str(os.getpid()))
+    os.replace(tmp, marker)
+    while True:  # until a signal ends the process
+        time.sleep(3600)

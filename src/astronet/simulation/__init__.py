@@ -1,0 +1,1 @@
+"""One run in NEST: the network, its recorders, the simulation, its provenance and progress."""
