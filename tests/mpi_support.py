@@ -15,9 +15,9 @@ import pytest
 from astronet.config.parameters import validate_params
 from astronet.config.schema import param_defaults
 from astronet.data.aggregate import aggregate, aggregate_connections
-from bench import exported_environment, snakemake_command
+from bench import exported_environment
+from workflow_support import REPO, TEST_CONFIG, run_snakemake
 
-REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TABLES = ("spikes", "astrocytes", "neurons")
 
@@ -122,10 +122,10 @@ def assert_identical(a: Path, b: Path, what=("connections", *TABLES)) -> None:
 def snakemake(
     workdir: Path, *args, env: dict, configfiles=(), timeout: float = 900, warnings: str = "ignore"
 ) -> subprocess.CompletedProcess:
-    """`snakemake` on config/test.yaml (and ``configfiles``) in ``workdir``; Python's warnings filter
-    ``warnings`` (PYTHONWARNINGS)."""
-    cmd = snakemake_command(workdir, [REPO / "config" / "test.yaml", *configfiles], *args)
-    return subprocess.run(cmd, capture_output=True, text=True, env={**env, "PYTHONWARNINGS": warnings}, timeout=timeout)
+    """`snakemake --cores 2` on config/test.yaml (and ``configfiles``) in ``workdir``; Python's
+    warnings filter ``warnings`` (PYTHONWARNINGS)."""
+    configfiles = [TEST_CONFIG, *configfiles]
+    return run_snakemake(workdir, *args, configfiles=configfiles, env=env, timeout=timeout, warnings=warnings)
 
 
 def nontrivial(run) -> None:

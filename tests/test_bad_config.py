@@ -20,7 +20,6 @@ validated exactly like config-file values (see astronet.config.schema.retype_cli
 from __future__ import annotations
 
 import copy
-import os
 import re
 import subprocess
 import sys
@@ -39,9 +38,8 @@ from astronet.config.resources import available_memory_mib, check_memory, estima
 from astronet.config.schema import ConfigError, check_config_file, param_defaults, retype_cli_overrides
 from astronet.config.targets import RULE_NAMES
 from astronet.config.validate import validate_config
+from workflow_support import REPO, TEST_CONFIG, run_snakemake
 
-REPO = Path(__file__).resolve().parents[1]
-TEST_CONFIG = REPO / "config" / "test.yaml"
 NEST_BANNER = "N E S T"
 
 
@@ -681,21 +679,7 @@ def test_validation_imports_neither_nest_nor_data_libraries():
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "1",
-        *args,
-    ]
-    return subprocess.run(
-        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=300
-    )
+    return run_snakemake(workdir, *args, cores=1, timeout=300)
 
 
 def assert_refused_before_anything(workdir: Path, proc: subprocess.CompletedProcess, expect) -> None:

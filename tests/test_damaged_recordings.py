@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,7 +22,8 @@ from astronet.config.schema import param_defaults
 from astronet.data import aggregate as agg
 from astronet.data.aggregate import RecordingError, aggregate
 from astronet.data.integrity import DamagedFileError, file_problem, load_metadata, read_table
-from astronet.simulation.recording import TABLES, metadata_file, rank_file
+from astronet.data.layout import TABLES, metadata_file, rank_file
+from workflow_support import simulate_step
 
 OUTPUTS = ["spikes.parquet", "astrocytes.parquet", "neurons.parquet", "summary.csv", "metadata.json"]
 TINY = {"sim_time": 200.0, "chunk_ms": 20.0, "n_vp": 1, "N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 5}
@@ -34,22 +33,7 @@ TINY = {"sim_time": 200.0, "chunk_ms": 20.0, "n_vp": 1, "N_ex": 80, "N_in": 20, 
 def simulated(tmp_path_factory) -> Path:
     """A real one-rank recording of a tiny network."""
     tmp = tmp_path_factory.mktemp("simulated")
-    params = validate_params({**param_defaults(), **TINY})
-    (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "astronet",
-            "simulate",
-            "--parameters",
-            str(tmp / "parameters.json"),
-            "--output",
-            str(tmp / "raw"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    simulate_step(tmp, validate_params({**param_defaults(), **TINY}))
     return tmp / "raw"
 
 

@@ -2,18 +2,15 @@
 summary tables and sweep figures, what reruns when a setting changes or runs are cut (also
 without Snakemake's records in .snakemake/), and the report."""
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+from workflow_support import TEST_CONFIG, run_snakemake
+
 pytestmark = pytest.mark.slow
 
 CONFIG = {
@@ -31,24 +28,7 @@ RUNS = ["w_a2n-0.05__rng_seed-1", "w_a2n-0.05__rng_seed-2", "w_a2n-1__rng_seed-1
 
 
 def snakemake(workdir, *args):
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(REPO / "config" / "test.yaml"),
-        str(workdir / "mini.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    if proc.returncode:
-        raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    proc = run_snakemake(workdir, *args, configfiles=(TEST_CONFIG, workdir / "mini.yaml"), check=True, timeout=None)
     return proc.stdout + proc.stderr
 
 

@@ -23,21 +23,25 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+import bench
 from astronet.config.parameters import validate_params
 from astronet.config.resources import estimate_memory_mib, request_memory_mib
 from astronet.config.run_quantities import n_spike_recorded, samples_per_node
 from astronet.config.schema import param_defaults
 from astronet.config.validate import validate_config
+from workflow_support import REPO, simulate_step
 
-REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
 TINY = {"sim_time": 100.0, "n_vp": 1, "N_ex": 160, "N_in": 40, "N_astro": 200, "N_rec_mm": 10}
 
 
 def snakemake(snakefile: Path, workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile), "--directory", str(workdir)]
-    cmd += ["--cores", "2", *args, "--configfile", str(workdir / "tiny.yaml")]
-    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    """snakemake on the tiny configuration in ``workdir``, with the Snakefile ``snakefile`` (a copy of
+    the checkout's, for the path tests)."""
+    command = bench.snakemake_command(workdir, [workdir / "tiny.yaml"], "--cores", 2, *args)
+    command[command.index("--snakefile") + 1] = str(snakefile)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(command, capture_output=True, text=True, env=env)
 
 
 def tiny_workdir(path: Path, **params) -> Path:
@@ -48,10 +52,7 @@ def tiny_workdir(path: Path, **params) -> Path:
 
 
 def simulate(tmp_path: Path, **changes) -> subprocess.CompletedProcess:
-    params = validate_params({**param_defaults(), **TINY, **changes})
-    (tmp_path / "parameters.json").write_text(json.dumps(params))
-    command = [sys.executable, "-m", "astronet", "simulate", "--parameters", str(tmp_path / "parameters.json")]
-    return subprocess.run([*command, "--output", str(tmp_path / "raw")], capture_output=True, text=True)
+    return simulate_step(tmp_path, validate_params({**param_defaults(), **TINY, **changes}), check=False, timeout=None)
 
 
 def test_checkout_in_a_path_with_a_space(tmp_path):

@@ -41,8 +41,8 @@ import yaml
 from astronet.config.validate import validate_config
 from astronet.data.aggregate import aggregate
 from astronet.runtime import pause_points
+from workflow_support import simulate_step, snakemake_args
 
-REPO = Path(__file__).resolve().parents[1]
 SIM_TIME = 1000.0
 # ~1-2 s of simulation in 200 chunks: kills during the simulation land between flushed chunks.
 TINY = {
@@ -61,21 +61,7 @@ def reference(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("uninterrupted")
     config = json.loads(json.dumps(TINY))
     params = validate_config(config)["reference"][0].params
-    (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "astronet",
-            "simulate",
-            "--parameters",
-            str(tmp / "parameters.json"),
-            "--output",
-            str(tmp / "raw"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    simulate_step(tmp, params)
     aggregate(tmp / "raw", tmp)
     return {name: pq.read_table(tmp / f"{name}.parquet") for name in TABLES}
 
@@ -94,20 +80,7 @@ def _env(pause: str | None, marker: Path | None) -> dict:
 
 
 def snakemake_cmd(workdir: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "tiny.yaml"),
-        "--cores",
-        "1",
-        *args,
-    ]
+    return snakemake_args(workdir, *args, configfiles=[workdir / "tiny.yaml"], cores=1)
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:

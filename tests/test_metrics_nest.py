@@ -3,9 +3,6 @@ agree with Elephant's, neuron by neuron where the definitions coincide."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from astronet.analysis.run_records import run_metrics_record
 from astronet.config.run_quantities import recorded_neuron_ids
 from astronet.config.validate import validate_config
 from astronet.data.aggregate import aggregate
+from workflow_support import simulate_step
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,22 +43,7 @@ def run(tmp_path_factory):
     )
     params = validate_config(cfg)["reference"][0].params
     wd = tmp_path_factory.mktemp("nest_run")
-    (wd / "parameters.json").write_text(json.dumps(params))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "astronet",
-            "simulate",
-            "--parameters",
-            str(wd / "parameters.json"),
-            "--output",
-            str(wd / "raw"),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    simulate_step(wd, params)
     meta = aggregate(wd / "raw", wd)
     tables = {k: pd.read_parquet(wd / f"{k}.parquet") for k in ("spikes", "astrocytes", "neurons")}
     return meta, tables

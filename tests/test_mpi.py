@@ -104,7 +104,7 @@ def test_ranks_without_mpi_nest_fail_clearly(tmp_path):
         )
     )
     run = tmp_path / "results/ranks/rng_seed-143202461"
-    proc = snakemake(tmp_path, "--cores", "2", str((run / "raw").relative_to(tmp_path)), env=env, configfiles=[cfg])
+    proc = snakemake(tmp_path, str((run / "raw").relative_to(tmp_path)), env=env, configfiles=[cfg])
     assert proc.returncode != 0
     assert "simulate_mpi" in proc.stdout + proc.stderr
     log = (run / "logs/simulate.log").read_text()
@@ -218,7 +218,7 @@ def test_mpi_run_through_snakemake(tmp_path, menv):
     runs = [tmp_path / f"results/split/mpi_ranks-{r}__rng_seed-143202461" for r in (1, 2)]
     kinds = ("connections", "spikes", "astrocytes", "neurons")
     targets = [str((run / f"{kind}.parquet").relative_to(tmp_path)) for run in runs for kind in kinds]
-    proc = snakemake(tmp_path, "--cores", "2", *targets, env=menv, configfiles=[cfg])
+    proc = snakemake(tmp_path, *targets, env=menv, configfiles=[cfg])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "rule simulate_mpi:" in proc.stdout + proc.stderr
     one, two = runs

@@ -125,7 +125,7 @@ def test_scaling_experiment_reports_phases_in_its_tables_and_figure(tmp_path, me
     cfg = tmp_path / "scaling.yaml"
     cfg.write_text(yaml.safe_dump(config))
     targets = ["results/tiny_strong/scaling.csv", "results/tiny_strong/runs.csv"]
-    proc = snakemake(tmp_path, "--cores", "2", *targets, env=menv, configfiles=[cfg])
+    proc = snakemake(tmp_path, *targets, env=menv, configfiles=[cfg])
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     scaling = pd.read_csv(tmp_path / targets[0])
     assert set(bennch.COLUMNS) <= set(scaling.columns)

@@ -3,9 +3,6 @@
 that records its connections (Fig. 8: pool sizes), with the tables behind them."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+from workflow_support import run_snakemake
+
 pytestmark = pytest.mark.slow
 
 SMALL = {"scale": 0.1, "n_vp": 2, "N_rec_mm": 10, "t_presim": 100.0, "sim_time": 200.0}
@@ -67,27 +65,8 @@ CONFIG = {
 def workdir(tmp_path_factory):
     wd = tmp_path_factory.mktemp("paper_figures")
     (wd / "paper.yaml").write_text(yaml.safe_dump(CONFIG))
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(wd),
-        "--configfile",
-        str(wd / "paper.yaml"),
-        "--cores",
-        "2",
-        "all",
-        "small_fig3",
-        "small_fig3_authors",
-        "claims",
-        "publish",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    if proc.returncode:
-        raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    targets = ("all", "small_fig3", "small_fig3_authors", "claims", "publish")
+    run_snakemake(wd, *targets, configfiles=[wd / "paper.yaml"], check=True, timeout=None)
     return wd
 
 

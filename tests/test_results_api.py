@@ -6,9 +6,7 @@ import importlib.metadata
 import json
 import os
 import re
-import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,31 +15,19 @@ import pytest
 from astronet import load_experiment, load_run, validate_params
 from astronet.config.schema import ConfigError
 from astronet.simulation.console import ConsoleProgress, LogProgress, Reports
+from workflow_support import TEST_CONFIG, run_snakemake
 
-REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
 pytestmark = pytest.mark.slow
 
 
-def snakemake(workdir, *args, env=None, executable=(sys.executable, "-m", "snakemake")):
-    cmd = [
-        *executable,
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(REPO / "config" / "test.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
+def snakemake(workdir, *args, env=None, script=False):
+    env = {**os.environ, **(env or {})}
+    warnings = env.pop("PYTHONWARNINGS", "ignore")
+    configfiles = [TEST_CONFIG]
+    return run_snakemake(
+        workdir, *args, configfiles=configfiles, env=env, warnings=warnings, check=True, timeout=None, script=script
     )
-    if proc.returncode:
-        raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +77,7 @@ def test_jobs_run_the_python_of_their_environment(workflow):
         "--dry-run",
         "--config",
         "figures={format: svg}",
-        executable=(str(Path(sys.executable).parent / "snakemake"),),
+        script=True,
     )
     assert "Nothing to be done" in out.stdout + out.stderr
 

@@ -10,7 +10,6 @@ the workflow before any job, and nothing in the directory changes.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -26,46 +25,16 @@ import yaml
 from astronet import load_experiment, load_run
 from astronet.config.rundir import params_id
 from astronet.data.integrity import DamagedFileError
+from workflow_support import REPO, TINY_CONFIG, TINY_RUN, run_snakemake
 
-REPO = Path(__file__).resolve().parents[1]
-RUN = "results/reference/rng_seed-143202461"
-# SIC_th below the resting Ca: I_SIC flows from the start, differently in E and I neurons.
-TINY = {
-    "params": {
-        "sim_time": 100.0,
-        "n_vp": 1,
-        "N_ex": 80,
-        "N_in": 20,
-        "N_astro": 100,
-        "N_rec_mm": 60,
-        "pool_size": 5,
-        "astrocyte_params": {"SIC_th": 0.05},
-        "w_a2n": 1.0,
-    },
-    "experiments": {"reference": {"description": "tiny network for run identity tests"}},
-    "targets": ["reference"],
-}
+RUN = TINY_RUN
+TINY = TINY_CONFIG
 NOTHING = "Nothing to be done"
 
 
 def snakemake(workdir: Path, *args: str, script: bool = False) -> subprocess.CompletedProcess:
     """`python -m snakemake ...`, or with script=True the `snakemake` script of the environment."""
-    exe = [str(Path(sys.executable).with_name("snakemake"))] if script else [sys.executable, "-m", "snakemake"]
-    cmd = [
-        *exe,
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        *args,
-        "--configfile",
-        str(workdir / "tiny.yaml"),
-    ]
-    return subprocess.run(
-        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=600
-    )
+    return run_snakemake(workdir, *args, configfiles=[workdir / "tiny.yaml"], script=script, timeout=600)
 
 
 def out(proc) -> str:
@@ -79,20 +48,9 @@ def snapshot(run: Path) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory) -> Path:
-    wd = tmp_path_factory.mktemp("finished")
-    (wd / "tiny.yaml").write_text(yaml.safe_dump(TINY))
-    proc = snakemake(wd)
-    assert proc.returncode == 0, out(proc)[-3000:]
-    return wd
-
-
 @pytest.fixture
-def workdir(finished, tmp_path) -> Path:
-    wd = tmp_path / "wd"
-    shutil.copytree(finished, wd, symlinks=True)
-    return wd
+def workdir(tiny_workdir) -> Path:
+    return tiny_workdir
 
 
 def assert_stopped_and_untouched(proc, run: Path, before: dict, *fragments: str) -> None:

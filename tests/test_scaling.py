@@ -149,7 +149,7 @@ def test_scaling_experiment_runs_without_result_warnings_or_sweep_figures(tmp_pa
             }
         )
     )
-    proc = snakemake(tmp_path, "--cores", "2", env=dict(os.environ), configfiles=[cfg], warnings="default")
+    proc = snakemake(tmp_path, env=dict(os.environ), configfiles=[cfg], warnings="default")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     exp = tmp_path / "results" / "tiny_scaling"

@@ -23,10 +23,10 @@ import pytest
 import yaml
 
 from astronet.config.validate import validate_config
-from astronet.simulation.recording import write_json_atomic
+from astronet.runtime.atomic_files import write_json_atomic
 from mpi_support import mpi_env, mpiexec_env
+from workflow_support import snakemake_args
 
-REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
 LONG = {
     "params": {"sim_time": 200000.0, "n_vp": 1, "N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 5},
@@ -39,20 +39,7 @@ STOP_WITHIN_S = 12.0
 
 
 def snakemake_cmd(workdir: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "1",
-        *args,
-        "--configfile",
-        str(workdir / "config.yaml"),
-    ]
+    return snakemake_args(workdir, *args, configfiles=[workdir / "config.yaml"], cores=1)
 
 
 def start(workdir: Path, *args: str, ranks: int = 1) -> subprocess.Popen:

@@ -1,41 +1,20 @@
 """The pipeline end to end through `snakemake` itself, on the small test configuration."""
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from astronet.config.resources import expected_connections
+from workflow_support import TEST_CONFIG, run_snakemake
 
-REPO = Path(__file__).resolve().parents[1]
 RUN = "results/reference/rng_seed-143202461"
 
 
 def snakemake(workdir, *args, check=True):
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(REPO / "config" / "test.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    if check and proc.returncode:
-        raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
+    return run_snakemake(workdir, *args, configfiles=[TEST_CONFIG], check=check, timeout=None)
 
 
 @pytest.fixture(scope="module")
