@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 import bench
 from astronet.config.parameters import validate_params
 from astronet.config.schema import param_defaults
-from astronet.simulation.recording import TABLES
+from astronet.data.layout import TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / "out" / "aggregation"

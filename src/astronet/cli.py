@@ -51,7 +51,7 @@ def metrics(
     from astronet.analysis import advice
     from astronet.analysis.run_records import run_metrics_record
     from astronet.data.integrity import load_metadata
-    from astronet.simulation.recording import write_json_atomic
+    from astronet.runtime.atomic_files import write_json_atomic
 
     meta = load_metadata(metadata)
     record = run_metrics_record(

@@ -11,8 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from astronet.config.models import A2N_MODEL
 from astronet.data.integrity import read_table
-from astronet.simulation.network import A2N_MODEL
 
 #: Degree name -> what it counts, per node of which population.
 DEGREES = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from astronet.config.models import A2N_MODEL, DRIVE_SYNAPSE
 from astronet.config.nest_limits import SPIKE_RECORDER_SYNAPSES, spike_recorder_synapse
 from astronet.config.recording_chunks import CONNECTIONS_PER_FETCH, chunk_ms
 from astronet.config.run_quantities import (
@@ -28,8 +29,8 @@ MEMORY_COST = {
     "per_connection_bytes": {
         "tsodyks_synapse": 100.4,
         "tsodyks_synapse_hpc": 84.4,
-        "sic_connection": 60.9,
-        "static_synapse": 64.0,
+        A2N_MODEL: 60.9,
+        DRIVE_SYNAPSE: 64.0,
     },
     "per_spike_recorded_neuron_bytes": 7233.3,  # its connector to the spike recorder (1024 x 8 bytes)
     "per_sample_bytes": 108.2,  # one recorded row held in memory until the chunk is flushed
@@ -73,7 +74,7 @@ def recorded_rows_per_chunk(p: dict) -> float:
     return n_sampled_nodes(p) * chunk_ms(p) / p["rec_interval"]
 
 
-SYNAPSE_MODELS = ("tsodyks_synapse", "tsodyks_synapse_hpc", "sic_connection", "static_synapse")
+SYNAPSE_MODELS = ("tsodyks_synapse", "tsodyks_synapse_hpc", A2N_MODEL, DRIVE_SYNAPSE)
 # NEST pre-allocates 1024 connections per neuron connected to the spike recorder; with
 # static_synapse_hom_w_hpc (8 bytes) or, beyond the HPC synapses' node limit, static_synapse_hom_w
 # (24 bytes, 3 times as much): astronet.config.nest_limits.spike_recorder_synapse.
@@ -86,8 +87,8 @@ def memory_features(p: dict) -> dict[str, float]:
     nodes = sum(sizes.values())
     by_model = dict.fromkeys(SYNAPSE_MODELS, 0.0)
     by_model[p["synapse_model"]] += conns["E_to_neurons"] + conns["E_to_astrocytes"] + conns["I_to_neurons"]
-    by_model["sic_connection"] += conns["astrocytes_to_neurons"]
-    by_model["static_synapse"] += conns["poisson"]
+    by_model[A2N_MODEL] += conns["astrocytes_to_neurons"]
+    by_model[DRIVE_SYNAPSE] += conns["poisson"]
     n_spk = n_spike_recorded(p)
     recorder_factor = 1.0 if spike_recorder_synapse(nodes_per_vp(p)) == SPIKE_RECORDER_SYNAPSES[0] else 3.0
     return {

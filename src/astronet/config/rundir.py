@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from astronet.config.schema import ConfigError
-from astronet.data.integrity import CHECKED_FILES, file_problem, metadata_problem, metrics_problem
+from astronet.data.integrity import file_problem, metadata_problem, metrics_problem
+from astronet.data.layout import CHECKED_FILES, METADATA
 
 
 class RunDirectoryError(ConfigError):
@@ -142,7 +143,7 @@ def check_run_dir(run_dir, params: dict) -> RunState:
     if not run_dir.is_dir():
         return RunState()
     raw = run_dir / "raw"
-    results_exist = raw.exists() or any((run_dir / name).exists() for name in ("metadata.json", *CHECKED_FILES))
+    results_exist = raw.exists() or any((run_dir / name).exists() for name in (METADATA, *CHECKED_FILES))
     path = run_dir / "parameters.json"
     stored, why = _stored_parameters(path, lambda d: d) if path.exists() else (None, None)
     diffs = _differences(stored, params) if stored is not None else []
@@ -151,7 +152,7 @@ def check_run_dir(run_dir, params: dict) -> RunState:
     confirmed = False  # the recordings or tables hold the configured parameters
     for label, source in (
         ("raw/metadata-rank0000.json", raw / "metadata-rank0000.json"),
-        ("metadata.json", run_dir / "metadata.json"),
+        (METADATA, run_dir / METADATA),
     ):
         if not source.exists():
             continue
@@ -213,7 +214,7 @@ def _raw_damage(raw: Path) -> str | None:
 def _table_problems(run_dir: Path, derived: list[Path]) -> list[str]:
     """What is wrong with a run's aggregated files: damaged (truncated, not matching their checksums)
     or, once something was made from them, missing."""
-    metadata = run_dir / "metadata.json"
+    metadata = run_dir / METADATA
     meta = None
     problems = []
     if metadata.exists():
@@ -261,7 +262,7 @@ def _check_damage(run_dir: Path) -> None:
     # redoes the aggregation itself.
     problems = _table_problems(run_dir, derived)
     if problems:
-        made = [run_dir / n for n in ("metadata.json", "summary.csv", *CHECKED_FILES) if (run_dir / n).exists()]
+        made = [run_dir / n for n in (METADATA, *CHECKED_FILES) if (run_dir / n).exists()]
         remake = " ".join(dict.fromkeys(str(p) for p in [*made, *derived]))
         if not raw_ok:
             raise _rebuild_run(run_dir, ", ".join(problems) + ", and raw/ is gone")

@@ -33,10 +33,10 @@ import pyarrow.parquet as pq
 from astronet.config.run_quantities import recorded_neuron_ids, recording_window
 from astronet.config.rundir import params_id
 from astronet.data.integrity import sealed
+from astronet.data.layout import METADATA, SUMMARY, TABLES, arrow_schema, metadata_file, table_file
 from astronet.data.units import with_units
 from astronet.runtime import pause_points
-from astronet.runtime.atomic_files import replaced_atomically
-from astronet.simulation.recording import TABLES, json_default, metadata_file, write_json_atomic
+from astronet.runtime.atomic_files import json_default, replaced_atomically, write_json_atomic
 
 
 class RecordingError(RuntimeError):
@@ -142,7 +142,7 @@ def _read_table(raw: Path, kind: str, metas: list[dict]) -> pa.Table:
 
 def _check_values(raw: Path, name: str, kind: str, table: pa.Table, meta: dict) -> None:
     """Columns, node ids and times that the run can have produced."""
-    expected = pa.schema(list(TABLES[kind].items()))
+    expected = arrow_schema(TABLES[kind])
     if not table.schema.remove_metadata().equals(expected):
         _fail(raw, name, f"has columns {table.schema.names} of types {table.schema.types}, expected {expected.names}")
     if not table.num_rows:
@@ -387,19 +387,19 @@ def _publish_outputs(out_dir: Path, tables: dict[str, pa.Table], summary: list[d
     staging.mkdir()
     try:
         for kind, table in tables.items():
-            write_parquet(with_units(table), staging / f"{kind}.parquet")
-        write_summary_csv(summary, staging / "summary.csv")
-        files = {name: staging / name for name in [*(f"{kind}.parquet" for kind in tables), "summary.csv"]}
+            write_parquet(with_units(table), staging / table_file(kind))
+        write_summary_csv(summary, staging / SUMMARY)
+        files = {name: staging / name for name in [*(table_file(kind) for kind in tables), SUMMARY]}
         # As it reads back from JSON (NumPy values made plain), so that its content checksum holds.
         plain = json.loads(json.dumps(meta, default=json_default))
-        write_json_atomic(staging / "metadata.json", sealed(plain, files))
-        (out_dir / "metadata.json").unlink(missing_ok=True)
+        write_json_atomic(staging / METADATA, sealed(plain, files))
+        (out_dir / METADATA).unlink(missing_ok=True)
         moved = []
         try:
-            for name in [*(f"{kind}.parquet" for kind in tables), "summary.csv", "metadata.json"]:
+            for name in [*files, METADATA]:
                 os.replace(staging / name, out_dir / name)
                 moved.append(name)
-                if name == "astrocytes.parquet":
+                if name == table_file("astrocytes"):
                     pause_points.reached("moving_outputs")
         except BaseException:
             for name in moved:  # no partial set of outputs

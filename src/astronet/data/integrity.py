@@ -18,8 +18,6 @@ import hashlib
 import json
 from pathlib import Path
 
-# Files of a run's aggregation whose SHA-256 metadata.json records.
-CHECKED_FILES = ("spikes.parquet", "astrocytes.parquet", "neurons.parquet", "summary.csv")
 # Keys every run's metadata.json holds (astronet.data.aggregate.merged_metadata) that its readers use.
 METADATA_KEYS = ("parameters", "params_id", "populations", "recorded_nodes", "nest_version", "timers_s", "n_vp")
 # Keys of a run's metrics.json (astronet.analysis.run_records.run_metrics_record) that its readers use.

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from astronet.config.run_quantities import recorded_neuron_ids, recording_window
 from astronet.data.integrity import REBUILD, DamagedFileError, file_problem, load_metadata, load_metrics, read_table
+from astronet.data.layout import METADATA, SUMMARY, table_file
 from astronet.data.units import UNITS, units_of
 
 TABLE_KINDS = ("spikes", "astrocytes", "neurons")
@@ -32,7 +33,7 @@ class RunResults:
 
     def __init__(self, path):
         self.path = Path(path)
-        if not (self.path / "metadata.json").is_file():
+        if not (self.path / METADATA).is_file():
             raise FileNotFoundError(
                 f"{self.path}: no metadata.json; is this a run directory whose aggregation has run?"
             )
@@ -51,7 +52,7 @@ class RunResults:
     @cached_property
     def metadata(self) -> dict:
         """metadata.json: NEST version and build, provenance, populations, connections, timers (checked)."""
-        return load_metadata(self.path / "metadata.json")
+        return load_metadata(self.path / METADATA)
 
     @property
     def parameters(self) -> dict:
@@ -87,7 +88,7 @@ class RunResults:
             raise ValueError(f"unknown table {kind!r}; one of {', '.join(TABLE_KINDS)}")
         cache = self.__dict__.setdefault("_tables", {})
         if kind not in cache:
-            table = read_table(self.path / f"{kind}.parquet", self.metadata)
+            table = read_table(self.path / table_file(kind), self.metadata)
             df = table.to_pandas()
             df.attrs["units"] = units_of(table.schema) or {c: UNITS[c] for c in df.columns if c in UNITS}
             cache[kind] = df
@@ -106,7 +107,7 @@ class RunResults:
 
         out = {}
         for kind in TABLE_KINDS:
-            out.update(units_of(pq.read_schema(self.path / f"{kind}.parquet")))
+            out.update(units_of(pq.read_schema(self.path / table_file(kind))))
         return out
 
     @cached_property
@@ -114,7 +115,7 @@ class RunResults:
         """summary.csv: per population counts, mean rate, mean Ca / IP3 / I_SIC."""
         import pandas as pd
 
-        path = self.path / "summary.csv"
+        path = self.path / SUMMARY
         problem = file_problem(path, self.metadata)
         if problem:
             raise DamagedFileError(f"{path} {problem}; {REBUILD}")
@@ -143,7 +144,7 @@ class ExperimentResults:
         self.path = Path(path)
         if (self.path / "runs.parquet").is_file():
             names = [str(name) for name in self.table["run"]]
-            missing = [name for name in names if not (self.path / name / "metadata.json").is_file()]
+            missing = [name for name in names if not (self.path / name / METADATA).is_file()]
             if missing:
                 raise FileNotFoundError(
                     f"{self.path / 'runs.parquet'} lists runs without a metadata.json under {self.path}: "

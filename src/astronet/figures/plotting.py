@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from astronet.analysis.metrics import per_neuron_rates, population_rate_histogram
+from astronet.config.models import ASTROCYTE_MODEL
 from astronet.config.run_quantities import recorded_neuron_ids
 from astronet.data.integrity import read_table
 
@@ -127,7 +128,7 @@ def band(ax, stats, color, label):
 def ca_threshold_line(ax, meta: dict) -> None:
     """A dashed line at the astrocytes' SIC_th (µM, from the run's model parameters): Ca_astro above
     it makes a slow inward current."""
-    sic_th = meta["model_parameters"]["astrocyte_lr_1994"]["SIC_th"]
+    sic_th = meta["model_parameters"][ASTROCYTE_MODEL]["SIC_th"]
     ax.axhline(sic_th, color=COLORS["Ca_astro"], ls="--", lw=0.8)
     ax.annotate(
         "SIC_th",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,3 +22,20 @@ def replaced_atomically(path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_json_atomic(path, data) -> None:
+    """``data`` as JSON (keys sorted, NumPy values as Python values, see :func:`json_default`) into
+    ``path``, replaced atomically and synced to disk."""
+    with replaced_atomically(path) as tmp, open(tmp, "w") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True, default=json_default)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def json_default(value):
+    """JSON for what json cannot write: NumPy scalars and arrays as Python values (their ``tolist``),
+    anything else as text. NumPy is not imported here: the workflow's start-up uses this module."""
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)

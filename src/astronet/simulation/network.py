@@ -15,16 +15,13 @@ import os
 import random
 import time
 
+from astronet.config.models import A2N_MODEL, ASTROCYTE_MODEL, DRIVE_SYNAPSE, NEURON_MODEL, POISSON_MODEL
 from astronet.config.recording_chunks import chunk_ms
 from astronet.config.resources import expected_connections, simulate_core_s_per_ms
 from astronet.config.run_quantities import frozen_astrocyte, n_spike_recorded, population_sizes, total_sim_time
 from astronet.runtime import pause_points
 from astronet.simulation import recording
 from astronet.simulation.nest_timers import KernelTimers
-
-NEURON_MODEL = "aeif_cond_alpha_astro"
-ASTROCYTE_MODEL = "astrocyte_lr_1994"
-A2N_MODEL = "sic_connection"
 
 
 def _nest():
@@ -150,7 +147,7 @@ class Network:
         self.exc = nest.Create(NEURON_MODEL, sizes["E"], params=self.neuron_params())
         self.inh = nest.Create(NEURON_MODEL, sizes["I"], params=self.neuron_params())
         self.astro = nest.Create(ASTROCYTE_MODEL, sizes["astrocytes"], params=self.astrocyte_params())
-        self.noise = nest.Create("poisson_generator", params={"rate": p["poisson_rate"]})
+        self.noise = nest.Create(POISSON_MODEL, params={"rate": p["poisson_rate"]})
         self.neurons = self.exc + self.inh
         self.timers["create"] = time.perf_counter() - t0
 
@@ -179,7 +176,7 @@ class Network:
         t0 = time.perf_counter()
         syn = p["synapse_model"]
         nest.Connect(self.noise, self.neurons, syn_spec={"weight": p["w_e"]})
-        self.connections["poisson"] = self._count("static_synapse")
+        self.connections["poisson"] = self._count(DRIVE_SYNAPSE)
 
         if p["tripartite"]:
             self._connect_tripartite()
@@ -340,7 +337,7 @@ class Network:
         models = {
             NEURON_MODEL: {**keep(nest.GetDefaults(NEURON_MODEL)), **self.neuron_params()},
             ASTROCYTE_MODEL: {**keep(nest.GetDefaults(ASTROCYTE_MODEL)), **self.astrocyte_params()},
-            "poisson_generator": {**keep(nest.GetDefaults("poisson_generator")), "rate": p["poisson_rate"]},
+            POISSON_MODEL: {**keep(nest.GetDefaults(POISSON_MODEL)), "rate": p["poisson_rate"]},
         }
         for role, weight, tau, delay in (
             ("E", p["w_e"], p["tau_syn_ex"], p["d_e"]),
@@ -351,7 +348,7 @@ class Network:
                 **self._synapse(weight, tau, delay),
             }
         models[A2N_MODEL] = {**keep(nest.GetDefaults(A2N_MODEL)), "weight": p["w_a2n"], "delay": p["d_a2n"]}
-        models["static_synapse (Poisson)"] = {**keep(nest.GetDefaults("static_synapse")), "weight": p["w_e"]}
+        models[f"{DRIVE_SYNAPSE} (Poisson)"] = {**keep(nest.GetDefaults(DRIVE_SYNAPSE)), "weight": p["w_e"]}
         for d in models.values():
             for k in (
                 "num_connections",

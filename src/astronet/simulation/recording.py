@@ -10,7 +10,6 @@ directory that looks complete.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import random
 import shutil
@@ -22,25 +21,9 @@ import pyarrow.parquet as pq
 
 from astronet.config.nest_limits import spike_recorder_synapse
 from astronet.config.run_quantities import delivery_steps, n_spike_recorded, nodes_per_vp, recording_window
+from astronet.data.layout import CONNECTIONS, TABLES, arrow_schema, metadata_file, rank_file
 from astronet.runtime import pause_points
-from astronet.runtime.atomic_files import replaced_atomically
-
-# Recorded quantity -> (columns, Arrow types); names are NEST's.
-TABLES = {
-    "spikes": {"sender": pa.int64(), "time": pa.float64()},
-    "astrocytes": {"sender": pa.int64(), "time": pa.float64(), "IP3": pa.float64(), "Ca_astro": pa.float64()},
-    "neurons": {"sender": pa.int64(), "time": pa.float64(), "I_SIC": pa.float64()},
-}
-# Written only with params.record_connections: the network itself, for checks across runs.
-CONNECTIONS = {"source": pa.int64(), "target": pa.int64(), "synapse_model": pa.string()}
-
-
-def rank_file(kind: str, rank: int) -> str:
-    return f"{kind}-rank{rank:04d}.parquet"
-
-
-def metadata_file(rank: int) -> str:
-    return f"metadata-rank{rank:04d}.json"
+from astronet.runtime.atomic_files import write_json_atomic
 
 
 class Recorders:
@@ -106,7 +89,7 @@ class RankWriter:
         self.staging = Path(staging)
         self.rank = rank
         self.rows = {kind: 0 for kind in TABLES}
-        schemas = {kind: pa.schema(list(cols.items())) for kind, cols in TABLES.items()}
+        schemas = {kind: arrow_schema(cols) for kind, cols in TABLES.items()}
         # Every table is opened up front so that a rank with no events still writes a valid file.
         self.writers = {
             kind: pq.ParquetWriter(
@@ -124,7 +107,8 @@ class RankWriter:
         self.extra_files: dict[str, str] = {}
 
     def write(self, kind: str, columns: dict) -> None:
-        arrays = [pa.array(np.asarray(columns[name]), type=t) for name, t in TABLES[kind].items()]
+        schema = self.schemas[kind]
+        arrays = [pa.array(np.asarray(columns[field.name]), type=field.type) for field in schema]
         self.writers[kind].write_table(pa.Table.from_arrays(arrays, schema=self.schemas[kind]))
         self.rows[kind] += len(arrays[0])
 
@@ -133,7 +117,7 @@ class RankWriter:
         in ``batches`` of (sources, targets or None) node collections, each written as it comes, so
         that memory does not grow with the whole connectivity."""
         name = rank_file("connections", self.rank)
-        schema = pa.schema(list(CONNECTIONS.items()))
+        schema = arrow_schema(CONNECTIONS)
         rows = 0
         with pq.ParquetWriter(self.staging / name, schema, compression="zstd", write_page_checksum=True) as out:
             for sources, targets in batches:
@@ -141,7 +125,7 @@ class RankWriter:
                 if not len(conns):
                     continue
                 data = conns.get(["source", "target", "synapse_model"])
-                columns = [pa.array(np.atleast_1d(data[key]), type=t) for key, t in CONNECTIONS.items()]
+                columns = [pa.array(np.atleast_1d(data[field.name]), type=field.type) for field in schema]
                 del conns, data
                 out.write_table(pa.Table.from_arrays(columns, schema=schema))
                 rows += len(columns[0])
@@ -154,22 +138,6 @@ class RankWriter:
         files = {**{k: rank_file(k, self.rank) for k in TABLES}, **self.extra_files}
         metadata = {**metadata, "rows": self.rows, "files": files}
         write_json_atomic(self.staging / metadata_file(self.rank), metadata)
-
-
-def write_json_atomic(path: Path, data) -> None:
-    with replaced_atomically(path) as tmp, open(tmp, "w") as fh:
-        json.dump(data, fh, indent=1, sort_keys=True, default=json_default)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def json_default(value):
-    """JSON for what json cannot write: NumPy scalars and arrays as Python values, anything else as text."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
 
 
 def staging_dir(final: Path) -> Path:
