@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make run    set everything up, then simulate the reference network and draw its figures
 #   make test   set everything up (NEST with MPI, local Slurm clusters), then run the test suite
+# and, for the edit-test loop:
+#   make test-fast   the tests that need neither a workflow run nor NEST at scale, root, MPI or Slurm
 # and the checks that CI runs first (.ci/run):
 #   make lint   ruff, snakefmt, shellcheck and `snakemake --lint`; stops at the first that fails
 CORES ?= all
@@ -13,7 +15,7 @@ nest_options = $(if $(filter-out wheel,$(NEST)),$(patsubst %,--%,$(subst -, ,$(N
 # Every shell script of the repository.
 SHELL_SCRIPTS = tools/*.sh envs/*.sh .ci/run
 
-.PHONY: run test setup test-setup lint clean
+.PHONY: run test test-fast setup test-setup lint clean
 
 setup:
 	tools/setup.sh
@@ -30,6 +32,11 @@ test-setup: setup
 
 test: test-setup
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+# Every test not marked slow, mpi, slurm or root (markers: pyproject.toml); under two minutes on
+# 2 cores. `make test` stays the whole suite, and the one CI runs.
+test-fast: setup
+	.venv/bin/python -m pytest -m "not slow and not mpi and not slurm and not root" $(PYTEST_ARGS)
 
 # Configuration: [tool.ruff] and [tool.snakefmt] in pyproject.toml, .shellcheckrc. The same tools
 # run as git hooks with .pre-commit-config.yaml. Only checks: nothing is rewritten.

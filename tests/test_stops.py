@@ -222,6 +222,7 @@ def leftovers(path: Path) -> list[str]:
     return sorted(str(p) for p in path.rglob("*") if ".tmp" in p.name or p.name.startswith(".aggregate"))
 
 
+@pytest.mark.root
 def test_atomic_json_on_a_full_disk(small_disk):
     fill(small_disk)
     with pytest.raises(OSError):
@@ -229,6 +230,7 @@ def test_atomic_json_on_a_full_disk(small_disk):
     assert not leftovers(small_disk) and not (small_disk / "metrics.json").exists()
 
 
+@pytest.mark.root
 def test_full_disk_jobs_report_their_error_and_leave_no_temporary_file(tmp_path, small_disk):
     """results/ on a disk that fills up: each failing step says why on Snakemake's own output, even
     where its log stays empty, and leaves no temporary file."""
