@@ -130,7 +130,8 @@ def test_warnings_and_errors_of_a_step_reach_snakemakes_stderr(tmp_path):
     """As a rule runs a step: stdout and stderr into the log, fd 3 Snakemake's stderr. A ResultWarning
     and the error that ends the step go to both."""
     code = (  # the provenance step, warning first
-        "import sys; from astronet import cli; from astronet.analysis import advice; from astronet.__main__ import main; "
+        "import sys; from astronet import cli; from astronet.analysis import advice; "
+        "from astronet.__main__ import main; "
         "real = cli.provenance; cli.provenance = lambda **kw: (advice.report('look here'), real(**kw)); "
         "main(sys.argv[1:])"
     )
