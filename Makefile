@@ -4,7 +4,8 @@
 # and, for the edit-test loop:
 #   make test-fast   the tests that need neither a workflow run nor NEST at scale, root, MPI or Slurm
 # and the checks that CI runs first (.ci/run):
-#   make lint   ruff, snakefmt, shellcheck and `snakemake --lint`; stops at the first that fails
+#   make lint   ruff, snakefmt, shellcheck, `snakemake --lint` and the docs' build; stops at the first that fails
+#   make docs   the pages under docs/ as a site, docs/_build/html/index.html
 CORES ?= all
 SNAKEMAKE_ARGS ?=
 # The NEST that `make run` simulates with: wheel (the PyPI wheel in .venv), or a build of
@@ -14,8 +15,10 @@ NEST ?= wheel
 nest_options = $(if $(filter-out wheel,$(NEST)),$(patsubst %,--%,$(subst -, ,$(NEST))))
 # Every shell script of the repository.
 SHELL_SCRIPTS = tools/*.sh envs/*.sh .ci/run
+# Sphinx with MyST and autodoc (docs/conf.py); -W: every warning is an error.
+SPHINX_BUILD = .venv/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
-.PHONY: run test test-fast setup test-setup lint clean
+.PHONY: run test test-fast setup test-setup lint docs clean
 
 setup:
 	tools/setup.sh
@@ -38,19 +41,24 @@ test: test-setup
 test-fast: setup
 	.venv/bin/python -m pytest -m "not slow and not mpi and not slurm and not root" $(PYTEST_ARGS)
 
-# Configuration: [tool.ruff] and [tool.snakefmt] in pyproject.toml, .shellcheckrc. The same tools
-# run as git hooks with .pre-commit-config.yaml. Only checks: nothing is rewritten.
+# Configuration: [tool.ruff] and [tool.snakefmt] in pyproject.toml, .shellcheckrc, docs/conf.py. The
+# same tools run as git hooks with .pre-commit-config.yaml. Only checks: nothing is rewritten (the
+# docs' build writes docs/_build/, which git ignores).
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/snakefmt --check Snakefile workflow/rules
 	.venv/bin/shellcheck $(SHELL_SCRIPTS)
 	.venv/bin/snakemake --lint
+	$(SPHINX_BUILD)
+
+docs: setup
+	$(SPHINX_BUILD)
 
 # Caches and build files of the tools; results/, .venv and the NEST builds are kept. Not while a
 # snakemake runs here (its lock is under .snakemake/).
 clean:
 	@if [ -n "$$(ls -A .snakemake/locks 2>/dev/null)" ]; then \
 		echo "make clean: a snakemake holds .snakemake/locks here; nothing removed" >&2; exit 1; fi
-	rm -rf .snakemake .pytest_cache .ruff_cache build dist src/astronet.egg-info
+	rm -rf .snakemake .pytest_cache .ruff_cache build dist src/astronet.egg-info docs/_build
 	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""README's table of the scaling experiments, from their scaling.csv (astronet.analysis.scaling):
+"""The table of the scaling experiments in docs/cluster.md, from their scaling.csv (astronet.analysis.scaling):
 
     .venv/bin/snakemake strong_scaling weak_scaling --cores 2       # with eval "$(tools/nest_mpi_env.sh)"
     .venv/bin/python benchmarks/scaling_table.py strong=results/strong_scaling/scaling.csv \\
@@ -7,7 +7,7 @@
 
 prints one Markdown row per run: kind, virtual processes, ranks × threads, cells, connections,
 create / connect / simulate time (s, slowest rank), real-time factor, peak memory per rank (MiB,
-largest) and efficiency. tests/test_scaling.py checks that README's table describes the networks
+largest) and efficiency. tests/test_scaling.py checks that the page's table describes the networks
 config/config.yaml builds.
 """
 

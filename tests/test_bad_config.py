@@ -983,9 +983,9 @@ def test_rule_names_are_the_workflows(tmp_path):
 
 
 def test_readme_quick_run_is_accepted(tmp_path):
-    """README's first example on config/config.yaml: experiments that are not built neither refuse it
-    nor are warned about (pool_size_full keeps the top-level scale: at 0.5, 5 000 astrocytes cannot
-    fill a pool of 10 000); building one of them is refused, with the reason."""
+    """The first example of docs/configuration.md on config/config.yaml: experiments that are not
+    built neither refuse it nor are warned about (pool_size_full keeps the top-level scale: at 0.5,
+    5 000 astrocytes cannot fill a pool of 10 000); building one of them is refused, with the reason."""
     config = str(REPO / "config" / "config.yaml")
     proc = snakemake(tmp_path, "--configfile", config, "--dry-run", "--config", "params={scale: 0.5, sim_time: 200}")
     out = proc.stdout + proc.stderr

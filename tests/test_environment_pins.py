@@ -34,17 +34,21 @@ def _conda() -> dict[str, str]:
 
 
 def _development_tools() -> set[str]:
-    """Distributions of pyproject's test, lint and dev extras that no other extra needs: pytest, the
-    linters. The jobs' environment goes without them."""
+    """Distributions of pyproject's test, lint, docs and dev extras that no other extra needs: pytest,
+    the linters, Sphinx. The jobs' environment goes without them."""
     tomllib = pytest.importorskip("tomllib")
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    names = {re.match(r"[A-Za-z0-9_.-]+", spec).group(0).lower() for e in ("test", "lint", "dev") for spec in extras[e]}
+    names = {
+        re.match(r"[A-Za-z0-9_.-]+", spec).group(0).lower()
+        for e in ("test", "lint", "docs", "dev")
+        for spec in extras[e]
+    }
     return names - {"astronet", "psutil"}
 
 
 def test_conda_environment_matches_requirements():
     req, conda, dev = _requirements(), _conda(), _development_tools()
-    assert {"pytest", "ruff"} <= dev
+    assert {"pytest", "ruff", "sphinx"} <= dev
     assert not dev & set(conda), f"development tools in envs/astronet.yaml: {sorted(dev & set(conda))}"
     jobs = set(req) - dev
     assert jobs <= set(conda), f"missing in envs/astronet.yaml: {sorted(jobs - set(conda))}"

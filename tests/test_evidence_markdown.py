@@ -1,5 +1,5 @@
-"""The README's tables of published evidence are generated from the files under docs/ (no number
-typed by hand): each block is what astronet.figures.evidence_markdown makes of its file."""
+"""The documentation's tables of published evidence are generated from the files under docs/ (no
+number typed by hand): each block is what astronet.figures.evidence_markdown makes of its file."""
 
 from pathlib import Path
 
@@ -10,11 +10,36 @@ from astronet.figures import evidence_markdown
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_readme_tables_are_generated_from_the_published_files():
-    text = (REPO / "README.md").read_text()
-    blocks = evidence_markdown.BLOCK.findall(text)
-    assert blocks, "README.md has no generated table"
-    assert evidence_markdown.update(text) == text, "regenerate: python -m astronet.figures.evidence_markdown"
+def test_docs_tables_are_generated_from_the_published_files():
+    pages = evidence_markdown.pages(REPO)
+    assert REPO / "README.md" in pages and REPO / "docs" / "jiang2025.md" in pages
+    found = {}
+    for page in pages:
+        text = page.read_text()
+        found[page.name] = len(evidence_markdown.BLOCK.findall(text))
+        assert evidence_markdown.update(text, page.parent) == text, (
+            f"{page.relative_to(REPO)}: regenerate with python -m astronet.figures.evidence_markdown"
+        )
+    assert found["jiang2025.md"] >= 4, found
+
+
+def test_command_rewrites_every_page_with_tables(tmp_path):
+    """`python -m astronet.figures.evidence_markdown PAGE` regenerates the page's blocks from files
+    relative to the page, and leaves a page without blocks as it is."""
+    import shutil
+    import subprocess
+    import sys
+
+    (tmp_path / "jiang2025").mkdir()
+    shutil.copy(REPO / "docs" / "jiang2025" / "jiang2025_claims" / "claims.csv", tmp_path / "jiang2025" / "claims.csv")
+    page = tmp_path / "page.md"
+    page.write_text("text\n<!-- table: jiang2025/claims.csv -->\nstale\n<!-- end table -->\n")
+    plain = tmp_path / "plain.md"
+    plain.write_text("no tables\n")
+    for path in (page, plain):
+        subprocess.run([sys.executable, "-m", "astronet.figures.evidence_markdown", str(path)], check=True)
+    assert "stale" not in page.read_text() and "| regime | scheme |" in page.read_text()
+    assert plain.read_text() == "no tables\n"
 
 
 def test_claims_table_rendering(tmp_path):

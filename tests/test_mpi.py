@@ -1,9 +1,10 @@
 """MPI runs: a clear error without an MPI build of NEST, and the same results for any split of the
 virtual processes into MPI ranks × threads, for every connectivity option of the workflow.
 
-Which splits and options give identical results, and why the others are refused, is in the README
-("Running on a cluster"). The MPI build of NEST is found as users find it (tools/nest_mpi_env.sh);
-without it these tests are skipped, or fail under CI=true. Networks are tiny (1 000 cells, 100 ms).
+Which splits and options give identical results, and why the others are refused, is in
+docs/cluster.md ("The same results for any split"). The MPI build of NEST is found as users find it
+(tools/nest_mpi_env.sh); without it these tests are skipped, or fail under CI=true. Networks are tiny
+(1 000 cells, 100 ms).
 """
 
 from __future__ import annotations

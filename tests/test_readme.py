@@ -1,6 +1,7 @@
-"""The `snakemake` examples of README.md, config/README.md and the configuration files' comments:
-targets come first (`--config` and `--configfile` take every word after them), as Snakemake's own
-parser reads them, and each example that needs no cluster, MPI or container runs as a dry run."""
+"""The `snakemake` examples of README.md, the pages under docs/, config/README.md and the configuration
+files' comments: targets come first (`--config` and `--configfile` take every word after them), as
+Snakemake's own parser reads them, and each example that needs no cluster, MPI or container runs as
+a dry run."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from snakemake.cli import get_argument_parser
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = [REPO / "README.md", REPO / "config" / "README.md"]
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), REPO / "config" / "README.md"]
 CONFIG_FILES = sorted((REPO / "config").glob("*.yaml"))
 
 
@@ -43,8 +44,10 @@ EXAMPLES = sorted({(path.relative_to(REPO).as_posix(), cmd) for path in DOCS + C
 
 def test_examples_are_found():
     sources = {source for source, _ in EXAMPLES}
-    assert {"README.md", "config/README.md", "config/config.yaml"} <= sources
-    assert len(EXAMPLES) >= 15
+    pages = {"README.md", "config/README.md", "config/config.yaml"}
+    pages |= {f"docs/{name}.md" for name in ("configuration", "jiang2025", "cluster", "performance", "getting-started")}
+    assert pages <= sources, pages - sources
+    assert len(EXAMPLES) >= 30
 
 
 @pytest.mark.parametrize("source, command", EXAMPLES, ids=[f"{s}: {c}" for s, c in EXAMPLES])

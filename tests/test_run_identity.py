@@ -477,7 +477,7 @@ def test_memory_is_checked_only_for_runs_to_simulate(workdir):
 
 
 def test_experiment_api_holds_exactly_the_runs_of_its_tables(workdir):
-    """After the README's advice (move the old run aside, run the new parameters), load_experiment's
+    """After the advice of docs/configuration.md (move the old run aside, run the new parameters), load_experiment's
     table, iteration and concat agree: the moved directory is not one of the experiment's runs."""
     name = RUN.split("/")[-1]
     old = workdir / "results" / "reference" / "old"

@@ -76,14 +76,15 @@ def test_configured_scaling_experiments():
         assert points == [(1, 1, scales[0]), (2, 1, scales[1]), (2, 2, scales[2])]
 
 
-README = (REPO / "README.md").read_text()
+# The page that holds the scaling table (Running on a cluster, "Scaling experiments").
+CLUSTER_PAGE = (REPO / "docs" / "cluster.md").read_text()
 
 
-def _readme_scaling_rows() -> list[dict]:
-    """The rows of README's scaling table (benchmarks/scaling_table.py's format)."""
+def _docs_scaling_rows() -> list[dict]:
+    """The rows of the docs' scaling table (benchmarks/scaling_table.py's format)."""
     from scaling_table import HEADER
 
-    text = README
+    text = CLUSTER_PAGE
     start = text.index(HEADER.splitlines()[0])
     names = ["scaling", "n_vp", "split", "cells", "connections"]
     rows = []
@@ -95,20 +96,22 @@ def _readme_scaling_rows() -> list[dict]:
     return rows
 
 
-def test_readme_scaling_table_describes_the_configured_networks():
+def test_docs_scaling_table_describes_the_configured_networks():
     """Cells and connections of every row are those of the run config/config.yaml builds (the
     connections within 1 % of their expected count): no table of another network."""
     from astronet.config.resources import expected_connections
     from astronet.config.run_quantities import population_sizes
 
     runs = validate_config(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))
-    rows = _readme_scaling_rows()
+    rows = _docs_scaling_rows()
     assert [(r["scaling"], r["n_vp"], r["split"]) for r in rows] == [
         (kind, str(run.params["n_vp"]), f"{run.params['mpi_ranks']} × {run.params['n_vp'] // run.params['mpi_ranks']}")
         for kind in ("strong", "weak")
         for run in runs[f"{kind}_scaling"]
     ]
-    per_vp = re.search(r"`weak_scaling` \(network grows with\s+them: ([\d ]+) cells per virtual process\)", README)
+    per_vp = re.search(
+        r"`weak_scaling` \(network grows with\s+them: ([\d ]+) cells per virtual process\)", CLUSTER_PAGE
+    )
     weak = runs["weak_scaling"]
     assert {sum(population_sizes(r.params).values()) // r.params["n_vp"] for r in weak} == {
         int(per_vp.group(1).replace(" ", ""))

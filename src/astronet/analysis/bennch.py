@@ -55,8 +55,9 @@ DERIVED = (
     "sim_factor",
     *(f"{p}_{kind}" for p in (*PHASES, *GROUPS, "others") for kind in ("factor", "frac")),
 )
-#: The columns of an experiment's runs table (astronet.analysis.sweep_tables): the timers and the real-time factor.
+#: The timers and the real-time factor, the columns of an experiment's runs table (astronet.analysis.sweep_tables).
 RUN_TABLE_COLUMNS = (*TIMERS, "sim_factor")
+#: The columns of a scaling table (astronet.analysis.scaling), in beNNch's names.
 COLUMNS = (
     "num_nvp",
     "num_nodes",

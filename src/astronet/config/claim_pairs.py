@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from astronet.config.schema import ConfigError, did_you_mean, load_schema
 
-#: Parameters in which a network and its control may differ: the one compared, and what is recorded.
+#: The parameter in which a network differs from its control.
 COMPARED = "tripartite"
+#: Parameters in which they may differ too, since they change what is recorded, not the network.
 RECORDING_ONLY = ("record_presim",)
 
 

@@ -19,10 +19,31 @@ from astronet.config.schema import (
 
 
 def validate_params(params: dict, where: str = "params", schema: dict | None = None) -> dict:
-    """Validate one run's parameters (types, ranges and cross-field rules) and return them complete:
-    keys left out take the schema's defaults, so a partial dict such as ``{"w_a2n": 2.0}`` is
+    """Validate one run's parameters (types, ranges and cross-field rules) and return them complete.
+
+    Keys left out take the schema's defaults, so a partial dict such as ``{"w_a2n": 2.0}`` is
     checked as the run it describes. Keys marked ``x-stored-when-set`` in the schema (``record_presim``)
-    appear only when they differ from their default. ``params`` itself is not changed."""
+    appear only when they differ from their default.
+
+    Parameters
+    ----------
+    params : dict
+        The parameters, complete or partial; not changed.
+    where : str
+        The key path that messages name (``params``, ``experiments.<name>.params``).
+    schema : dict, optional
+        The configuration schema; by default the package's (:func:`astronet.config.schema.load_schema`).
+
+    Returns
+    -------
+    dict
+        The complete parameter set, counts as integers.
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        At the first value that breaks a rule, naming the key, the value and the rule.
+    """
     schema = schema or load_schema()
     pschema = params_schema(schema)
     check_known_keys(params, pschema, where)

@@ -105,7 +105,7 @@ def _other_parameters(run_dir: Path, stored_in: str, diffs: list[str], example: 
         f"{run_dir} holds a run of other parameters than the configured ones ({stored_in}: {shown}). A run's "
         "directory belongs to one parameter set and is never reused or overwritten for another: move it away "
         f"(mv {run_dir} {run_dir}.old) or delete it, or give the new parameters an experiment of their own "
-        f"(e.g. --config {example!r} 'targets=[variant]'; see README, 'Run identity')"
+        f"(e.g. --config {example!r} 'targets=[variant]'; see docs/configuration.md, 'Run identity')"
     )
 
 
@@ -180,7 +180,8 @@ def check_run_dir(run_dir, params: dict) -> RunState:
 
 
 _SIMULATE_ANEW = (
-    "delete the run directory (rm -rf {run_dir}) and run again: it is simulated anew (see README, 'Damaged runs')"
+    "delete the run directory (rm -rf {run_dir}) and run again: it is simulated anew "
+    "(see docs/configuration.md, 'Damaged runs')"
 )
 
 
@@ -270,13 +271,14 @@ def _check_damage(run_dir: Path) -> None:
             f"run {run_dir} is incomplete or damaged: {', '.join(problems)}"
             + (f", while {', '.join(p.name for p in derived)} made from them remain" if derived else "")
             + f". Its recordings in raw/ are intact: remove what was made from them (rm -rf {remake}) and run again "
-            "to remake the tables, metrics and figures from raw/ without simulating (see README, 'Damaged runs')"
+            "to remake the tables, metrics and figures from raw/ without simulating "
+            "(see docs/configuration.md, 'Damaged runs')"
         )
     problem = _metrics_problem(run_dir)
     if problem:
         remove = " ".join(str(run_dir / n) for n in ("metrics.json", "provenance.html") if (run_dir / n).exists())
         raise RunDirectoryError(
             f"run {run_dir} is damaged: {problem}. Its tables are intact: remove it and what was made from it "
-            f"(rm -f {remove}) and run again to compute the metrics again, without simulating (see README, "
-            "'Damaged runs')"
+            f"(rm -f {remove}) and run again to compute the metrics again, without simulating (see "
+            "docs/configuration.md, 'Damaged runs')"
         )

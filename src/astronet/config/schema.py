@@ -18,6 +18,7 @@ import yaml
 if TYPE_CHECKING:
     import jsonschema
 
+#: The schema file, shipped with the package.
 SCHEMA_PATH = Path(str(resources.files("astronet.config") / "config.schema.yaml"))
 
 

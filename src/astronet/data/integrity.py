@@ -22,11 +22,11 @@ from pathlib import Path
 METADATA_KEYS = ("parameters", "params_id", "populations", "recorded_nodes", "nest_version", "timers_s", "n_vp")
 # Keys of a run's metrics.json (astronet.analysis.run_records.run_metrics_record) that its readers use.
 METRICS_KEYS = ("experiment", "run", "point", "window_ms", "settings", "metrics", "cost")
-# How a damaged aggregated file is rebuilt (README, "Damaged runs").
+# How a damaged aggregated file is rebuilt (docs/configuration.md, "Damaged runs").
 REBUILD = (
     "run the workflow again: its start-up check names what to remove, and the tables, metrics and figures "
     "are then remade from raw/ without simulating (or the run is simulated anew if raw/ is gone); see "
-    "README, 'Damaged runs'"
+    "docs/configuration.md, 'Damaged runs'"
 )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The sampled quantities of each table that become AnalogSignals.
 SIGNALS = {"astrocytes": ("IP3", "Ca_astro"), "neurons": ("I_SIC",)}
 
 

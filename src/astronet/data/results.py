@@ -1,4 +1,4 @@
-"""A run's results in Python: ``load_run`` and ``load_experiment``.
+"""A run's results in Python: ``load_run`` and ``load_experiment``::
 
     from astronet import load_run, load_experiment
     run = load_run("results/reference/rng_seed-143202461")
@@ -51,7 +51,8 @@ class RunResults:
 
     @cached_property
     def metadata(self) -> dict:
-        """metadata.json: NEST version and build, provenance, populations, connections, timers (checked)."""
+        """The run's metadata.json (checked), with NEST version and build, provenance, populations,
+        connections and timers."""
         return load_metadata(self.path / METADATA)
 
     @property
@@ -82,8 +83,25 @@ class RunResults:
         return recorded_neuron_ids(self.metadata)
 
     def table(self, kind: str):
-        """One of the tables ``spikes``, ``astrocytes``, ``neurons`` as a pandas DataFrame; its
-        columns' units are in ``DataFrame.attrs["units"]``."""
+        """One of the run's aggregated tables, read when first asked for and kept.
+
+        Parameters
+        ----------
+        kind : str
+            ``spikes``, ``astrocytes`` or ``neurons``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The table; its columns' units are in ``DataFrame.attrs["units"]``.
+
+        Raises
+        ------
+        ValueError
+            For another ``kind``.
+        astronet.data.integrity.DamagedFileError
+            If the file does not match the checksum that ``metadata.json`` records.
+        """
         if kind not in TABLE_KINDS:
             raise ValueError(f"unknown table {kind!r}; one of {', '.join(TABLE_KINDS)}")
         cache = self.__dict__.setdefault("_tables", {})
@@ -94,11 +112,11 @@ class RunResults:
             cache[kind] = df
         return cache[kind]
 
-    spikes = property(lambda self: self.table("spikes"), doc="every recorded spike: sender, time (ms), population")
+    spikes = property(lambda self: self.table("spikes"), doc="every recorded spike (sender, time in ms, population)")
     astrocytes = property(
-        lambda self: self.table("astrocytes"), doc="sampled astrocytes: sender, time (ms), IP3, Ca_astro (µM)"
+        lambda self: self.table("astrocytes"), doc="sampled astrocytes (sender, time in ms, IP3 and Ca_astro in µM)"
     )
-    neurons = property(lambda self: self.table("neurons"), doc="sampled neurons: sender, time (ms), I_SIC (pA)")
+    neurons = property(lambda self: self.table("neurons"), doc="sampled neurons (sender, time in ms, I_SIC in pA)")
 
     @property
     def units(self) -> dict[str, str]:
@@ -112,7 +130,7 @@ class RunResults:
 
     @cached_property
     def summary(self):
-        """summary.csv: per population counts, mean rate, mean Ca / IP3 / I_SIC."""
+        """The run's summary.csv (checked), with counts, mean rate and mean Ca / IP3 / I_SIC per population."""
         import pandas as pd
 
         path = self.path / SUMMARY
@@ -129,7 +147,23 @@ class RunResults:
 
 
 def load_run(path) -> RunResults:
-    """The results of the run in directory ``path`` (``results/<experiment>/<run>``)."""
+    """The results of one run.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The run's directory, ``results/<experiment>/<run>``.
+
+    Returns
+    -------
+    RunResults
+        Its tables, parameters, metadata and metrics, each read when first used.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory has no ``metadata.json`` (its aggregation has not run).
+    """
     return RunResults(path)
 
 
@@ -175,8 +209,8 @@ class ExperimentResults:
 
     @cached_property
     def table(self):
-        """One row per run: swept values, rng_seed, metrics, cost (runs.parquet; else built from
-        the runs' metrics.json)."""
+        """One row per run (swept values, rng_seed, metrics, cost), from runs.parquet, else built from
+        the runs' metrics.json."""
         import pandas as pd
 
         path = self.path / "runs.parquet"
@@ -189,15 +223,26 @@ class ExperimentResults:
 
     @cached_property
     def summary(self):
-        """One row per grid point: n_seeds, mean / ci95 / n of every metric (summary.parquet), or None."""
+        """One row per grid point (n_seeds, mean / ci95 / n of every metric) from summary.parquet, or None."""
         import pandas as pd
 
         path = self.path / "summary.parquet"
         return pd.read_parquet(path) if path.is_file() else None
 
     def concat(self, kind: str):
-        """Table ``kind`` of every run in one DataFrame, with columns ``run`` and the run's point
-        (swept values, rng_seed) first."""
+        """One table of every run in one DataFrame.
+
+        Parameters
+        ----------
+        kind : str
+            ``spikes``, ``astrocytes`` or ``neurons`` (:meth:`RunResults.table`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The runs' tables one below the other, with columns ``run`` and the run's point (swept
+            values, ``rng_seed``) first.
+        """
         import pandas as pd
 
         frames = []
@@ -211,5 +256,21 @@ class ExperimentResults:
 
 
 def load_experiment(path) -> ExperimentResults:
-    """The runs of the experiment in directory ``path`` (``results/<experiment>``)."""
+    """The runs of one experiment.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The experiment's directory, ``results/<experiment>``.
+
+    Returns
+    -------
+    ExperimentResults
+        Its runs (those its ``runs.parquet`` lists) and its tables.
+
+    Raises
+    ------
+    FileNotFoundError
+        If it holds no run, or ``runs.parquet`` lists a run without a ``metadata.json``.
+    """
     return ExperimentResults(path)

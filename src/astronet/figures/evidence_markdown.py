@@ -1,9 +1,11 @@
-"""The README's tables of published evidence, generated from the files that `snakemake publish` copies
-into docs/ (claims.csv, runs.csv, a comparison's metrics.csv), so that no number is typed by hand.
+"""The documentation's tables of published evidence, generated from the files that `snakemake publish`
+copies into docs/ (claims.csv, runs.csv, a comparison's metrics.csv), so that no number is typed by hand.
 
-A table stands in the README between ``<!-- table: PATH -->`` and ``<!-- end table -->``, PATH a
-CSV file relative to the repository; ``python -m astronet.figures.evidence_markdown`` rewrites every such
-block of README.md from its file, and the tests check that README.md is up to date.
+A table stands in a Markdown page between ``<!-- table: PATH -->`` and ``<!-- end table -->``, PATH a
+CSV file relative to the page (``jiang2025/jiang2025_claims/claims.csv`` in ``docs/jiang2025.md``).
+``python -m astronet.figures.evidence_markdown`` rewrites every such block of README.md and of the
+pages under docs/ from its file (``python -m astronet.figures.evidence_markdown PAGE.md``: of one page),
+and the tests check that every page is up to date.
 """
 
 from __future__ import annotations
@@ -110,6 +112,13 @@ def update(text: str, root: Path = REPO) -> str:
     return BLOCK.sub(lambda m: m.group(1) + render(root / m.group("path")) + m.group(4), text)
 
 
+def pages(repo: Path = REPO) -> list[Path]:
+    """The Markdown pages that may hold table blocks: README.md and the pages under docs/."""
+    return [repo / "README.md", *sorted((repo / "docs").glob("*.md"))]
+
+
 if __name__ == "__main__":
-    readme = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "README.md"
-    readme.write_text(update(readme.read_text(), readme.parent))
+    for page in [Path(arg) for arg in sys.argv[1:]] or pages():
+        text = page.read_text()
+        if BLOCK.search(text):
+            page.write_text(update(text, page.parent))

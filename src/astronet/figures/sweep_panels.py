@@ -16,6 +16,7 @@ class Panel:
     ylim: tuple[float, float] | None = None
 
 
+#: The sweep figures, group name -> its panels (one file per group).
 FIGURES: dict[str, tuple[Panel, ...]] = {
     "activity": (
         Panel("Mean firing rate", "spikes/s", (("rate_E", "E"), ("rate_I", "I"))),

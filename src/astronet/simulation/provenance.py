@@ -111,4 +111,5 @@ class Record:
         self._environment = environment()
 
     def finish(self) -> dict:
+        """The environment with the simulation's start and end times."""
         return {**self._environment, "start_time": self.start_time, "end_time": now()}
