@@ -35,6 +35,7 @@ from astronet.config.claim_pairs import claim_specs
 from astronet.config.comparisons import comparison_runs
 from astronet.config.nest_limits import check_cross_field
 from astronet.config.resources import available_memory_mib, check_memory, estimate_memory_mib
+from astronet.config.rundir import params_id
 from astronet.config.schema import ConfigError, check_config_file, param_defaults, retype_cli_overrides
 from astronet.config.targets import RULE_NAMES
 from astronet.config.validate import validate_config
@@ -941,6 +942,24 @@ def test_whole_number_floats_are_integers(yaml_text, expected):
     for key, value in expected.items():
         assert run.params[key] == value and type(run.params[key]) is int, (key, run.params[key])
     assert ".0" not in run.name, run.name
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "params: {sim_time: 100, w_a2n: 1, astrocyte_params: {SIC_th: 0}}",
+        "experiments: {reference: {grid: {sim_time: [100], w_a2n: [1]}, params: {astrocyte_params: {SIC_th: 0}}}}",
+    ],
+    ids=["params", "grid"],
+)
+def test_a_quantity_without_a_decimal_point_is_the_same_run(written):
+    """sim_time: 100 and sim_time: 100.0 are one run (one identity, one name), the value a float."""
+    with_point = written.replace("100", "100.0").replace(": 1,", ": 1.0,").replace("[1]", "[1.0]")
+    with_point = with_point.replace("SIC_th: 0", "SIC_th: 0.0")
+    runs = [validate_config(load(Case("", text, ())))["reference"][0] for text in (written, with_point)]
+    assert params_id(runs[0].params) == params_id(runs[1].params) and runs[0].name == runs[1].name
+    params = runs[0].params
+    assert [type(v) for v in (params["sim_time"], params["w_a2n"], params["astrocyte_params"]["SIC_th"])] == [float] * 3
 
 
 def test_zip_without_a_grid_is_one_run():

@@ -132,15 +132,24 @@ def _integer_only(spec: dict) -> bool:
     return any(choice.get("type") == "integer" for choice in spec.get("oneOf", ()))
 
 
+def _number_only(spec: dict) -> bool:
+    """The schema takes any number (a quantity, not a count), alone and not as one choice of a oneOf."""
+    return spec.get("type") == "number"
+
+
 def coerce_integers(value, spec: dict):
-    """``value`` with whole-number floats made ints wherever ``spec`` asks for an integer.
+    """``value`` with its numbers typed as ``spec`` asks: whole-number floats made ints wherever it
+    asks for an integer, ints made floats wherever it asks for any number.
 
     JSON schema calls 2.0 an integer, and YAML writes 1.0e+1 as a float; NEST and Python's range()
     do not take floats for counts. So 2.0 means 2 everywhere (also in run names and the run's
-    identity); 2.5 stays a float and is refused by the schema.
+    identity); 2.5 stays a float and is refused by the schema. A quantity written without a decimal
+    point (``sim_time: 100``) is the same run as ``sim_time: 100.0``: one identity for both.
     """
     if isinstance(value, float) and value.is_integer() and _integer_only(spec):
         return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and _number_only(spec):
+        return float(value)
     if isinstance(value, dict):
         for key in list(value):
             value[key] = coerce_integers(value[key], child_schema(spec, key))
