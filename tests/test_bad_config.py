@@ -697,6 +697,7 @@ CLI_FILE_CASES = [c for c in CASES if c.file]
 CLI_OVERRIDES = [(c, *((arg, c.expect) if isinstance(arg, str) else arg)) for c in CASES for arg in c.cli]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CLI_FILE_CASES, ids=lambda c: c.id)
 def test_snakemake_refuses_bad_config_file(case, tmp_path):
     bad = tmp_path / "bad.yaml"
@@ -706,6 +707,7 @@ def test_snakemake_refuses_bad_config_file(case, tmp_path):
     assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", *case.expect))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "case_id,target", [("claim-control-differs", "c"), ("comparison-window-before-recording", "fig")]
 )
@@ -721,12 +723,14 @@ def test_snakemake_refuses_a_bad_claim_or_comparison_it_is_asked_for(case_id, ta
     assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", *case.expect))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case,arg,expect", CLI_OVERRIDES, ids=[f"{c.id}[{a}]" for c, a, _ in CLI_OVERRIDES])
 def test_snakemake_refuses_bad_config_override(case, arg, expect, tmp_path):
     proc = snakemake(tmp_path, "--configfile", str(TEST_CONFIG), "--config", arg)
     assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", *expect))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,args,expect", SNAKEMAKE_REFUSALS, ids=[r[0] for r in SNAKEMAKE_REFUSALS])
 def test_snakemake_itself_refuses(name, args, expect, tmp_path):
     (tmp_path / "broken.yaml").write_text("params: {sim_time: 100.0\n")
@@ -734,6 +738,7 @@ def test_snakemake_itself_refuses(name, args, expect, tmp_path):
     assert_refused_before_anything(tmp_path, proc, expect)
 
 
+@pytest.mark.slow
 def test_good_nested_override_is_accepted(tmp_path):
     """The documented nested syntax works: a dry run with nested overrides plans the run."""
     proc = snakemake(
@@ -982,6 +987,7 @@ def test_cli_string_stays_a_string():
     assert runs["reference"][0].params["rng_seed"] == 7 and runs["reference"][0].params["N_rec_mm"] == "all"
 
 
+@pytest.mark.slow
 def test_duplicate_key_in_config_file(tmp_path):
     dup = tmp_path / "dup.yaml"
     dup.write_text("params:\n  sim_time: 100.0\n  n_vp: 1\n  sim_time: 200.0\n")
@@ -992,6 +998,7 @@ def test_duplicate_key_in_config_file(tmp_path):
     assert_refused_before_anything(tmp_path, proc, ("Invalid configuration:", "dup.yaml", "duplicate key 'sim_time'"))
 
 
+@pytest.mark.slow
 def test_rule_names_are_the_workflows(tmp_path):
     from astronet.config.targets import RULE_NAMES
 
@@ -1001,6 +1008,7 @@ def test_rule_names_are_the_workflows(tmp_path):
     assert listed == RULE_NAMES
 
 
+@pytest.mark.slow
 def test_readme_quick_run_is_accepted(tmp_path):
     """The first example of docs/configuration.md on config/config.yaml: experiments that are not
     built neither refuse it nor are warned about (pool_size_full keeps the top-level scale: at 0.5,
@@ -1027,6 +1035,7 @@ def test_readme_quick_run_is_accepted(tmp_path):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -1044,6 +1053,7 @@ def test_valid_settings_run(tmp_path, args):
         assert "Warning: experiment 'other'" in proc.stderr and "Did you mean 'description'?" in proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "target,expect",
     [
@@ -1064,6 +1074,7 @@ def test_unknown_target_is_refused(tmp_path, target, expect):
     assert "KeyError" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_whole_number_floats_simulate(tmp_path):
     """Counts written as floats reach NEST as integers: a real run through snakemake."""
     cfg = tmp_path / "floats.yaml"
@@ -1089,6 +1100,7 @@ def test_short_valid_sim_time_is_accepted():
     assert validate_params({"sim_time": 0.5, "rec_interval": 0.1})["sim_time"] == 0.5
 
 
+@pytest.mark.slow
 def test_paper_n_vp_from_the_command_line(tmp_path):
     """`--config paper_n_vp=4` gives every run of a paper experiment 4 virtual processes."""
     config = str(REPO / "config" / "config.yaml")

@@ -308,6 +308,7 @@ def test_replacing_earlier_outputs_and_killed_leftovers(run_dir):
 # --- the aggregated files carry checksums -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_flipped_bit_of_an_aggregated_file_is_found(run_dir):
     """One flipped bit anywhere in a table, summary.csv or metadata.json is found on reading, naming
     the file (before checksums, 741 of 1 304 single-bit flips of a spikes.parquet decoded silently)."""

@@ -55,6 +55,7 @@ def simulate(tmp_path: Path, **changes) -> subprocess.CompletedProcess:
     return simulate_step(tmp_path, validate_params({**param_defaults(), **TINY, **changes}), check=False, timeout=None)
 
 
+@pytest.mark.slow
 def test_checkout_in_a_path_with_a_space(tmp_path):
     """Every call used to fail on the container line (Snakemake refuses whitespace in an image's
     path, also when no container is used)."""
@@ -80,6 +81,7 @@ def test_container_image_only_where_a_container_is_used(tmp_path):
         container_image(spaced, {"APPTAINER"}, environ={}, cwd=str(tmp_path / "c d"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rec_interval,last", [(0.3, 99.9), (99.5, 99.5), (1.0, 99.0)])
 def test_multimeter_samples_reach_the_end_of_the_window(tmp_path, rec_interval, last):
     """rec_interval 0.3 ms used to lose the samples of the last ms, 99.5 ms all of them."""
@@ -96,6 +98,7 @@ def test_multimeter_samples_reach_the_end_of_the_window(tmp_path, rec_interval, 
     assert spikes and max(spikes) <= 100.0
 
 
+@pytest.mark.slow
 def test_numerically_unstable_simulation_names_the_cause_and_leaves_nothing(tmp_path):
     proc = simulate(tmp_path, neuron_params={"I_e": 1.0e9})
     assert proc.returncode != 0
@@ -103,6 +106,7 @@ def test_numerically_unstable_simulation_names_the_cause_and_leaves_nothing(tmp_
     assert not (tmp_path / "raw").exists() and not (tmp_path / "raw.partial").exists()
 
 
+@pytest.mark.slow
 def test_connections_are_fetched_in_batches_and_cost_what_the_model_says(tmp_path):
     """The connections written batch by batch are every connection NEST has; recording them adds a
     bounded amount of memory (one batch), which the model includes."""
@@ -152,6 +156,7 @@ print(json.dumps({"batches": len(batches), "equal": equal, "rows": len(written)}
 """
 
 
+@pytest.mark.slow
 def test_connections_in_batches_are_every_connection(tmp_path):
     """Fetched in batches of about 500 (sources, or a device's targets), the connections are those
     that one GetConnections of the whole network returns."""
@@ -167,6 +172,7 @@ def test_connections_in_batches_are_every_connection(tmp_path):
     assert result["equal"] and result["batches"] > 10 and result["rows"] > 5000, result
 
 
+@pytest.mark.slow
 def test_recorded_connections_that_do_not_fit_are_refused_before_the_build(tmp_path):
     """A limit between the run's memory without and with its connections recorded: only the run that
     records them is refused, at start-up, naming record_connections."""

@@ -43,6 +43,8 @@ from astronet.data.aggregate import aggregate
 from astronet.runtime import pause_points
 from workflow_support import simulate_step, snakemake_args
 
+pytestmark = pytest.mark.slow
+
 SIM_TIME = 1000.0
 # ~1-2 s of simulation in 200 chunks: kills during the simulation land between flushed chunks.
 TINY = {

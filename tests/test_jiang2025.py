@@ -64,6 +64,7 @@ def presim_pair(presim_runs):
     return presim_runs[:2]
 
 
+@pytest.mark.slow
 def test_presimulation_is_not_recorded(presim_pair):
     (meta, tables), _ = presim_pair
     for kind, table in tables.items():
@@ -74,6 +75,7 @@ def test_presimulation_is_not_recorded(presim_pair):
     assert meta["real_time_factor"] == pytest.approx(meta["timers_s"]["simulate"] / 0.150)
 
 
+@pytest.mark.slow
 def test_state_after_presimulation_equals_an_uninterrupted_run(presim_pair):
     (_, presim), (_, whole) = presim_pair
     for kind in ("spikes", "astrocytes", "neurons"):
@@ -81,6 +83,7 @@ def test_state_after_presimulation_equals_an_uninterrupted_run(presim_pair):
         pd.testing.assert_frame_equal(presim[kind].reset_index(drop=True), later, check_exact=True)
 
 
+@pytest.mark.slow
 def test_record_presim_records_from_zero_and_analyses_from_t_presim(presim_runs):
     _, (_, whole), (meta, recorded) = presim_runs
     for kind in ("spikes", "astrocytes", "neurons"):
@@ -134,6 +137,7 @@ def _values(conns, key) -> np.ndarray:
     return np.atleast_1d(np.asarray(conns.get(key), dtype=float))
 
 
+@pytest.mark.slow
 def test_a2n_delay_and_n2a_weight_reach_nest():
     net = _network(d_a2n=0.5, w_n2a=0.3, w_e=1.5)
     nest = net.nest
@@ -155,6 +159,7 @@ def _within_binomial(count: int, n: int, p: float, sigmas: float = 5.0) -> bool:
     return abs(count - n * p) <= sigmas * math.sqrt(n * p * (1 - p))
 
 
+@pytest.mark.slow
 def test_no_tripartite_control():
     net = _network(tripartite=False, w_n2a=0.7)
     nest, p = net.nest, net.p
@@ -181,6 +186,7 @@ def test_no_tripartite_control():
     )
 
 
+@pytest.mark.slow
 def test_surrogate_astrocytes_send_a_constant_sic(tmp_path):
     """Every neuron receives w_a2n x surrogate_sic from each of its astrocyte->neuron connections, at
     every sample after the first delay: the Surrogate control's constant SIC."""
@@ -212,6 +218,7 @@ def test_surrogate_refuses_what_it_overrides():
     assert "surrogate_sic" not in small_params()  # off: the run's identity is unchanged
 
 
+@pytest.mark.slow
 def test_a_runaway_run_is_flagged_in_its_metrics_and_on_the_console(tmp_path):
     params = small_params(sim_time=100.0, poisson_rate=20000.0)
     simulate(tmp_path / "runaway", params)

@@ -20,6 +20,8 @@ from astronet.config.parameters import validate_params
 from astronet.config.schema import param_defaults
 from astronet.data.aggregate import aggregate
 
+pytestmark = pytest.mark.slow
+
 NEST_EXAMPLE = Path(__file__).parents[1] / "benchmarks" / "nest_example.py"
 SIM_TIME = 100.0  # ms
 N_VP = 2

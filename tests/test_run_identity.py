@@ -27,6 +27,8 @@ from astronet.config.rundir import params_id
 from astronet.data.integrity import DamagedFileError
 from workflow_support import REPO, TINY_CONFIG, TINY_RUN, run_snakemake
 
+pytestmark = pytest.mark.slow
+
 RUN = TINY_RUN
 TINY = TINY_CONFIG
 NOTHING = "Nothing to be done"

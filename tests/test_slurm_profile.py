@@ -33,6 +33,7 @@ def dry_run(tmp_path, **variables) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "variables, missing",
     [
@@ -51,6 +52,7 @@ def test_unset_variables_stop_the_slurm_profile_before_any_job(tmp_path, variabl
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.slow
 def test_dry_run_through_the_profile_leaves_no_coroutine_unawaited(tmp_path):
     """With the variables set (the account empty, as on clusters without accounts) the dry run plans
     every job with the profile's resources; disk_mb is the profile's, not Snakemake's default from

@@ -27,6 +27,8 @@ from astronet.runtime.atomic_files import write_json_atomic
 from mpi_support import mpi_env, mpiexec_env
 from workflow_support import snakemake_args
 
+pytestmark = pytest.mark.slow
+
 RUN = "results/reference/rng_seed-143202461"
 LONG = {
     "params": {"sim_time": 200000.0, "n_vp": 1, "N_ex": 80, "N_in": 20, "N_astro": 100, "N_rec_mm": 5},
@@ -103,7 +105,9 @@ def cleanup(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-@pytest.mark.parametrize("presses,ranks", [(1, 1), (2, 1), (1, 2)], ids=["once", "twice", "mpi"])
+@pytest.mark.parametrize(
+    "presses,ranks", [(1, 1), (2, 1), pytest.param(1, 2, marks=pytest.mark.mpi)], ids=["once", "twice", "mpi"]
+)
 def test_ctrl_c_stops_the_run_at_once(tmp_path, presses, ranks):
     proc = start(tmp_path, ranks=ranks)
     try:
@@ -127,7 +131,7 @@ def test_ctrl_c_stops_the_run_at_once(tmp_path, presses, ranks):
     assert again.returncode == 0 and "rule simulate" in again.stdout, again.stdout + again.stderr
 
 
-@pytest.mark.parametrize("ranks", [1, 2], ids=["threads", "mpi"])
+@pytest.mark.parametrize("ranks", [1, pytest.param(2, marks=pytest.mark.mpi)], ids=["threads", "mpi"])
 def test_simulation_ends_with_snakemake(tmp_path, ranks):
     """Snakemake killed on its own (not its process group): no process of its run runs on (with
     MPI: neither the launcher nor a rank)."""

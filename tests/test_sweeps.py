@@ -366,6 +366,7 @@ def test_run_record_counts_silent_and_only_recorded_neurons():
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "grid",
     [

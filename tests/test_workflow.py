@@ -10,6 +10,8 @@ import pytest
 from astronet.config.resources import expected_connections
 from workflow_support import TEST_CONFIG, run_snakemake
 
+pytestmark = pytest.mark.slow
+
 RUN = "results/reference/rng_seed-143202461"
 
 
