@@ -248,6 +248,10 @@ def test_jiang2025_experiments_are_the_papers():
     ]
     full = claim_specs({**cfg, "claims": {"every_scheme": {"pairs": every}}}, runs)["every_scheme"]
     assert [len(pair["runs"]) for pair in full["pairs"]] == [len(runs[p["network"]]) for p in every]
+    # A pair's own seeds (those run so far) take precedence over the claim's.
+    mixed = {"seeds": [1, 2, 3], "pairs": [{**every[0], "seeds": [2, 3]}, every[4]]}
+    mixed = claim_specs({**cfg, "claims": {"mixed": mixed}}, runs)["mixed"]
+    assert [[seed for seed, *_ in pair["runs"]] for pair in mixed["pairs"]] == [[2, 3], [1, 2, 3]]
     pools = runs["pool_size_full"]
     assert [r.params["pool_size"] for r in pools] == [10, 100, 1000, 10000]
     assert all(r.params["record_connections"] and r.params["scale"] == 1.0 for r in pools)

@@ -21,8 +21,8 @@ def claim_specs(
     config: dict, runs: dict[str, list], reserved=(), required=None, problems: dict | None = None
 ) -> dict[str, dict]:
     """Each claim of ``config["claims"]`` with the schema's defaults filled in and each pair's runs as
-    ``"runs": [(rng_seed, network Run, control Run), ...]`` in seed order (only the claim's ``seeds``
-    if it lists them); ConfigError for an
+    ``"runs": [(rng_seed, network Run, control Run), ...]`` in seed order (only the pair's ``seeds``,
+    or else the claim's, if it lists them); ConfigError for an
     experiment that is not configured (or not valid), one with several runs per seed, a control that
     differs from its network in more than ``tripartite``, seeds that do not pair up, or a name that is
     already an experiment's or in ``reserved`` (rules, comparisons).
@@ -39,7 +39,12 @@ def claim_specs(
                     f"invalid claim name 'claims.{name}' (already the name of an experiment, a comparison or a rule)"
                 )
             pairs = [
-                {**pair, "runs": _paired_runs(f"claims.{name}.pairs[{i}]", pair, runs, claim.get("seeds"))}
+                {
+                    **pair,
+                    "runs": _paired_runs(
+                        f"claims.{name}.pairs[{i}]", pair, runs, pair.get("seeds", claim.get("seeds"))
+                    ),
+                }
                 for i, pair in enumerate(claim["pairs"])
             ]
             out[name] = {**defaults, **claim, "pairs": pairs}
