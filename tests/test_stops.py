@@ -96,7 +96,19 @@ def wait_gone(processes, timeout: float) -> float:
         if not alive:
             return time.monotonic() - t0
         time.sleep(0.05)
-    pytest.fail(f"still running {timeout} s after the stop request: {[p.cmdline() for p in alive]}")
+    pytest.fail(f"still running {timeout} s after the stop request: {[describe(p) for p in alive]}")
+
+
+def describe(process: psutil.Process) -> str:
+    """A process's command line, state and signal masks (blocked, ignored, caught), for a failure."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        masks = " ".join(
+            line for line in status.splitlines() if line.startswith(("State", "SigBlk", "SigIgn", "SigCgt"))
+        )
+        return f"{' '.join(process.cmdline())} [{masks}]"
+    except (OSError, psutil.Error) as err:
+        return f"pid {process.pid}: {err}"
 
 
 def cleanup(proc: subprocess.Popen) -> None:
@@ -116,7 +128,12 @@ def test_ctrl_c_stops_the_run_at_once(tmp_path, presses, ranks):
         for _ in range(presses):
             os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
             time.sleep(0.3)
-        wait_gone(everything, STOP_WITHIN_S)
+        try:
+            wait_gone(everything, STOP_WITHIN_S)
+        except pytest.fail.Exception as failed:
+            logs = [tmp_path / "snakemake.out", tmp_path / RUN / "logs" / "simulate.log"]
+            tails = "\n".join(f"--- {log.name}:\n{log.read_text()[-1500:]}" for log in logs if log.exists())
+            pytest.fail(f"{failed}\n{tails}")
         assert not running(sim)
         proc.wait(timeout=10)
     finally:
