@@ -79,13 +79,36 @@ def _mean(values) -> float:
 
 
 def hosts(meta: dict) -> list:
-    """The host of each rank, in rank order (None where a rank did not record it)."""
+    """The host of each rank, in rank order.
+
+    Parameters
+    ----------
+    meta : dict
+        A run's aggregated metadata, with its per-rank records ``ranks``.
+
+    Returns
+    -------
+    list
+        The host name of each rank (None where a rank did not record it).
+    """
     return [rank.get("host") for rank in meta["ranks"]]
 
 
 def quantities(meta: dict) -> dict:
-    """beNNch's quantities of one run (:data:`COLUMNS`), from its aggregated metadata
-    (astronet.data.aggregate.merged_metadata)."""
+    """beNNch's quantities of one run (:data:`COLUMNS`).
+
+    Parameters
+    ----------
+    meta : dict
+        The run's aggregated metadata (astronet.data.aggregate.merged_metadata), with its per-rank
+        records ``ranks``.
+
+    Returns
+    -------
+    dict
+        The quantities of :data:`COLUMNS` by name, units as the module describes (times in s, model
+        time in ms, ``*_factor`` [-], ``*_frac`` in %); NaN where NEST did not measure a timer.
+    """
     ranks = meta["ranks"]
     per_host: dict = {}
     for host in hosts(meta):

@@ -29,7 +29,20 @@ ARMS = ("network", "control")
 
 
 def provenance_columns(meta: dict) -> dict:
-    """Where and with what a run was made, from its metadata.json."""
+    """Where and with what a run was made, from its metadata.json.
+
+    Parameters
+    ----------
+    meta : dict
+        The run's aggregated metadata.
+
+    Returns
+    -------
+    dict
+        ``params_id``, ``commit``, ``dirty``, ``astronet_version``, ``nest_version``, ``n_vp``,
+        ``mpi_ranks``, ``host``, ``start_time`` and ``end_time`` (of the simulation, UTC, ISO 8601) and
+        ``simulate_s`` (s, slowest rank); None for what the metadata does not hold.
+    """
     prov = meta.get("provenance") or {}
     git = prov.get("git") or {}
     return {
@@ -50,8 +63,24 @@ def provenance_columns(meta: dict) -> dict:
 def runs_table(claim: dict, records: dict, metadata: dict) -> pd.DataFrame:
     """One row per run of the claim's pairs, in pair, seed and arm order.
 
-    ``claim``: the claim's settings with ``pairs`` (regime, scheme, network, control and ``seeds``);
-    ``records`` and ``metadata``: ``{(experiment, rng_seed): metrics.json / metadata.json}``."""
+    Parameters
+    ----------
+    claim : dict
+        The claim's settings (``config["claims"][name]`` with the schema's defaults): ``pairs`` (each
+        with regime, scheme, network, control and ``seeds``), ``metrics``, ``claimed`` (metric ->
+        ``increase`` or ``decrease``) and ``confidence`` (level, a fraction).
+    records : dict
+        ``{(experiment, rng_seed): metrics.json}`` of every run of the pairs.
+    metadata : dict
+        ``{(experiment, rng_seed): metadata.json}`` of the same runs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``regime``, ``scheme``, ``arm`` (``network`` or ``control``), ``experiment``, ``run``,
+        ``rng_seed``, ``t_start_ms`` and ``t_stop_ms`` (the analysis window, ms of NEST's time), the
+        claim's metrics (NaN where undefined) and the columns of :func:`provenance_columns`.
+    """
     rows = []
     for pair in claim["pairs"]:
         for seed in pair["seeds"]:
@@ -72,14 +101,43 @@ def _value(v) -> float:
 
 
 def paired_interval(differences, confidence: float) -> tuple[float, float, float, int]:
-    """Mean of the finite paired differences and its two-sided confidence interval (Student's t, n - 1
-    degrees of freedom: the paired t-test's interval): ``(mean, low, high, n)``; NaN for n < 2."""
+    """Mean of the finite paired differences and its two-sided confidence interval.
+
+    The interval is Student's t with n - 1 degrees of freedom: the paired t-test's interval.
+
+    Parameters
+    ----------
+    differences : array_like of float
+        Network - control of each seed, in the metric's unit; NaN values are left out.
+    confidence : float
+        Level of the interval, a fraction (0.95 for 95 %).
+
+    Returns
+    -------
+    mean, low, high : float
+        The mean difference and the bounds of its interval, in the metric's unit; the bounds are NaN
+        for n < 2.
+    n : int
+        Number of finite differences.
+    """
     mean, half, n = ci95_halfwidth(differences, confidence)
     return mean, mean - half, mean + half, n
 
 
 def effect(low: float, high: float) -> str:
-    """What the interval of network - control resolves."""
+    """What the interval of network - control resolves.
+
+    Parameters
+    ----------
+    low, high : float
+        Bounds of the interval of the mean paired difference (:func:`paired_interval`).
+
+    Returns
+    -------
+    str
+        ``network higher`` / ``network lower`` when the interval excludes 0, else ``not resolved``;
+        ``no interval (n < 2)`` if a bound is not finite.
+    """
     if not (np.isfinite(low) and np.isfinite(high)):
         return "no interval (n < 2)"
     if low > 0:
@@ -90,8 +148,20 @@ def effect(low: float, high: float) -> str:
 
 
 def verdict(claimed: str | None, low: float, high: float) -> str:
-    """``holds`` / ``does not hold`` / ``undecided`` for a claimed ``increase`` or ``decrease`` of
-    network - control; empty without a claim."""
+    """Whether a claimed ``increase`` or ``decrease`` of network - control holds.
+
+    Parameters
+    ----------
+    claimed : str or None
+        ``increase`` or ``decrease``; None or empty for a metric without a claim.
+    low, high : float
+        Bounds of the interval of the mean paired difference (:func:`paired_interval`).
+
+    Returns
+    -------
+    str
+        ``holds`` / ``does not hold`` / ``undecided``; empty without a claim.
+    """
     if not claimed:
         return ""
     found = effect(low, high)
@@ -104,15 +174,46 @@ def verdict(claimed: str | None, low: float, high: float) -> str:
 
 
 def paired_arms(runs: pd.DataFrame, pair: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A pair's network and control rows of the :func:`runs_table`, each indexed by rng_seed, in the
-    same seed order."""
+    """A pair's network and control rows of the :func:`runs_table`.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        The claim's runs table (:func:`runs_table`).
+    pair : dict
+        One of the claim's pairs, with ``regime`` and ``scheme``.
+
+    Returns
+    -------
+    network, control : pandas.DataFrame
+        The rows of each arm, each indexed by rng_seed, in the same seed order.
+    """
     sub = runs[(runs["regime"] == pair["regime"]) & (runs["scheme"] == pair["scheme"])]
     net = sub[sub["arm"] == "network"].set_index("rng_seed")
     return net, sub[sub["arm"] == "control"].set_index("rng_seed").loc[net.index]
 
 
 def claims_table(claim: dict, runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair and metric (see the module's description) from the :func:`runs_table`."""
+    """One row per pair and metric (see the module's description) from the :func:`runs_table`.
+
+    Parameters
+    ----------
+    claim : dict
+        The claim's settings (``config["claims"][name]`` with the schema's defaults): ``pairs`` (each
+        with regime, scheme, network, control and ``seeds``), ``metrics``, ``claimed`` (metric ->
+        ``increase`` or ``decrease``) and ``confidence`` (level, a fraction).
+    runs : pandas.DataFrame
+        The claim's runs table (:func:`runs_table`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``regime``, ``scheme``, ``network``, ``control``, ``metric``, ``n_pairs``, ``seeds``,
+        ``window_ms`` (``t_start-t_stop`` in ms), ``network_mean``, ``control_mean``,
+        ``difference_mean``, ``ci<level>_low`` and ``ci<level>_high`` (``ci95_*`` for 95 %; means and
+        bounds in the metric's unit), ``differences`` (each seed's), ``test``, ``effect``, ``claimed``
+        and ``verdict``.
+    """
     rows = []
     level = claim["confidence"]
     for pair in claim["pairs"]:

@@ -34,8 +34,24 @@ def _per_node(ids: np.ndarray, first: int, n: int) -> np.ndarray:
 
 
 def degrees(connections: pa.Table, populations: dict) -> dict[str, np.ndarray]:
-    """Every degree of :data:`DEGREES`, one count per node of its population (nodes without any
-    connection count 0), from one run's connection table and its metadata's ``populations``."""
+    """Every degree of :data:`DEGREES`, one count per node of its population.
+
+    Nodes without any connection count 0.
+
+    Parameters
+    ----------
+    connections : pyarrow.Table
+        One run's connection table, columns ``source``, ``target`` (node ids) and ``synapse_model``.
+    populations : dict
+        The metadata's ``populations``: population name (``E``, ``I``, ``astrocytes``) -> ``[first,
+        last]`` node id, inclusive.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Degree name -> count (int) per node: per neuron (E then I, in node id order) for
+        ``*_per_neuron``, per astrocyte for ``*_per_astrocyte``.
+    """
     (e_lo, _), (_, i_hi), (a_lo, a_hi) = populations["E"], populations["I"], populations["astrocytes"]
     n_neurons, n_astro = i_hi - e_lo + 1, a_hi - a_lo + 1
     a2n = connections.filter(pc.equal(connections.column("synapse_model"), A2N_MODEL))
@@ -54,12 +70,43 @@ def degrees(connections: pa.Table, populations: dict) -> dict[str, np.ndarray]:
 
 
 def read_degrees(path, populations: dict) -> dict[str, np.ndarray]:
-    """:func:`degrees` of an aggregated ``connections.parquet`` (its page checksums verified)."""
+    """:func:`degrees` of an aggregated ``connections.parquet`` (its page checksums verified).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The run's ``connections.parquet``.
+    populations : dict
+        The metadata's ``populations``: population name (``E``, ``I``, ``astrocytes``) -> ``[first,
+        last]`` node id, inclusive.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        As :func:`degrees`.
+
+    Raises
+    ------
+    astronet.data.integrity.DamagedFileError
+        If a page does not match its checksum or the file cannot be decoded.
+    """
     return degrees(read_table(path, columns=["source", "target", "synapse_model"]), populations)
 
 
 def degree_summary(degs: dict[str, np.ndarray]) -> dict[str, float]:
-    """Mean, s.d. (ddof 0), min and max of each degree (count): ``<degree>_mean`` etc."""
+    """Mean, s.d. (ddof 0), min and max of each degree (count).
+
+    Parameters
+    ----------
+    degs : dict of str to array_like
+        Degree name -> count per node, as :func:`degrees` returns.
+
+    Returns
+    -------
+    dict of str to float
+        ``<degree>_mean``, ``<degree>_sd``, ``<degree>_min`` and ``<degree>_max`` of each degree, in
+        connections (or nodes) per node.
+    """
     out = {}
     for name, values in degs.items():
         v = np.asarray(values, dtype=float)
@@ -68,8 +115,20 @@ def degree_summary(degs: dict[str, np.ndarray]) -> dict[str, float]:
 
 
 def run_cost(meta: dict) -> dict[str, float]:
-    """A run's cost from its metadata: build (create + connect) and simulate time (s, slowest rank),
-    peak memory (MiB, largest rank) and connections (count)."""
+    """A run's cost from its metadata.
+
+    Parameters
+    ----------
+    meta : dict
+        The run's aggregated metadata (``metadata.json``): ``timers_s``, ``peak_memory_mib`` and
+        ``connections`` (count per kind).
+
+    Returns
+    -------
+    dict of str to float
+        ``build_s`` (create + connect) and ``simulate_s``: time in s, slowest rank;
+        ``peak_memory_mib``: peak memory in MiB, largest rank; ``connections``: count.
+    """
     timers = meta["timers_s"]
     return {
         "build_s": timers["create"] + timers["connect"],

@@ -188,8 +188,27 @@ def _nanmean(values: np.ndarray) -> float:
 def spike_counts(spikes: pd.DataFrame | None, node_ids, t_start: float, t_stop: float) -> np.ndarray:
     """Number of spikes of each neuron in ``[t_start, t_stop)``.
 
-    Returns an int array aligned with ``node_ids`` (silent neurons give 0;
-    spikes of senders not in ``node_ids`` are ignored).
+    Spikes of senders not in ``node_ids`` are ignored.
+
+    Parameters
+    ----------
+    spikes : pandas.DataFrame or None
+        The spike table, columns ``sender`` (node id) and ``time`` (ms); a mapping of column name to
+        array does as well. Other columns are not read. None or an empty table: no spikes.
+    node_ids : array_like of int
+        Node ids of the neurons, unique.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Spike count of each neuron, aligned with ``node_ids`` (silent neurons give 0).
+
+    Raises
+    ------
+    ValueError
+        If the window is empty, reversed or not finite, or ``node_ids`` has duplicates.
     """
     t_start, t_stop = _check_window(t_start, t_stop)
     ids = _as_ids(node_ids)
@@ -200,17 +219,56 @@ def spike_counts(spikes: pd.DataFrame | None, node_ids, t_start: float, t_stop: 
 def per_neuron_rates(spikes: pd.DataFrame | None, node_ids, t_start: float, t_stop: float) -> np.ndarray:
     """Firing rate of each neuron [spikes/s] over ``[t_start, t_stop)`` (ms).
 
-    Aligned with ``node_ids``; silent neurons have rate 0.  This is the input
-    for the rate-distribution figure.
+    This is the input for the rate-distribution figure.
+
+    Parameters
+    ----------
+    spikes : pandas.DataFrame or None
+        The spike table, columns ``sender`` (node id) and ``time`` (ms); a mapping of column name to
+        array does as well. Other columns are not read. None or an empty table: no spikes.
+    node_ids : array_like of int
+        Node ids of the neurons, unique.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Rate of each neuron in spikes/s, aligned with ``node_ids``; silent neurons have rate 0.
+
+    Raises
+    ------
+    ValueError
+        If the window is empty, reversed or not finite, or ``node_ids`` has duplicates.
     """
     counts = spike_counts(spikes, node_ids, t_start, t_stop)
     return counts / ((float(t_stop) - float(t_start)) / 1000.0)
 
 
 def population_rate_histogram(spike_times, n_neurons: int, t_start: float, t_stop: float, bin_ms: float):
-    """Population rate (spikes/s per neuron) in bins of ``bin_ms`` from ``t_start`` on (ms), over
-    ``n_neurons`` neurons, silent ones included; returns ``(rate, edges)``, edges in ms. Whole bins
-    only: a last bin that ``t_stop`` would cut short is left out (its rate would read too low)."""
+    """Population rate (spikes/s per neuron) in bins of ``bin_ms`` from ``t_start`` on.
+
+    The rate is over ``n_neurons`` neurons, silent ones included. Whole bins only: a last bin that
+    ``t_stop`` would cut short is left out (its rate would read too low).
+
+    Parameters
+    ----------
+    spike_times : array_like of float
+        Times of the spikes of the population, in ms.
+    n_neurons : int
+        Number of neurons of the population, silent ones included (at least 1 is used).
+    t_start, t_stop : float
+        The window in ms; the bins start at ``t_start``.
+    bin_ms : float
+        Bin width in ms.
+
+    Returns
+    -------
+    rate : numpy.ndarray of float
+        Rate in each bin, in spikes/s per neuron.
+    edges : numpy.ndarray of float
+        The bin edges in ms, one more than bins.
+    """
     edges = np.arange(t_start, t_stop + bin_ms / 2, bin_ms)
     counts, _ = np.histogram(spike_times, bins=edges)
     return counts / max(n_neurons, 1) / (bin_ms / 1000.0), edges
@@ -219,7 +277,25 @@ def population_rate_histogram(spike_times, n_neurons: int, t_start: float, t_sto
 def population_rate(spikes: pd.DataFrame | None, node_ids, t_start: float, t_stop: float) -> float:
     """Mean firing rate [spikes/s] over *all* neurons of ``node_ids``, silent ones included.
 
-    NaN for an empty population.
+    Parameters
+    ----------
+    spikes : pandas.DataFrame or None
+        The spike table, columns ``sender`` (node id) and ``time`` (ms); a mapping of column name to
+        array does as well. Other columns are not read. None or an empty table: no spikes.
+    node_ids : array_like of int
+        Node ids of the neurons, unique.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+
+    Returns
+    -------
+    float
+        Mean rate in spikes/s; NaN for an empty population.
+
+    Raises
+    ------
+    ValueError
+        If the window is empty, reversed or not finite, or ``node_ids`` has duplicates.
     """
     rates = per_neuron_rates(spikes, node_ids, t_start, t_stop)
     return float(rates.mean()) if rates.size else float("nan")
@@ -236,6 +312,29 @@ def binned_spike_counts(
     """Spike-count histograms, shape ``(len(node_ids), n_bins)``.
 
     Bins as described in the module docstring (full bins only).
+
+    Parameters
+    ----------
+    spikes : pandas.DataFrame or None
+        The spike table, columns ``sender`` (node id) and ``time`` (ms); a mapping of column name to
+        array does as well. Other columns are not read. None or an empty table: no spikes.
+    node_ids : array_like of int
+        Node ids of the neurons, unique.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+    bin_ms : float
+        Bin width in ms.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Spike count of each neuron (row, aligned with ``node_ids``) in each bin (column).
+
+    Raises
+    ------
+    ValueError
+        If the window is empty, reversed or not finite, ``bin_ms`` is not positive, or ``node_ids`` has
+        duplicates.
     """
     t_start, t_stop = _check_window(t_start, t_stop)
     ids = _as_ids(node_ids)
@@ -255,13 +354,34 @@ def cv_isi(
 ) -> tuple[float, np.ndarray]:
     """Coefficient of variation of inter-spike intervals.
 
-    For each neuron with at least ``min_spikes`` spikes in ``[t_start,
-    t_stop)`` (default 3, i.e. >= 2 intervals): ``CV = std(ISI) / mean(ISI)``
-    with the population std (``ddof=0``, as ``elephant.statistics.cv``).
-    Neurons with fewer spikes get NaN.
+    For each neuron with at least ``min_spikes`` spikes in ``[t_start, t_stop)`` (default 3, i.e.
+    >= 2 intervals): ``CV = std(ISI) / mean(ISI)`` with the population std (``ddof=0``, as
+    ``elephant.statistics.cv``). Neurons with fewer spikes get NaN.
 
-    Returns ``(mean CV over neurons with a defined CV, per-neuron CV array
-    aligned with node_ids)``; the mean is NaN if no neuron qualifies.
+    Parameters
+    ----------
+    spikes : pandas.DataFrame or None
+        The spike table, columns ``sender`` (node id) and ``time`` (ms); a mapping of column name to
+        array does as well. Other columns are not read. None or an empty table: no spikes.
+    node_ids : array_like of int
+        Node ids of the neurons, unique.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+    min_spikes : int
+        Fewest spikes in the window for a neuron to have a CV; at least 2.
+
+    Returns
+    -------
+    mean : float
+        Mean CV [-] over neurons with a defined CV; NaN if no neuron qualifies.
+    per_neuron : numpy.ndarray of float
+        CV [-] of each neuron, aligned with ``node_ids``.
+
+    Raises
+    ------
+    ValueError
+        If ``min_spikes < 2``, the window is empty, reversed or not finite, or ``node_ids`` has
+        duplicates.
     """
     if min_spikes < 2:
         raise ValueError("min_spikes must be >= 2 (at least one interval)")
@@ -298,14 +418,35 @@ def fano_factor(
 ) -> tuple[float, np.ndarray]:
     """Fano factor of spike counts in consecutive windows of ``bin_ms`` [ms].
 
-    Per neuron: counts in the ``n = floor((t_stop - t_start)/bin_ms)`` full
-    windows; ``F = var(counts) / mean(counts)`` (``ddof=0``, as
-    ``elephant.statistics.fanofactor`` applied to the windows as trials).
-    NaN for neurons without spikes in those windows, and for all neurons if
+    Per neuron: counts in the ``n = floor((t_stop - t_start)/bin_ms)`` full windows;
+    ``F = var(counts) / mean(counts)`` (``ddof=0``, as ``elephant.statistics.fanofactor`` applied to
+    the windows as trials). NaN for neurons without spikes in those windows, and for all neurons if
     ``n < 2``.
 
-    Returns ``(mean over neurons with defined F, per-neuron array aligned
-    with node_ids)``.
+    Parameters
+    ----------
+    spikes : pandas.DataFrame or None
+        The spike table, columns ``sender`` (node id) and ``time`` (ms); a mapping of column name to
+        array does as well. Other columns are not read. None or an empty table: no spikes.
+    node_ids : array_like of int
+        Node ids of the neurons, unique.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+    bin_ms : float
+        Width of the counting windows in ms.
+
+    Returns
+    -------
+    mean : float
+        Mean F [-] over neurons with a defined F.
+    per_neuron : numpy.ndarray of float
+        F [-] of each neuron, aligned with ``node_ids``.
+
+    Raises
+    ------
+    ValueError
+        If the window is empty, reversed or not finite, ``bin_ms`` is not positive, or ``node_ids`` has
+        duplicates.
     """
     t_start, t_stop = _check_window(t_start, t_stop)
     ids = _as_ids(node_ids)
@@ -330,8 +471,19 @@ def fano_factor(
 
 
 def pairwise_correlations(hists: np.ndarray) -> np.ndarray:
-    """Pearson correlation of every pair of rows of ``hists`` (neurons x bins), the upper
-    triangle in row-major order, with NaN for pairs where a row has zero variance."""
+    """Pearson correlation of every pair of rows of ``hists`` (neurons x bins).
+
+    Parameters
+    ----------
+    hists : array_like, shape (n_neurons, n_bins)
+        Spike-count histograms, one row per neuron (:func:`binned_spike_counts`).
+
+    Returns
+    -------
+    numpy.ndarray of float
+        The correlations [-] of the upper triangle in row-major order, with NaN for pairs where a row
+        has zero variance; empty with fewer than 2 rows or 2 bins.
+    """
     h = np.asarray(hists, dtype=float)
     if h.ndim != 2 or h.shape[0] < 2 or h.shape[1] < 2:
         return np.empty(0)
@@ -346,15 +498,36 @@ def pairwise_correlations(hists: np.ndarray) -> np.ndarray:
 def local_synchrony(hists: np.ndarray) -> float:
     """Mean pairwise Pearson correlation of the rows of ``hists`` (neurons x bins).
 
-    Pairs whose correlation is undefined (a row with zero variance) are
-    excluded.  NaN with fewer than 2 rows or no defined pair.
+    Pairs whose correlation is undefined (a row with zero variance) are excluded.
+
+    Parameters
+    ----------
+    hists : array_like, shape (n_neurons, n_bins)
+        Spike-count histograms, one row per neuron (:func:`binned_spike_counts`).
+
+    Returns
+    -------
+    float
+        The mean correlation [-]; NaN with fewer than 2 rows or no defined pair.
     """
     return _nanmean(pairwise_correlations(hists))
 
 
 def local_synchrony_sd(hists: np.ndarray) -> float:
-    """S.d. (ddof 0, as ``np.std`` in Jiang et al.'s code) of the defined pairwise correlations of
-    :func:`local_synchrony`; NaN with no defined pair."""
+    """S.d. of the defined pairwise correlations of :func:`local_synchrony`.
+
+    The s.d. is with ddof 0, as ``np.std`` in Jiang et al.'s code.
+
+    Parameters
+    ----------
+    hists : array_like, shape (n_neurons, n_bins)
+        Spike-count histograms, one row per neuron (:func:`binned_spike_counts`).
+
+    Returns
+    -------
+    float
+        The s.d. [-]; NaN with no defined pair.
+    """
     corr = pairwise_correlations(hists)
     corr = corr[np.isfinite(corr)]
     return float(corr.std()) if corr.size else float("nan")
@@ -363,7 +536,15 @@ def local_synchrony_sd(hists: np.ndarray) -> float:
 def global_synchrony(hists: np.ndarray) -> float:
     """Golomb's χ²: ``var(mean over rows) / mean(var of each row)`` (``ddof=0``).
 
-    NaN with fewer than 2 rows or if all rows are constant.
+    Parameters
+    ----------
+    hists : array_like, shape (n_neurons, n_bins)
+        Spike-count histograms, one row per neuron (:func:`binned_spike_counts`).
+
+    Returns
+    -------
+    float
+        χ² [-]; NaN with fewer than 2 rows or if all rows are constant.
     """
     h = np.asarray(hists, dtype=float)
     if h.ndim != 2 or h.shape[0] < 2 or h.shape[1] < 2:
@@ -396,9 +577,36 @@ def synchrony(
 ) -> SynchronyResult:
     """Local and global synchrony after Jiang et al. (2025), see module docstring.
 
-    Neurons of ``node_ids`` with at least one spike in the binned part of the
-    window are candidates; ``min(sample_size, n_candidates)`` of them are
-    drawn without replacement with ``numpy.random.default_rng(seed)``.
+    Neurons of ``node_ids`` with at least one spike in the binned part of the window are candidates;
+    ``min(sample_size, n_candidates)`` of them are drawn without replacement with
+    ``numpy.random.default_rng(seed)``.
+
+    Parameters
+    ----------
+    spikes : pandas.DataFrame or None
+        The spike table, columns ``sender`` (node id) and ``time`` (ms); a mapping of column name to
+        array does as well. Other columns are not read. None or an empty table: no spikes.
+    node_ids : array_like of int
+        Node ids of the neurons, unique.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+    bin_ms : float
+        Bin width of the spike-count histograms in ms.
+    sample_size : int
+        Most neurons in the sample; at least 1.
+    seed : int
+        Seed of the generator that draws the sample.
+
+    Returns
+    -------
+    SynchronyResult
+        Local synchrony and its s.d., global synchrony, and the sample's size and node ids.
+
+    Raises
+    ------
+    ValueError
+        If ``sample_size < 1``, the window is empty, reversed or not finite, ``bin_ms`` is not
+        positive, or ``node_ids`` has duplicates.
     """
     t_start, t_stop = _check_window(t_start, t_stop)
     if sample_size < 1:
@@ -437,10 +645,30 @@ def _window_rows(df: pd.DataFrame | None, t_start: float, t_stop: float, columns
 def ca_first_crossing(astrocytes: pd.DataFrame | None, threshold: float, t_start: float, t_stop: float) -> pd.Series:
     """First sample time [ms, simulation time] at which ``Ca_astro > threshold`` [µM].
 
-    One entry per astrocyte recorded in ``[t_start, t_stop)`` (index =
-    ``sender``), NaN for astrocytes that never exceed the threshold.  An
-    astrocyte already above threshold at its first sample gets that
-    sample's time.
+    An astrocyte already above threshold at its first sample gets that sample's time.
+
+    Parameters
+    ----------
+    astrocytes : pandas.DataFrame or None
+        The astrocyte table, columns ``sender``, ``time`` (ms) and ``Ca_astro`` (µM). None or an empty
+        table: no astrocytes.
+    threshold : float
+        Calcium level in µM.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+
+    Returns
+    -------
+    pandas.Series
+        One entry per astrocyte recorded in ``[t_start, t_stop)`` (index = ``sender``), the time in
+        ms, NaN for astrocytes that never exceed the threshold; named ``ca_first_crossing_ms``.
+
+    Raises
+    ------
+    ValueError
+        If the window is empty, reversed or not finite.
+    KeyError
+        If the table lacks one of those columns.
     """
     import pandas as pd
 
@@ -464,13 +692,31 @@ def astrocyte_metrics(
 ) -> dict[str, float]:
     """Calcium/IP3 summary over all samples in ``[t_start, t_stop)``.
 
-    Keys: ``ca_mean``, ``ca_peak``, ``ip3_mean``, ``ip3_peak`` [µM]; ``ca_sd``, ``ip3_sd`` [µM]
-    (:func:`sd_across_nodes`);
-    ``ca_first_crossing_ms`` (earliest first crossing over astrocytes),
-    ``ca_first_crossing_median_ms`` (median over astrocytes that cross)
-    [ms, simulation time]; ``ca_fraction_above`` [-] (astrocytes whose
-    Ca_astro ever exceeds ``ca_threshold`` / astrocytes recorded).  NaN where
-    undefined (no data, no crossing).
+    Parameters
+    ----------
+    astrocytes : pandas.DataFrame or None
+        The astrocyte table, columns ``sender``, ``time`` (ms), ``IP3`` and ``Ca_astro`` (µM). None or
+        an empty table: every value is NaN.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+    ca_threshold : float
+        Calcium level in µM for the first crossings and ``ca_fraction_above``.
+
+    Returns
+    -------
+    dict of str to float
+        Keys: ``ca_mean``, ``ca_peak``, ``ip3_mean``, ``ip3_peak`` [µM]; ``ca_sd``, ``ip3_sd`` [µM]
+        (:func:`sd_across_nodes`); ``ca_first_crossing_ms`` (earliest first crossing over
+        astrocytes), ``ca_first_crossing_median_ms`` (median over astrocytes that cross) [ms,
+        simulation time]; ``ca_fraction_above`` [-] (astrocytes whose Ca_astro ever exceeds
+        ``ca_threshold`` / astrocytes recorded). NaN where undefined (no data, no crossing).
+
+    Raises
+    ------
+    ValueError
+        If the window is empty, reversed or not finite.
+    KeyError
+        If the table lacks one of those columns.
     """
     t_start, t_stop = _check_window(t_start, t_stop)
     out = dict.fromkeys(
@@ -505,8 +751,22 @@ def astrocyte_metrics(
 
 
 def sd_across_nodes(samples: pd.DataFrame, column: str) -> float:
-    """S.d. (ddof 0) across nodes of each node's mean of ``column`` over its samples: how much the
-    sampled nodes differ (the "± SD over 100 astrocytes" of Jiang et al. 2025), in the column's unit."""
+    """S.d. (ddof 0) across nodes of each node's mean of ``column`` over its samples.
+
+    It says how much the sampled nodes differ (the "± SD over 100 astrocytes" of Jiang et al. 2025).
+
+    Parameters
+    ----------
+    samples : pandas.DataFrame
+        Sampled traces, with a column ``sender`` and the column ``column``.
+    column : str
+        The quantity, such as ``Ca_astro`` or ``IP3`` (µM) or ``I_SIC`` (pA).
+
+    Returns
+    -------
+    float
+        The s.d., in the column's unit.
+    """
     senders = samples["sender"].to_numpy(dtype=np.int64)
     _, node = np.unique(senders, return_inverse=True)
     values = samples[column].to_numpy(dtype=float)
@@ -515,8 +775,29 @@ def sd_across_nodes(samples: pd.DataFrame, column: str) -> float:
 
 
 def sic_metrics(neurons: pd.DataFrame | None, t_start: float, t_stop: float) -> dict[str, float]:
-    """``sic_mean`` and ``sic_peak`` [pA] of ``I_SIC`` over all samples in the window, and ``sic_sd``
-    [pA] across the sampled neurons (:func:`sd_across_nodes`)."""
+    """Slow inward current summary over all samples in ``[t_start, t_stop)``.
+
+    Parameters
+    ----------
+    neurons : pandas.DataFrame or None
+        The neuron table, columns ``sender``, ``time`` (ms) and ``I_SIC`` (pA). None or an empty table:
+        every value is NaN.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+
+    Returns
+    -------
+    dict of str to float
+        ``sic_mean`` and ``sic_peak`` [pA] of ``I_SIC`` over all samples in the window, and ``sic_sd``
+        [pA] across the sampled neurons (:func:`sd_across_nodes`).
+
+    Raises
+    ------
+    ValueError
+        If the window is empty, reversed or not finite.
+    KeyError
+        If the table lacks one of those columns.
+    """
     t_start, t_stop = _check_window(t_start, t_stop)
     sub = _window_rows(neurons, t_start, t_stop, ["sender", "time", "I_SIC"])
     if sub is None:
@@ -551,25 +832,49 @@ def run_metrics(
 ) -> dict[str, float]:
     """All scalar metrics as one flat ``{name: float}`` dict.
 
-    ``populations`` maps a name (e.g. ``"E"``, ``"I"``) to the node ids of
-    all its neurons; ``"all"`` (their union) is added.  ``settings`` keys
-    (see :data:`DEFAULT_SETTINGS`): ``bin_ms`` [ms], ``fano_bin_ms`` [ms],
-    ``sync_sample_size`` [-], ``sync_seed`` [-], ``ca_threshold`` [µM],
-    ``cv_min_spikes`` [-]; unknown keys raise ``KeyError``.
+    Parameters
+    ----------
+    spikes : pandas.DataFrame or None
+        The spike table, columns ``sender`` (node id) and ``time`` (ms).
+    astrocytes : pandas.DataFrame or None
+        The astrocyte table, columns ``sender``, ``time`` (ms), ``IP3`` and ``Ca_astro`` (µM).
+    neurons : pandas.DataFrame or None
+        The neuron table, columns ``sender``, ``time`` (ms) and ``I_SIC`` (pA).
+    populations : mapping of str to array_like of int
+        Maps a name (e.g. ``"E"``, ``"I"``) to the node ids of all its neurons; ``"all"`` (their
+        union) is added.
+    t_start, t_stop : float
+        The analysis window ``[t_start, t_stop)`` in ms of simulation time.
+    settings : mapping, optional
+        Keys ``bin_ms`` [ms], ``fano_bin_ms`` [ms], ``sync_sample_size`` [-], ``sync_seed`` [-],
+        ``ca_threshold`` [µM], ``cv_min_spikes`` [-]; keys left out take the values of
+        :data:`DEFAULT_SETTINGS`.
 
-    Keys, for each population ``P`` and ``"all"``:
+    Returns
+    -------
+    dict of str to float
+        Keys, for each population ``P`` and ``"all"``:
 
-    * ``rate_P`` – mean firing rate over all neurons incl. silent [spikes/s]
-    * ``cv_isi_P`` – mean ISI CV over neurons with >= cv_min_spikes spikes [-]
-    * ``fano_P`` – mean Fano factor (fano_bin_ms windows) over spiking neurons [-]
-    * ``sync_local_P`` – mean pairwise spike-count correlation (bin_ms) [-]
-    * ``sync_local_sd_P`` – s.d. of those pairwise correlations [-]
-    * ``sync_global_P`` – Golomb's χ² (bin_ms) [-]
-    * ``sync_n_P`` – neurons in the synchrony sample (at most sync_sample_size) [count]
+        * ``rate_P`` – mean firing rate over all neurons incl. silent [spikes/s]
+        * ``cv_isi_P`` – mean ISI CV over neurons with >= cv_min_spikes spikes [-]
+        * ``fano_P`` – mean Fano factor (fano_bin_ms windows) over spiking neurons [-]
+        * ``sync_local_P`` – mean pairwise spike-count correlation (bin_ms) [-]
+        * ``sync_local_sd_P`` – s.d. of those pairwise correlations [-]
+        * ``sync_global_P`` – Golomb's χ² (bin_ms) [-]
+        * ``sync_n_P`` – neurons in the synchrony sample (at most sync_sample_size) [count]
 
-    and ``ca_mean``, ``ca_sd``, ``ca_peak``, ``ip3_mean``, ``ip3_sd``, ``ip3_peak`` [µM],
-    ``ca_first_crossing_ms``, ``ca_first_crossing_median_ms`` [ms, simulation
-    time], ``ca_fraction_above`` [-], ``sic_mean``, ``sic_sd``, ``sic_peak`` [pA].
+        and ``ca_mean``, ``ca_sd``, ``ca_peak``, ``ip3_mean``, ``ip3_sd``, ``ip3_peak`` [µM],
+        ``ca_first_crossing_ms``, ``ca_first_crossing_median_ms`` [ms, simulation time],
+        ``ca_fraction_above`` [-], ``sic_mean``, ``sic_sd``, ``sic_peak`` [pA].
+
+    Raises
+    ------
+    KeyError
+        For an unknown ``settings`` key, or a table that lacks a column it needs.
+    ValueError
+        If ``populations`` has a population named ``"all"``, the window is empty, reversed or not
+        finite, a population's node ids have duplicates, or a setting is out of range (a bin width
+        not positive, ``sync_sample_size < 1``, ``cv_min_spikes < 2``).
     """
     t_start, t_stop = _check_window(t_start, t_stop)
     s = _settings(settings)

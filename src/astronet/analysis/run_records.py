@@ -27,10 +27,38 @@ def run_metrics_record(
     run: str | None = None,
     point: dict | None = None,
 ) -> dict:
-    """Everything ``metrics.json`` holds for one run: metrics, window, settings, sample sizes, cost
-    (astronet's timers, memory, and NEST's timers under beNNch's names, :mod:`astronet.analysis.bennch`).
+    """Everything ``metrics.json`` holds for one run.
 
-    Undefined metrics (NaN) and timers NEST did not measure are written as ``null``.
+    Metrics, window, settings, sample sizes, cost (astronet's timers, memory, and NEST's timers under
+    beNNch's names, :mod:`astronet.analysis.bennch`). Undefined metrics (NaN) and timers NEST did not
+    measure are written as ``null``.
+
+    Parameters
+    ----------
+    spikes : pandas.DataFrame
+        The run's spike table, columns ``sender`` and ``time`` (ms).
+    astrocytes : pandas.DataFrame
+        The astrocyte table, columns ``sender``, ``time`` (ms), ``IP3`` and ``Ca_astro`` (µM).
+    neurons : pandas.DataFrame
+        The neuron table, columns ``sender``, ``time`` (ms) and ``I_SIC`` (pA).
+    meta : dict
+        The run's aggregated metadata (``metadata.json``).
+    settings : dict
+        The analysis settings: ``t_start`` (ms) and the metric settings of
+        :func:`astronet.analysis.metrics.run_metrics`.
+    experiment, run : str, optional
+        Names of the experiment and the run, written as they are.
+    point : dict, optional
+        The run's swept values and ``rng_seed``.
+
+    Returns
+    -------
+    dict
+        Keys ``experiment``, ``run``, ``point``, ``window_ms`` (``[start, end]`` in ms),
+        ``settings``, ``n_recorded`` (neurons, astrocytes and I_SIC neurons recorded), ``metrics``
+        (:func:`astronet.analysis.metrics.run_metrics`) and ``cost`` (``simulate_s``, ``total_s`` in s,
+        ``real_time_factor``, ``peak_memory_mib`` in MiB, ``n_vp``, ``mpi_ranks`` and NEST's timers in
+        s with ``sim_factor``).
     """
     t0, t1 = analysis_window(settings, meta["parameters"])
     pops = recorded_neuron_ids(meta)

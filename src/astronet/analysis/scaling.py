@@ -64,7 +64,24 @@ COLUMNS = [
 
 
 def run_row(meta: dict, run: str) -> dict:
-    """The scaling metrics of one run, from its aggregated metadata (astronet.data.aggregate.merged_metadata)."""
+    """The scaling metrics of one run.
+
+    Parameters
+    ----------
+    meta : dict
+        The run's aggregated metadata (astronet.data.aggregate.merged_metadata), with its per-rank
+        records ``ranks``.
+    run : str
+        The run's name.
+
+    Returns
+    -------
+    dict
+        The columns of ``COLUMNS`` but ``efficiency``, as the module describes them: ``create_s``,
+        ``connect_s``, ``simulate_s`` and ``total_s`` in s (the slowest rank), ``sim_time_ms`` in ms,
+        ``real_time_factor`` [-], memory in MiB, counts, and beNNch's quantities
+        (:func:`astronet.analysis.bennch.quantities`).
+    """
     p = meta["parameters"]
     ranks = meta["ranks"]
     memory = [r["peak_memory_mib"] for r in ranks]
@@ -92,7 +109,26 @@ def run_row(meta: dict, run: str) -> dict:
 
 
 def scaling_table(metas: dict[str, dict], kind: str) -> pd.DataFrame:
-    """One row per run (``metas``: run name -> metadata), sorted by virtual processes, with efficiency."""
+    """One row per run, sorted by virtual processes, with efficiency.
+
+    Parameters
+    ----------
+    metas : dict of str to dict
+        Run name -> the run's aggregated metadata.
+    kind : str
+        ``strong`` or ``weak``: how ``efficiency`` is computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``COLUMNS``, one row per run (:func:`run_row`), ``efficiency`` [-] against the
+        mean ``simulate_s`` of the runs with the fewest virtual processes.
+
+    Raises
+    ------
+    ValueError
+        For a ``kind`` other than ``strong`` or ``weak``.
+    """
     if kind not in KINDS:
         raise ValueError(f"scaling kind must be one of {KINDS}, not {kind!r}")
     df = pd.DataFrame([run_row(meta, run) for run, meta in metas.items()])
@@ -107,11 +143,39 @@ def scaling_table(metas: dict[str, dict], kind: str) -> pd.DataFrame:
 
 
 def load_metadata(paths: dict[str, str | Path]) -> dict[str, dict]:
-    """Each run's metadata.json, checked (astronet.data.integrity.load_metadata)."""
+    """Each run's metadata.json, checked (astronet.data.integrity.load_metadata).
+
+    Parameters
+    ----------
+    paths : dict of str to str or pathlib.Path
+        Run name -> its ``metadata.json``.
+
+    Returns
+    -------
+    dict of str to dict
+        Run name -> its metadata.
+
+    Raises
+    ------
+    astronet.data.integrity.DamagedFileError
+        If a file is damaged (unreadable, keys missing, content checksum).
+    """
     return {run: integrity.load_metadata(path) for run, path in paths.items()}
 
 
 def split_label(row) -> str:
+    """How a run splits its virtual processes: MPI ranks × threads per rank.
+
+    Parameters
+    ----------
+    row : namedtuple
+        A row of the scaling table (:func:`scaling_table`, ``DataFrame.itertuples``).
+
+    Returns
+    -------
+    str
+        ``<mpi_ranks>×<threads_per_rank>``, e.g. ``4×2``.
+    """
     return f"{row.mpi_ranks}×{row.threads_per_rank}"
 
 
@@ -151,8 +215,24 @@ def _phase_bars(ax, df: pd.DataFrame, x, kind: str) -> bool:
 
 
 def scaling_figure(df: pd.DataFrame, kind: str, experiment: str, path, dpi: int = 150) -> None:
-    """Top: phases of the whole run (stacked), real-time factor and memory per rank against n_vp.
-    Bottom: NEST's simulation cycle by phase, as real-time factor and as share of time_simulate."""
+    """Draw the scaling figure of one experiment.
+
+    Top: phases of the whole run (stacked), real-time factor and memory per rank against n_vp.
+    Bottom: NEST's simulation cycle by phase, as real-time factor and as share of time_simulate.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The scaling table (:func:`scaling_table`).
+    kind : str
+        ``strong`` or ``weak``: the ideal line of the real-time factor and the title.
+    experiment : str
+        The experiment's name, for the title.
+    path : str or pathlib.Path
+        Where to write the figure; its suffix sets the format.
+    dpi : int
+        Resolution of the figure in dots per inch.
+    """
     fig, axes = plt.subplots(2, 3, figsize=(13, 7.6), constrained_layout=True)
     labels = [f"{r.n_vp} VP\n{split_label(r)}" for r in df.itertuples()]
     x = np.arange(len(df))
@@ -216,7 +296,35 @@ def scaling_figure(df: pd.DataFrame, kind: str, experiment: str, path, dpi: int 
 def write(
     metadata_paths: dict[str, str | Path], kind: str, experiment: str, table_path, figure_path, dpi: int = 150
 ) -> pd.DataFrame:
-    """scaling.csv and the scaling figure of one experiment."""
+    """scaling.csv and the scaling figure of one experiment.
+
+    Parameters
+    ----------
+    metadata_paths : dict of str to str or pathlib.Path
+        Run name -> its ``metadata.json``.
+    kind : str
+        ``strong`` or ``weak``.
+    experiment : str
+        The experiment's name, for the figure's title.
+    table_path : str or pathlib.Path
+        Where to write the table (CSV).
+    figure_path : str or pathlib.Path
+        Where to write the figure (:func:`scaling_figure`).
+    dpi : int
+        Resolution of the figure in dots per inch.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The scaling table (:func:`scaling_table`).
+
+    Raises
+    ------
+    ValueError
+        For a ``kind`` other than ``strong`` or ``weak``.
+    astronet.data.integrity.DamagedFileError
+        If a run's metadata.json is damaged.
+    """
     df = scaling_table(load_metadata(metadata_paths), kind)
     df.to_csv(table_path, index=False, float_format="%.6g")
     scaling_figure(df, kind, experiment, figure_path, dpi)

@@ -23,8 +23,24 @@ METRIC_NAMES = tuple(metrics.run_metrics(None, None, None, {"E": [1], "I": [2]},
 
 
 def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
-    """One row per run, in the given order: experiment, run, the swept values (grid order), rng_seed,
-    the metrics (in :data:`METRIC_NAMES` order, then any others), the cost columns and NEST's timers."""
+    """One row per run, in the given order.
+
+    Parameters
+    ----------
+    records : list of dict
+        The runs' ``metrics.json`` records (:func:`astronet.analysis.run_records.run_metrics_record`).
+    grid_keys : list of str
+        The swept parameters, in grid order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: experiment, run, the swept values (grid order), rng_seed, the metrics (in
+        :data:`METRIC_NAMES` order, then any others; undefined ones NaN), the cost columns
+        (``COST_COLUMNS``: ``simulate_s`` and ``total_s`` in s, ``real_time_factor`` [-],
+        ``peak_memory_mib`` in MiB) and NEST's timers (s) and ``sim_factor``
+        (:data:`astronet.analysis.bennch.RUN_TABLE_COLUMNS`).
+    """
     rows = []
     for rec in records:
         point = rec["point"]
@@ -44,11 +60,26 @@ def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
 
 
 def ci95_halfwidth(values, confidence: float = 0.95) -> tuple[float, float, int]:
-    """Mean, half-width of the confidence interval of the mean (Student's t; 95 % unless
-    ``confidence`` says otherwise), n of finite values.
+    """Mean, half-width of the confidence interval of the mean, n of finite values.
 
-    The half-width is ``t_{(1 + confidence) / 2, n-1} * s / sqrt(n)`` with the sample s.d. ``s``
-    (ddof = 1); NaN for n < 2. NaN values (undefined metrics) are left out and not counted.
+    The half-width is ``t_{(1 + confidence) / 2, n-1} * s / sqrt(n)`` (Student's t) with the sample s.d.
+    ``s`` (ddof = 1). NaN values (undefined metrics) are left out and not counted.
+
+    Parameters
+    ----------
+    values : array_like of float
+        The values, one per seed, in any unit.
+    confidence : float
+        Confidence level of the interval, 0.95 for 95 %.
+
+    Returns
+    -------
+    mean : float
+        Mean of the finite values (NaN if there are none), in their unit.
+    half_width : float
+        Half-width in their unit; NaN for n < 2.
+    n : int
+        Number of finite values.
     """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
@@ -65,12 +96,39 @@ def ci95_halfwidth(values, confidence: float = 0.95) -> tuple[float, float, int]
 
 
 def metric_columns(df: pd.DataFrame) -> list[str]:
-    """The metric columns of a runs table, in run_metrics' order."""
+    """The metric columns of a runs table, in run_metrics' order.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A runs table (:func:`runs_table`).
+
+    Returns
+    -------
+    list of str
+        Its columns that are metrics (:data:`METRIC_NAMES`) or cost (``COST_COLUMNS``), in the
+        table's order.
+    """
     return [c for c in df.columns if c in METRIC_NAMES or c in COST_COLUMNS]
 
 
 def summary_table(runs: pd.DataFrame, grid_keys: list[str]) -> pd.DataFrame:
-    """One row per grid point (in the order of the runs): n_seeds and mean, ci95, n of every metric."""
+    """One row per grid point (in the order of the runs): n_seeds and mean, ci95, n of every metric.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        A runs table (:func:`runs_table`).
+    grid_keys : list of str
+        The swept parameters; the runs with equal values of them form one grid point.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: experiment, the swept values, ``n_seeds``, ``seeds`` (the rng_seeds, space-separated)
+        and for every metric column ``m`` (:func:`metric_columns`) ``m_mean``, ``m_ci95`` (both in the
+        metric's unit, :func:`ci95_halfwidth`) and ``m_n``.
+    """
     values = metric_columns(runs)
     groups = runs.groupby(grid_keys, sort=False, dropna=False) if grid_keys else [((), runs)]
     rows = []
@@ -86,7 +144,24 @@ def summary_table(runs: pd.DataFrame, grid_keys: list[str]) -> pd.DataFrame:
 
 
 def write_tables(records: list[dict], grid_keys: list[str], out: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Write the runs and summary tables as Parquet and CSV (``out``: runs_parquet, runs_csv, ...)."""
+    """Write the runs and summary tables as Parquet and CSV.
+
+    Parameters
+    ----------
+    records : list of dict
+        The runs' ``metrics.json`` records (:func:`runs_table`).
+    grid_keys : list of str
+        The swept parameters, in grid order.
+    out : dict of str to path
+        Where to write: keys ``runs_parquet``, ``runs_csv``, ``summary_parquet``, ``summary_csv``.
+
+    Returns
+    -------
+    runs : pandas.DataFrame
+        The runs table (:func:`runs_table`).
+    summary : pandas.DataFrame
+        The summary table (:func:`summary_table`).
+    """
     runs = runs_table(records, grid_keys)
     summary = summary_table(runs, grid_keys)
     for df, name in ((runs, "runs"), (summary, "summary")):

@@ -50,9 +50,32 @@ def expand_experiment(
     """Every grid point × seed of an experiment, validated; run names are unique and readable.
 
     The grid points are every combination of the grid's values, or with ``zip: true`` the lists read
-    in step (run i takes the i-th value of every list), e.g. for weak scaling. ``paper_n_vp``: the
-    virtual processes of an experiment whose params say ``n_vp: paper_n_vp`` (the configuration's
-    top-level key of that name; its schema default if None).
+    in step (run i takes the i-th value of every list), e.g. for weak scaling.
+
+    Parameters
+    ----------
+    name : str
+        The experiment's name (key of ``experiments``).
+    experiment : dict
+        Its configuration: ``params``, ``grid``, ``zip`` and ``seeds``.
+    base_params : dict
+        The configuration's top-level ``params``, which the experiment's own override.
+    schema : dict
+        The configuration schema (:func:`astronet.config.schema.load_schema`).
+    paper_n_vp : int, optional
+        The virtual processes of an experiment whose params say ``n_vp: paper_n_vp`` (the
+        configuration's top-level key of that name; its schema default if None).
+
+    Returns
+    -------
+    list of Run
+        One run per grid point and seed, in grid order, each seed within its point.
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        For an invalid parameter or grid value, an unknown grid key, grid values or seeds that are not
+        distinct, zipped lists of different lengths, or run names that are not valid or not unique.
     """
     params = copy.deepcopy(base_params)
     where = f"experiments.{name}"

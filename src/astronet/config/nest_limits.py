@@ -32,7 +32,18 @@ SPIKE_RECORDER_SYNAPSES = ("static_synapse_hom_w_hpc", "static_synapse_hom_w")
 
 
 def spike_recorder_synapse(nodes_per_vp: int) -> str:
-    """Synapse model for neuron -> spike recorder connections, with ``nodes_per_vp`` nodes per thread."""
+    """Synapse model for neuron -> spike recorder connections.
+
+    Parameters
+    ----------
+    nodes_per_vp : int
+        Nodes per thread (:func:`astronet.config.run_quantities.nodes_per_vp`).
+
+    Returns
+    -------
+    str
+        ``static_synapse_hom_w_hpc`` below the HPC synapses' node limit, else ``static_synapse_hom_w``.
+    """
     return SPIKE_RECORDER_SYNAPSES[0] if nodes_per_vp < HPC_MAX_NODES_PER_VP - 1 else SPIKE_RECORDER_SYNAPSES[1]
 
 
@@ -52,8 +63,18 @@ IMPLAUSIBLE_SIM_TIME_MS = 10.0
 
 
 def seconds_hint(p: dict) -> str:
-    """A reminder that sim_time is in ms, for messages about a run whose sim_time is implausibly
-    short (below IMPLAUSIBLE_SIM_TIME_MS); else ''."""
+    """A reminder that sim_time is in ms, for messages about a run whose sim_time is implausibly short.
+
+    Parameters
+    ----------
+    p : dict
+        The run's parameters; ``sim_time`` (ms) is used.
+
+    Returns
+    -------
+    str
+        The reminder if sim_time is below ``IMPLAUSIBLE_SIM_TIME_MS`` (10 ms), else ''.
+    """
     sim_time = p["sim_time"]
     if sim_time >= IMPLAUSIBLE_SIM_TIME_MS:
         return ""
@@ -61,7 +82,22 @@ def seconds_hint(p: dict) -> str:
 
 
 def check_cross_field(p: dict, where: str = "params") -> None:
-    """Rules that involve more than one key; each message names key, value and rule."""
+    """Rules that involve more than one key; each message names key, value and rule.
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set, each value already checked on its own against the schema.
+    where : str
+        The key path that messages name (``params``, ``experiments.<name>.params``).
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        At the first rule broken (times and delays not on NEST's grid of ``dt`` ms, an MPI split, the
+        network's size at this scale, astrocyte pools, the HPC synapses' node limit, recording, the
+        neuron model's own rules).
+    """
 
     def fail(key: str, rule: str) -> None:
         hint = seconds_hint(p) if key == "sim_time" else ""

@@ -54,7 +54,19 @@ RUNTIME_COST = {"per_connection_s": 1e-6, "per_neuron_second_s": 0.02, "minimum_
 
 
 def expected_connections(p: dict) -> dict[str, float]:
-    """Expected number of connections of each type (the fixed rules draw the same means)."""
+    """Expected number of connections of each type (the fixed rules draw the same means).
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    dict of str to float
+        ``poisson``, ``E_to_neurons``, ``E_to_astrocytes``, ``astrocytes_to_neurons`` and
+        ``I_to_neurons`` -> expected count.
+    """
     sizes = population_sizes(p)
     n_neurons = sizes["E"] + sizes["I"]
     prob = p["p_primary"] / p["scale"]
@@ -70,7 +82,18 @@ def expected_connections(p: dict) -> dict[str, float]:
 
 
 def recorded_rows_per_chunk(p: dict) -> float:
-    """Multimeter samples held in NEST's memory until the recordings are flushed."""
+    """Multimeter samples held in NEST's memory until the recordings are flushed.
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    float
+        Samples (rows) of one chunk of ``chunk_ms`` ms (:func:`astronet.config.recording_chunks.chunk_ms`).
+    """
     return n_sampled_nodes(p) * chunk_ms(p) / p["rec_interval"]
 
 
@@ -81,7 +104,21 @@ SYNAPSE_MODELS = ("tsodyks_synapse", "tsodyks_synapse_hpc", A2N_MODEL, DRIVE_SYN
 
 
 def memory_features(p: dict) -> dict[str, float]:
-    """What the peak memory of a run is linear in (summed over ranks): see MEMORY_COST."""
+    """What the peak memory of a run is linear in (summed over ranks): see ``MEMORY_COST``.
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    dict of str to float
+        ``rank`` and ``thread`` (counts), ``node``, ``conn_<synapse model>`` (expected connections of
+        each model), ``spike_recorded_neuron`` (weighted by the size of its recorder connection: 1, or
+        3 beyond the HPC synapses' node limit), ``sample_in_chunk`` (:func:`recorded_rows_per_chunk`)
+        and ``fetched_connection`` (:func:`fetched_connections`).
+    """
     conns = expected_connections(p)
     sizes = population_sizes(p)
     nodes = sum(sizes.values())
@@ -103,15 +140,41 @@ def memory_features(p: dict) -> dict[str, float]:
 
 
 def fetched_connections(p: dict) -> float:
-    """Connections all ranks hold at once while they write them (params.record_connections): one
-    batch each (astronet.config.recording_chunks.CONNECTIONS_PER_FETCH), or the whole network if smaller."""
+    """Connections all ranks hold at once while they write them (params.record_connections).
+
+    One batch each (astronet.config.recording_chunks.CONNECTIONS_PER_FETCH), or the whole network if smaller.
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    float
+        Number of connections; 0 without ``record_connections``.
+    """
     if not p["record_connections"]:
         return 0.0
     return p["mpi_ranks"] * min(float(CONNECTIONS_PER_FETCH), sum(expected_connections(p).values()))
 
 
 def estimate_memory_mib(p: dict, costs: dict | None = None) -> int:
-    """Peak resident memory of the whole run, summed over ranks (MiB)."""
+    """Peak resident memory of the whole run, summed over ranks (MiB).
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+    costs : dict, optional
+        Per-item costs with the keys of ``MEMORY_COST`` (base and per thread in MiB, the others in
+        bytes); ``MEMORY_COST`` by default.
+
+    Returns
+    -------
+    int
+        The estimate in MiB, rounded up.
+    """
     c = costs or MEMORY_COST
     f = memory_features(p)
     per_conn = c["per_connection_bytes"]
@@ -127,13 +190,36 @@ def estimate_memory_mib(p: dict, costs: dict | None = None) -> int:
 
 
 def simulate_core_s_per_ms(p: dict) -> float:
-    """Expected work of simulating 1 ms of model time (core-seconds), from RUNTIME_COST."""
+    """Expected work of simulating 1 ms of model time (core-seconds), from ``RUNTIME_COST``.
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    float
+        Core-seconds per ms of model time.
+    """
     sizes = population_sizes(p)
     return (sizes["E"] + sizes["I"]) / 1000.0 * RUNTIME_COST["per_neuron_second_s"]
 
 
 def estimate_runtime_min(p: dict) -> int:
-    """Generous wall-time request for the simulate job (minutes)."""
+    """Generous wall-time request for the simulate job (minutes).
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    int
+        Minutes: three times the expected work per virtual process, at least ``RUNTIME_COST``'s
+        ``minimum_min``.
+    """
     c = RUNTIME_COST
     n_conn = sum(expected_connections(p).values())
     work = n_conn * c["per_connection_s"] + total_sim_time(p) * simulate_core_s_per_ms(p)
@@ -142,16 +228,39 @@ def estimate_runtime_min(p: dict) -> int:
 
 
 def available_memory_mib() -> int:
-    """Memory this machine can give a new process now (MiB), from /proc/meminfo."""
+    """Memory this machine can give a new process now (MiB), from /proc/meminfo.
+
+    Returns
+    -------
+    int
+        ``MemAvailable`` (``MemTotal`` if the kernel does not report it), in MiB.
+    """
     with open("/proc/meminfo") as fh:
         info = {line.split(":")[0]: int(line.split()[1]) for line in fh}
     return info.get("MemAvailable", info["MemTotal"]) // 1024
 
 
 def request_memory_mib(p: dict, margin: float = 1.10, attempt: int = 1) -> int:
-    """Memory a Slurm job of this run asks for (MiB): the estimate, at least MIN_REQUEST_MIB per rank,
-    times ``margin`` (resources.mem_margin), times ``attempt``: a job that Snakemake retries (after
-    Slurm killed it for exceeding its memory, say) asks for twice as much, then three times."""
+    """Memory a Slurm job of this run asks for (MiB).
+
+    The estimate, at least ``MIN_REQUEST_MIB`` per rank, times ``margin`` (resources.mem_margin), times
+    ``attempt``: a job that Snakemake retries (after Slurm killed it for exceeding its memory, say)
+    asks for twice as much, then three times.
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+    margin : float
+        Factor on the estimate (resources.mem_margin).
+    attempt : int
+        Snakemake's attempt of the job, 1 for the first.
+
+    Returns
+    -------
+    int
+        The request in MiB, rounded up.
+    """
     base = max(estimate_memory_mib(p), MIN_REQUEST_MIB * p["mpi_ranks"])
     return math.ceil(base * margin * attempt)
 
@@ -159,8 +268,19 @@ def request_memory_mib(p: dict, margin: float = 1.10, attempt: int = 1) -> int:
 def check_memory(run, limit_mib: int | None = None) -> None:
     """Refuse a run whose estimated peak memory exceeds the limit.
 
-    ``limit_mib`` is the configuration's ``resources.max_mem_mb`` (MiB); ``None`` means what this
-    machine has available now.
+    Parameters
+    ----------
+    run : astronet.config.experiment_grid.Run
+        The run, with its complete parameters.
+    limit_mib : int, optional
+        The configuration's ``resources.max_mem_mb`` (MiB); ``None`` means what this machine has
+        available now.
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        If :func:`estimate_memory_mib` exceeds the limit; the message says what would lower it
+        (:func:`memory_advice`).
     """
     p = run.params
     need = estimate_memory_mib(p)
@@ -179,7 +299,18 @@ def check_memory(run, limit_mib: int | None = None) -> None:
 
 
 def memory_advice(p: dict) -> str:
-    """What lowers a run's peak memory, among what its parameters still allow."""
+    """What lowers a run's peak memory, among what its parameters still allow.
+
+    Parameters
+    ----------
+    p : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    str
+        The advice, as one sentence of comma-separated clauses.
+    """
     advice = ["Lower params.scale (memory grows about linearly with it)"]
     if not p["synapse_model"].endswith("_hpc"):
         advice.append("use synapse_model: tsodyks_synapse_hpc (11 % less at full scale)")

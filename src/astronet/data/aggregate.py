@@ -98,7 +98,24 @@ def _load_metadata(raw: Path, rank: int, n_ranks: int | None) -> dict:
 
 
 def read_rank_metadata(raw: Path) -> list[dict]:
-    """Every rank's metadata, checked: present, readable, complete and consistent between ranks."""
+    """Every rank's metadata, checked: present, readable, complete and consistent between ranks.
+
+    Parameters
+    ----------
+    raw : str or pathlib.Path
+        The run's per-rank recordings, ``results/<experiment>/<run>/raw``.
+
+    Returns
+    -------
+    list of dict
+        The metadata each rank wrote, in rank order.
+
+    Raises
+    ------
+    RecordingError
+        If the directory or a rank's metadata is missing, unreadable or incomplete, the ranks disagree
+        (rank count, parameters), or a file belongs to a rank the run did not have.
+    """
     raw = Path(raw)
     if not raw.is_dir():
         raise RecordingError(f"run {raw.parent}: {raw}: missing recordings directory; rerun the simulation of this run")
@@ -160,7 +177,20 @@ def _check_values(raw: Path, name: str, kind: str, table: pa.Table, meta: dict) 
 
 
 def is_sorted(time: np.ndarray, sender: np.ndarray) -> bool:
-    """Whether rows are in (time, sender) order; O(n) with only boolean temporaries."""
+    """Whether rows are in (time, sender) order; O(n) with only boolean temporaries.
+
+    Parameters
+    ----------
+    time : numpy.ndarray of float
+        Time of each row (ms).
+    sender : numpy.ndarray of int
+        Node id of each row.
+
+    Returns
+    -------
+    bool
+        True if the rows are ordered by time, then sender.
+    """
     if len(time) < 2:
         return True
     t0, t1, s0, s1 = time[:-1], time[1:], sender[:-1], sender[1:]
@@ -174,6 +204,20 @@ def sort_order(time: np.ndarray, sender: np.ndarray, dt: float) -> np.ndarray | 
     the same order (exact in float64 below 2**53); its stable sort (Timsort) finds the sorted runs
     and merges them. Should a time lie off the grid, the result fails the check and a two-key sort
     is used instead.
+
+    Parameters
+    ----------
+    time : numpy.ndarray of float
+        Time of each row (ms).
+    sender : numpy.ndarray of int
+        Node id of each row (non-negative for the one-key sort).
+    dt : float
+        NEST's resolution (ms), the grid of the times.
+
+    Returns
+    -------
+    numpy.ndarray of int or None
+        Row indices in (time, sender) order, or None if the rows are in order.
     """
     if is_sorted(time, sender):
         return None
@@ -198,7 +242,21 @@ def _sorted(table: pa.Table, dt: float) -> pa.Table:
 
 
 def population_of(senders: np.ndarray, populations: dict[str, list[int]]) -> pa.DictionaryArray:
-    """Population label of each neuron id, from the contiguous id ranges in the metadata."""
+    """Population label of each neuron id, from the contiguous id ranges in the metadata.
+
+    Parameters
+    ----------
+    senders : numpy.ndarray of int
+        Node ids of neurons.
+    populations : dict of str to list of int
+        The metadata's ``populations``: name -> ``[first, last]`` node id, inclusive; ``E`` and ``I``
+        are used.
+
+    Returns
+    -------
+    pyarrow.DictionaryArray
+        ``E`` or ``I`` for each sender (int8 indices into the population names).
+    """
     names = [n for n in ("E", "I") if n in populations]
     lo = np.array([populations[n][0] for n in names])
     idx = np.searchsorted(lo, senders, side="right") - 1
@@ -206,17 +264,51 @@ def population_of(senders: np.ndarray, populations: dict[str, list[int]]) -> pa.
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
-    """A table as zstd-compressed Parquet with page checksums (verified by astronet.data.integrity.read_table)."""
+    """A table as zstd-compressed Parquet with page checksums.
+
+    The checksums are verified by astronet.data.integrity.read_table.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        The table to write.
+    path : str or pathlib.Path
+        The Parquet file.
+    """
     pq.write_table(table, path, compression="zstd", write_page_checksum=True)
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    """A table as :func:`write_parquet` writes it, into a temporary file that then replaces ``path``.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        The table to write.
+    path : str or pathlib.Path
+        The Parquet file; left as it was if the writing fails.
+    """
     with replaced_atomically(path) as tmp:
         write_parquet(table, tmp)
 
 
 def merged_metadata(metas: list[dict]) -> dict:
-    """One run's metadata: shared facts once, per-rank timers and memory, summed connection counts."""
+    """One run's metadata: shared facts once, per-rank timers and memory, summed connection counts.
+
+    Parameters
+    ----------
+    metas : list of dict
+        The metadata of every rank, in rank order (:func:`read_rank_metadata`).
+
+    Returns
+    -------
+    dict
+        Rank 0's shared facts (``parameters``, ``populations``, ``nest_version``, ...), ``params_id``,
+        ``connections`` (count per kind, summed over ranks), ``recorded_nodes``, ``timers_s`` (s, the
+        maximum over ranks), ``real_time_factor`` (the maximum), ``peak_memory_mib`` (MiB:
+        ``max_per_rank`` and ``total``) and ``ranks`` (each rank's timers, memory, rows, host and
+        Slurm placement).
+    """
     first = metas[0]
     shared = {
         k: first[k]
@@ -279,8 +371,24 @@ def _mean(table: pa.Table, column: str) -> float:
 
 
 def mean_by_population(table: pa.Table, column: str, populations: dict[str, list[int]]) -> dict[str, float]:
-    """Mean of ``column`` over the rows of each neuron population (E, I), by sender id; NaN for a
-    population without rows."""
+    """Mean of ``column`` over the rows of each neuron population (E, I), by sender id.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        A sampled table of neurons, with columns ``sender`` and ``column``.
+    column : str
+        The quantity, such as ``I_SIC`` (pA).
+    populations : dict of str to list of int
+        The metadata's ``populations``: name -> ``[first, last]`` node id, inclusive; ``E`` and ``I``
+        are used.
+
+    Returns
+    -------
+    dict of str to float
+        Population -> mean in the column's unit, NaN for a population without rows; empty for a table
+        without rows.
+    """
     if not table.num_rows:
         return {}
     labels = population_of(table.column("sender").to_numpy(), populations)
@@ -291,12 +399,30 @@ def mean_by_population(table: pa.Table, column: str, populations: dict[str, list
 
 
 def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: dict) -> list[dict]:
-    """Per-population counts, recorded nodes and mean rates (spikes/s over recorded neurons); one dict per row.
+    """Per-population counts, recorded nodes and mean rates (spikes/s over recorded neurons).
 
     Spikes are counted in the window [t_presim, t_presim + sim_time) ms, the half-open window of the
     metrics (astronet.analysis.metrics, metrics.json, runs.csv), so that with the default analysis window both
     give the same rates: NEST records spikes in (t_presim, t_presim + sim_time], and a spike at
     exactly the end is left out, as it would belong to the next window of that length.
+
+    Parameters
+    ----------
+    spikes : pyarrow.Table
+        The run's spike table, columns ``sender``, ``time`` (ms) and ``population``.
+    astro : pyarrow.Table
+        The astrocyte table, columns ``sender``, ``time`` (ms), ``IP3`` and ``Ca_astro`` (µM).
+    neurons : pyarrow.Table
+        The neuron table, columns ``sender``, ``time`` (ms) and ``I_SIC`` (pA).
+    meta : dict
+        The run's merged metadata (:func:`merged_metadata`).
+
+    Returns
+    -------
+    list of dict
+        One dict per row (E, I, astrocytes) with the keys of ``SUMMARY_COLUMNS``: ``population``,
+        ``n_nodes``, ``n_recorded``, ``n_spikes``, ``mean_rate_hz`` (spikes/s), ``Ca_astro_mean_uM``
+        and ``IP3_mean_uM`` (µM), ``I_SIC_mean_pA`` (pA); NaN where a value does not apply.
     """
     p = meta["parameters"]
     pops = meta["populations"]
@@ -347,7 +473,15 @@ def _csv_value(value) -> str:
 
 
 def write_summary_csv(rows: list[dict], path: Path) -> None:
-    """CSV as pandas writes it (empty field for NaN, shortest round-trip floats), atomically."""
+    """CSV as pandas writes it (empty field for NaN, shortest round-trip floats), atomically.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The rows of :func:`summary_table`.
+    path : str or pathlib.Path
+        The CSV file (``summary.csv``).
+    """
     with replaced_atomically(path) as tmp, open(tmp, "w", newline="") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(SUMMARY_COLUMNS)
@@ -355,7 +489,27 @@ def write_summary_csv(rows: list[dict], path: Path) -> None:
 
 
 def aggregate(raw: Path, out_dir: Path) -> dict:
-    """Write spikes/astrocytes/neurons Parquet tables, summary.csv and metadata.json for one run."""
+    """Write spikes/astrocytes/neurons Parquet tables, summary.csv and metadata.json for one run.
+
+    Parameters
+    ----------
+    raw : str or pathlib.Path
+        The run's per-rank recordings, ``results/<experiment>/<run>/raw``.
+    out_dir : str or pathlib.Path
+        Where the aggregated run goes, the run's directory.
+
+    Returns
+    -------
+    dict
+        The run's merged metadata (:func:`merged_metadata`), without the checksums that
+        ``metadata.json`` adds.
+
+    Raises
+    ------
+    RecordingError
+        If a rank's recordings are missing, incomplete or damaged, or hold node ids or times the run
+        cannot have produced; nothing is written then.
+    """
     raw, out_dir = Path(raw), Path(out_dir)
     metas = read_rank_metadata(raw)
     meta = merged_metadata(metas)
@@ -410,7 +564,20 @@ def _publish_outputs(out_dir: Path, tables: dict[str, pa.Table], summary: list[d
 
 
 def aggregate_connections(raw: Path, out: Path) -> None:
-    """Merge the per-rank connection tables (params.record_connections) into one sorted table."""
+    """Merge the per-rank connection tables (params.record_connections) into one sorted table.
+
+    Parameters
+    ----------
+    raw : str or pathlib.Path
+        The run's per-rank recordings, ``results/<experiment>/<run>/raw``.
+    out : str or pathlib.Path
+        The table to write (``connections.parquet``), sorted by source, target and synapse model.
+
+    Raises
+    ------
+    RecordingError
+        If no connections were recorded, or a rank's recordings are missing, incomplete or damaged.
+    """
     raw = Path(raw)
     metas = read_rank_metadata(raw)
     if "connections" not in metas[0]["files"]:

@@ -35,7 +35,18 @@ class DamagedFileError(RuntimeError):
 
 
 def file_sha256(path) -> str:
-    """SHA-256 of a file's bytes (hex), read in 1 MiB blocks."""
+    """SHA-256 of a file's bytes (hex), read in 1 MiB blocks.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    str
+        The digest, 64 hex digits.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -44,23 +55,56 @@ def file_sha256(path) -> str:
 
 
 def content_sha256(data: dict) -> str:
-    """SHA-256 (hex) of a JSON object's canonical form (sorted keys, no spaces), ``content_sha256`` left out."""
+    """SHA-256 (hex) of a JSON object's canonical form (sorted keys, no spaces), ``content_sha256`` left out.
+
+    Parameters
+    ----------
+    data : dict
+        The object, as it reads back from JSON.
+
+    Returns
+    -------
+    str
+        The digest, 64 hex digits.
+    """
     body = {k: v for k, v in data.items() if k != "content_sha256"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def sealed(meta: dict, files: dict[str, Path]) -> dict:
-    """``meta`` with the SHA-256 of each of ``files`` (name -> path) and of its own content.
+    """``meta`` with the SHA-256 of each of ``files`` and of its own content.
 
-    ``meta`` must be as it reads back from JSON (no NumPy values), so that the content checksum
-    holds for the file written from it."""
+    Parameters
+    ----------
+    meta : dict
+        A run's metadata. It must be as it reads back from JSON (no NumPy values), so that the content
+        checksum holds for the file written from it. Not changed.
+    files : dict of str to pathlib.Path
+        File name (as ``checksums`` lists it) -> path of the file.
+
+    Returns
+    -------
+    dict
+        ``meta`` with ``checksums`` (name -> SHA-256) and ``content_sha256``.
+    """
     out = {**meta, "checksums": {name: file_sha256(path) for name, path in files.items()}}
     out["content_sha256"] = content_sha256(out)
     return out
 
 
 def metadata_problem(meta) -> str | None:
-    """Why a run's metadata.json content is unusable (not an object, keys missing, checksum), or None."""
+    """Why a run's metadata.json content is unusable (not an object, keys missing, checksum), or None.
+
+    Parameters
+    ----------
+    meta : object
+        The file's content, as decoded from JSON.
+
+    Returns
+    -------
+    str or None
+        The problem, in words; None if there is none.
+    """
     if not isinstance(meta, dict):
         return "not a JSON object"
     missing = [key for key in METADATA_KEYS if key not in meta]
@@ -77,9 +121,21 @@ def metadata_problem(meta) -> str | None:
 
 
 def file_problem(path: Path, meta: dict) -> str | None:
-    """Why a file of the aggregation does not match the SHA-256 that ``meta`` records for it, as a
-    predicate (``"does not match ..."``, ``"is unreadable ..."``), or None (also when ``meta`` records
-    none: files aggregated before checksums were recorded)."""
+    """Why a file of the aggregation does not match the SHA-256 that ``meta`` records for it, or None.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; ``meta`` is looked up by its name.
+    meta : dict
+        The run's metadata, with ``checksums``.
+
+    Returns
+    -------
+    str or None
+        The problem as a predicate (``"does not match ..."``, ``"is unreadable ..."``), or None (also
+        when ``meta`` records none: files aggregated before checksums were recorded).
+    """
     expected = (meta.get("checksums") or {}).get(Path(path).name)
     if expected is None:
         return None
@@ -107,12 +163,41 @@ def _load_checked(path, problem_of) -> dict:
 
 
 def load_metadata(path) -> dict:
-    """A run's metadata.json, checked (keys, content checksum); DamagedFileError naming the file otherwise."""
+    """A run's metadata.json, checked (keys, content checksum).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    dict
+        Its content.
+
+    Raises
+    ------
+    DamagedFileError
+        Naming the file, if it cannot be decoded or its content is unusable (:func:`metadata_problem`).
+    FileNotFoundError
+        If there is no such file.
+    """
     return _load_checked(path, metadata_problem)
 
 
 def metrics_problem(record) -> str | None:
-    """Why a run's metrics.json content is unusable, or None."""
+    """Why a run's metrics.json content is unusable, or None.
+
+    Parameters
+    ----------
+    record : object
+        The file's content, as decoded from JSON.
+
+    Returns
+    -------
+    str or None
+        The problem (not an object, keys missing), in words; None if there is none.
+    """
     if not isinstance(record, dict):
         return "not a JSON object"
     missing = [key for key in METRICS_KEYS if key not in record]
@@ -120,14 +205,55 @@ def metrics_problem(record) -> str | None:
 
 
 def load_metrics(path) -> dict:
-    """A run's metrics.json, checked; DamagedFileError naming the file otherwise."""
+    """A run's metrics.json, checked.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    dict
+        Its content (:func:`astronet.analysis.run_records.run_metrics_record`).
+
+    Raises
+    ------
+    DamagedFileError
+        Naming the file, if it cannot be decoded or its content is unusable (:func:`metrics_problem`).
+    FileNotFoundError
+        If there is no such file.
+    """
     return _load_checked(path, metrics_problem)
 
 
 def read_table(path, meta: dict | None = None, columns=None):
-    """A Parquet table of a run (pyarrow.Table), its bytes checked against the SHA-256 in ``meta``
-    (the run's metadata) and its pages against their checksums; DamagedFileError naming the file if
-    either fails or the file cannot be decoded."""
+    """A Parquet table of a run, its bytes and its pages checked.
+
+    The bytes are checked against the SHA-256 in ``meta`` (the run's metadata), the pages against
+    their checksums.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The Parquet file.
+    meta : dict, optional
+        The run's metadata; without it only the page checksums are checked.
+    columns : list of str, optional
+        The columns to read; all by default.
+
+    Returns
+    -------
+    pyarrow.Table
+        The table.
+
+    Raises
+    ------
+    DamagedFileError
+        Naming the file, if either check fails or the file cannot be decoded.
+    FileNotFoundError
+        If there is no such file.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 

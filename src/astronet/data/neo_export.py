@@ -21,7 +21,24 @@ SIGNALS = {"astrocytes": ("IP3", "Ca_astro"), "neurons": ("I_SIC",)}
 
 
 def sample_matrix(df, column: str):
-    """``(times, node_ids, values[time, node])`` of a sampled table (NaN where a node has no sample)."""
+    """The samples of one quantity of a sampled table as a matrix, time by node.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sampled table (astrocytes or neurons), columns ``time`` (ms), ``sender`` and ``column``.
+    column : str
+        The quantity: ``IP3`` or ``Ca_astro`` (µM), ``I_SIC`` (pA).
+
+    Returns
+    -------
+    times : numpy.ndarray of float
+        The distinct sample times, sorted, in ms.
+    node_ids : numpy.ndarray of int
+        The distinct senders, sorted.
+    values : numpy.ndarray of float, shape (len(times), len(node_ids))
+        ``values[time, node]`` in the column's unit, NaN where a node has no sample.
+    """
     times, t_idx = np.unique(df["time"].to_numpy(), return_inverse=True)
     ids, n_idx = np.unique(df["sender"].to_numpy(), return_inverse=True)
     values = np.full((len(times), len(ids)), np.nan)
@@ -30,8 +47,20 @@ def sample_matrix(df, column: str):
 
 
 def sampled_signals(run):
-    """``(kind, column, times, node_ids, values[time, node])`` of each sampled quantity of a run
-    (:data:`SIGNALS`, :func:`sample_matrix`); none for an empty table."""
+    """Each sampled quantity of a run (:data:`SIGNALS`) as a matrix (:func:`sample_matrix`).
+
+    Parameters
+    ----------
+    run : astronet.data.results.RunResults
+        The run (:func:`astronet.data.results.load_run`).
+
+    Yields
+    ------
+    tuple
+        ``(kind, column, times, node_ids, values[time, node])``: the table (``astrocytes`` or
+        ``neurons``), the quantity, times in ms, node ids and values in the column's unit (µM, pA);
+        none for an empty table.
+    """
     for kind, columns in SIGNALS.items():
         df = run.table(kind)
         if not len(df):
@@ -41,7 +70,20 @@ def sampled_signals(run):
 
 
 def spike_trains(run) -> dict[str, list]:
-    """Neo SpikeTrains of every recorded neuron, per population."""
+    """Neo SpikeTrains of every recorded neuron, per population.
+
+    Parameters
+    ----------
+    run : astronet.data.results.RunResults
+        The run (:func:`astronet.data.results.load_run`).
+
+    Returns
+    -------
+    dict of str to list of neo.SpikeTrain
+        Population (``E``, ``I``) -> one train per recorded neuron in node id order, silent ones
+        included (empty), in the spike table's time unit (ms) over the recording window, annotated with
+        ``node_id`` and ``population``.
+    """
     import neo
     import quantities as pq
 
@@ -71,7 +113,20 @@ def spike_trains(run) -> dict[str, list]:
 
 
 def analog_signals(run) -> list:
-    """Neo AnalogSignals of IP3, Ca_astro (astrocytes) and I_SIC (neurons); none for an empty table."""
+    """Neo AnalogSignals of IP3, Ca_astro (astrocytes) and I_SIC (neurons).
+
+    Parameters
+    ----------
+    run : astronet.data.results.RunResults
+        The run (:func:`astronet.data.results.load_run`).
+
+    Returns
+    -------
+    list of neo.AnalogSignal
+        One signal per quantity, one channel per sampled node (array annotation ``node_id``), in the
+        unit the Parquet file records (µM, pA), sampled every ``rec_interval`` ms; none for an empty
+        table.
+    """
     import neo
     import quantities as pq
 
@@ -92,7 +147,19 @@ def analog_signals(run) -> list:
 
 
 def to_neo(run):
-    """The run (:class:`astronet.data.results.RunResults`) as a ``neo.Block``."""
+    """The run as a ``neo.Block``, as the module describes it.
+
+    Parameters
+    ----------
+    run : astronet.data.results.RunResults
+        The run (:func:`astronet.data.results.load_run`).
+
+    Returns
+    -------
+    neo.Block
+        One ``Segment`` with the spike trains (:func:`spike_trains`) and the sampled signals
+        (:func:`analog_signals`), and a group per population (``E``, ``I``) of its trains.
+    """
     import neo
 
     block = neo.Block(

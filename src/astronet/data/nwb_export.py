@@ -41,8 +41,22 @@ def _start_time(meta: dict) -> datetime:
 
 
 def flatten(values: dict, prefix: str = "") -> dict:
-    """Nested mappings as one level of dotted keys (``{"git": {"commit": c}}`` -> ``{"git.commit": c}``);
-    an empty mapping leaves no key."""
+    """Nested mappings as one level of dotted keys (``{"git": {"commit": c}}`` -> ``{"git.commit": c}``).
+
+    An empty mapping leaves no key.
+
+    Parameters
+    ----------
+    values : dict
+        The nested mapping.
+    prefix : str
+        Put before every key (``"git."`` for the entries of ``git``).
+
+    Returns
+    -------
+    dict
+        Dotted key -> value.
+    """
     flat = {}
     for key, value in values.items():
         if isinstance(value, dict):
@@ -53,7 +67,18 @@ def flatten(values: dict, prefix: str = "") -> dict:
 
 
 def unflatten(flat: dict) -> dict:
-    """The inverse of :func:`flatten` (empty mappings excepted)."""
+    """The inverse of :func:`flatten` (empty mappings excepted).
+
+    Parameters
+    ----------
+    flat : dict
+        Dotted key -> value.
+
+    Returns
+    -------
+    dict
+        The nested mapping.
+    """
     values: dict = {}
     for key, value in flat.items():
         *parents, last = key.split(".")
@@ -107,7 +132,24 @@ def _neuron_populations(meta: dict) -> dict[str, range]:
 
 
 def nwb_file(run):
-    """The run (:class:`astronet.data.results.RunResults`) as a ``pynwb.NWBFile``."""
+    """The run as a ``pynwb.NWBFile``, as the module describes it.
+
+    Parameters
+    ----------
+    run : astronet.data.results.RunResults
+        The run (:func:`astronet.data.results.load_run`).
+
+    Returns
+    -------
+    pynwb.NWBFile
+        Spike times in s, ``IP3`` and ``Ca_astro`` stored in µM (``conversion`` 1e-6 to M), ``I_SIC``
+        stored in pA (``conversion`` 1e-12 to amperes), parameters and provenance.
+
+    Raises
+    ------
+    ValueError
+        If a sampled quantity is not sampled every ``rec_interval`` ms (NWB stores regular series).
+    """
     from pynwb import NWBFile, TimeSeries
     from pynwb.misc import Units
 
@@ -177,12 +219,37 @@ def nwb_file(run):
 
 
 def key_value_table(table) -> dict:
-    """A table of :func:`nwb_file`'s ``simulation`` module back as a nested ``{key: value}``."""
+    """A table of :func:`nwb_file`'s ``simulation`` module back as a nested ``{key: value}``.
+
+    Parameters
+    ----------
+    table : hdmf.common.DynamicTable
+        ``parameters``, ``nest_build_info`` or ``provenance``, with columns ``key`` and ``value``
+        (JSON), as read from the file.
+
+    Returns
+    -------
+    dict
+        The entries, nested again (:func:`unflatten`), values decoded from JSON.
+    """
     return unflatten({key: json.loads(value) for key, value in zip(table["key"][:], table["value"][:], strict=True)})
 
 
 def write_nwb(run, path) -> None:
-    """Write the run as an NWB file at ``path`` (written next to it, then renamed)."""
+    """Write the run as an NWB file at ``path`` (written next to it, then renamed).
+
+    Parameters
+    ----------
+    run : astronet.data.results.RunResults
+        The run (:func:`astronet.data.results.load_run`).
+    path : str or pathlib.Path
+        The NWB file (HDF5) to write.
+
+    Raises
+    ------
+    ValueError
+        If a sampled quantity is not sampled every ``rec_interval`` ms (:func:`nwb_file`).
+    """
     from pynwb import NWBHDF5IO
 
     with replaced_atomically(path) as tmp, NWBHDF5IO(str(tmp), "w") as io:

@@ -18,7 +18,19 @@ SCHEMA_KEY = b"astronet.data.units"
 
 
 def with_units(table: pa.Table) -> pa.Table:
-    """``table`` with the unit of each known column in its field and schema metadata."""
+    """``table`` with the unit of each known column in its field and schema metadata.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        A run's table; columns known to ``UNITS`` (``sender``, ``time``, ``population``, ``IP3``,
+        ``Ca_astro``, ``I_SIC``) get their unit, others are left as they are.
+
+    Returns
+    -------
+    pyarrow.Table
+        The same columns (no copy of the data) with the units in the metadata.
+    """
     fields = [
         field.with_metadata({**(field.metadata or {}), b"unit": UNITS[field.name].encode()})
         if field.name in UNITS
@@ -31,6 +43,18 @@ def with_units(table: pa.Table) -> pa.Table:
 
 
 def units_of(schema: pa.Schema) -> dict[str, str]:
-    """Column -> unit, as stored by :func:`with_units` (empty for files written without units)."""
+    """Column -> unit, as stored by :func:`with_units`.
+
+    Parameters
+    ----------
+    schema : pyarrow.Schema
+        The schema of a Parquet file or table.
+
+    Returns
+    -------
+    dict of str to str
+        Column -> unit string of the ``quantities`` package (``ms``, ``uM``, ``pA``, ``""``); empty for
+        files written without units.
+    """
     raw = (schema.metadata or {}).get(SCHEMA_KEY)
     return json.loads(raw) if raw else {}

@@ -19,9 +19,22 @@ ARM_COLORS = {"network": "tab:green", "control": "0.45"}
 
 
 def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi: int) -> None:
-    """Draw the claim ``claim`` (settings with ``pairs``, ``metrics``, ``description``) from its runs
-    and claims tables (:func:`astronet.analysis.claim_tables.runs_table`,
-    :func:`~astronet.analysis.claim_tables.claims_table`)."""
+    """Draw the claim ``claim`` from its runs and claims tables.
+
+    Parameters
+    ----------
+    claim : dict
+        The claim's settings, with ``pairs``, ``metrics``, ``confidence`` (a fraction) and
+        ``description``.
+    runs : pandas.DataFrame
+        Its runs table (:func:`astronet.analysis.claim_tables.runs_table`).
+    table : pandas.DataFrame
+        Its claims table (:func:`~astronet.analysis.claim_tables.claims_table`).
+    path : str or pathlib.Path
+        Where to write the figure; its suffix sets the format.
+    dpi : int
+        Resolution in dots per inch.
+    """
     metrics = claim["metrics"]
     pairs = claim["pairs"]
     fig = Figure(figsize=(max(6.0, 1.5 * len(pairs) + 2.0), 2.9 * len(metrics) + 0.8))

@@ -25,8 +25,22 @@ RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "t
 
 
 def plotted_window(settings: dict, analysis_window) -> tuple[float, float]:
-    """A comparison's plotted window (ms, NEST's times): its ``t_start`` and ``t_stop``, each
-    defaulting to the run's analysis window."""
+    """A comparison's plotted window (ms, NEST's times).
+
+    Its ``t_start`` and ``t_stop``, each defaulting to the run's analysis window.
+
+    Parameters
+    ----------
+    settings : dict
+        The comparison's settings; ``t_start`` and ``t_stop`` (ms, or None) are used.
+    analysis_window : tuple of float
+        The run's analysis window ``(t_start, t_stop)`` in ms.
+
+    Returns
+    -------
+    tuple of float
+        ``(t_start, t_stop)`` in ms.
+    """
     t0, t1 = (float(t) for t in analysis_window)
     start, stop = settings.get("t_start"), settings.get("t_stop")
     return (t0 if start is None else float(start)), (t1 if stop is None else float(stop))
@@ -42,17 +56,47 @@ def _window_spikes(run: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def population_rate_trace(run: dict, bin_ms: float) -> tuple[np.ndarray, np.ndarray]:
-    """Population rate (spikes/s per neuron) over every recorded neuron, silent ones included, in
-    ``bin_ms`` bins over the run's plotted ``window``: ``(rate, edges)``, edges in ms. Jiang et al.'s
-    Fig. 3 uses 0.5 ms bins over all 10 000 neurons."""
+    """Population rate (spikes/s per neuron) over every recorded neuron, in bins over the plotted window.
+
+    Silent neurons are included. Jiang et al.'s Fig. 3 uses 0.5 ms bins over all 10 000 neurons.
+
+    Parameters
+    ----------
+    run : dict
+        A run as :func:`fig3` takes it; ``spikes``, ``meta`` and ``window`` are used.
+    bin_ms : float
+        Bin width in ms.
+
+    Returns
+    -------
+    rate : numpy.ndarray of float
+        Rate in each bin, in spikes/s per neuron.
+    edges : numpy.ndarray of float
+        The bin edges in ms.
+    """
     rec = recorded_neuron_ids(run["meta"])
     times, _ = _window_spikes(run)
     return population_rate_histogram(times, len(rec["E"]) + len(rec["I"]), *run["window"], bin_ms)
 
 
 def trace_summary(run: dict, bin_ms: float) -> dict:
-    """The plotted window and the peak and 99th percentile of a run's population-rate ``rate``
-    trace (spikes/s), for the comparison's table."""
+    """The plotted window and the peak and 99th percentile of a run's population-rate trace.
+
+    For the comparison's table.
+
+    Parameters
+    ----------
+    run : dict
+        A run as :func:`fig3` takes it, with ``window`` and ``rate`` (:func:`population_rate_trace`).
+    bin_ms : float
+        The bin width of the trace in ms.
+
+    Returns
+    -------
+    dict
+        ``plot_t_start_ms`` and ``plot_t_stop_ms`` (ms), ``rate_bin_ms`` (ms), ``rate_trace_peak`` and
+        ``rate_trace_p99`` (spikes/s).
+    """
     rate = run["rate"][0]
     t0, t1 = run["window"]
     return {
@@ -65,11 +109,21 @@ def trace_summary(run: dict, bin_ms: float) -> dict:
 
 
 def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
-    """Jiang et al.'s Fig. 3 for the runs ``{label: run}``; each run is a dict with ``spikes``,
-    ``astrocytes``, ``neurons`` (column mappings), ``meta`` (metadata.json), ``window`` ((t_start,
-    t_stop) plotted, in ms, NEST's times: :func:`plotted_window`), ``rate`` (:func:`population_rate_trace`)
-    and ``metrics`` (metrics.json's ``metrics``, over the analysis window). ``settings``:
-    ``raster_neurons`` (count), ``rate_bin_ms`` (ms), ``dpi``."""
+    """Jiang et al.'s Fig. 3 for the runs ``{label: run}``.
+
+    Parameters
+    ----------
+    runs : mapping of str to dict
+        Label -> run; each run is a dict with ``spikes``, ``astrocytes``, ``neurons`` (column
+        mappings: times in ms, IP3 and Ca_astro in µM, I_SIC in pA), ``meta`` (metadata.json),
+        ``window`` ((t_start, t_stop) plotted, in ms, NEST's times: :func:`plotted_window`), ``rate``
+        (:func:`population_rate_trace`) and ``metrics`` (metrics.json's ``metrics``, over the analysis
+        window).
+    settings : dict
+        ``raster_neurons`` (count), ``rate_bin_ms`` (ms), ``dpi``.
+    path : str or pathlib.Path
+        Where to write the figure; its suffix sets the format.
+    """
     n = len(runs)
     fig = Figure(figsize=(4.2 * n + 0.8, 9.5))
     fig.subplots_adjust(
@@ -129,9 +183,21 @@ def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
 
 
 def fig8(runs: Mapping[str, dict], settings: dict, path) -> None:
-    """Jiang et al.'s Fig. 8 for the runs ``{label: run}``; each run is a dict with ``degrees``
-    (:func:`astronet.analysis.connectivity.degrees`) and ``cost`` (:func:`astronet.analysis.connectivity.run_cost`).
-    One histogram per run and degree, then build / simulate time and peak memory per run."""
+    """Jiang et al.'s Fig. 8 for the runs ``{label: run}``.
+
+    One histogram per run and degree, then build / simulate time and peak memory per run.
+
+    Parameters
+    ----------
+    runs : mapping of str to dict
+        Label -> run; each run is a dict with ``degrees``
+        (:func:`astronet.analysis.connectivity.degrees`) and ``cost``
+        (:func:`astronet.analysis.connectivity.run_cost`: times in s, memory in MiB).
+    settings : dict
+        ``dpi`` and optionally ``title``.
+    path : str or pathlib.Path
+        Where to write the figure; its suffix sets the format.
+    """
     fig = Figure(figsize=(13, 7.5))
     fig.subplots_adjust(left=0.06, right=0.94, bottom=0.08, top=0.93, hspace=0.45, wspace=0.32)
     axes = fig.subplots(2, 3).ravel()

@@ -26,15 +26,51 @@ Columns = Mapping[str, np.ndarray]
 
 
 def read_columns(path, columns=None, meta: dict | None = None) -> dict[str, np.ndarray]:
-    """A Parquet table of a run as ``{column: NumPy array}`` (all columns, or those named), checked
-    against its checksums (``meta``: the run's metadata, :func:`astronet.data.integrity.read_table`)."""
+    """A Parquet table of a run as ``{column: NumPy array}`` (all columns, or those named).
+
+    The table is checked against its checksums (:func:`astronet.data.integrity.read_table`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The Parquet file.
+    columns : list of str, optional
+        The columns to read; all by default.
+    meta : dict, optional
+        The run's metadata, whose SHA-256 of the file is checked; without it only the page checksums.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Column name -> its values.
+
+    Raises
+    ------
+    astronet.data.integrity.DamagedFileError
+        If a check fails or the file cannot be decoded.
+    """
     table = read_table(path, meta, columns=columns)
     return {name: table.column(name).to_numpy() for name in table.column_names}
 
 
 def mean_sd_over_time(table: Columns, column: str, t_start: float) -> dict[str, np.ndarray]:
-    """Mean, s.d. (ddof 1; 0 for a single node) and count across nodes at each sampled time from
-    ``t_start`` on, in time order: ``{"time", "mean", "std", "count"}``."""
+    """Mean, s.d. (ddof 1; 0 for a single node) and count across nodes at each sampled time.
+
+    Parameters
+    ----------
+    table : mapping of str to numpy.ndarray
+        A sampled table, with columns ``time`` (ms) and ``column``.
+    column : str
+        The quantity: ``IP3`` or ``Ca_astro`` (µM), ``I_SIC`` (pA).
+    t_start : float
+        First time to include, in ms.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``{"time", "mean", "std", "count"}``, one entry per sampled time from ``t_start`` on, in time
+        order: the time in ms, mean and s.d. in the column's unit, and the number of nodes.
+    """
     t = np.asarray(table["time"])
     keep = t >= t_start
     t, v = t[keep], np.asarray(table[column], dtype=float)[keep]
@@ -53,15 +89,28 @@ def mean_sd_over_time(table: Columns, column: str, t_start: float) -> dict[str, 
 
 
 def count_bin_edges(low: float, high: float, resolution: float = 1.0, max_bins: int = 40) -> np.ndarray:
-    """Histogram edges for values that can only be whole multiples of ``resolution``: counts
-    (``resolution`` 1) or rates of counts over one window (``resolution`` = 1 / window, e.g.
-    2.5 spikes/s over 400 ms).
+    """Histogram edges for values that can only be whole multiples of ``resolution``.
 
-    Every bin spans the same number k of possible values (k = 1 up to ``max_bins`` values, else
-    the smallest k that needs at most ``max_bins`` bins), with its edges half a step between two
-    possible values; so no bin is empty merely because no value can fall into it, and none holds
-    more possible values than another. The edges cover every multiple of ``resolution`` in
-    [``low``, ``high``], in the unit of ``resolution``.
+    Such values are counts (``resolution`` 1) or rates of counts over one window (``resolution`` =
+    1 / window, e.g. 2.5 spikes/s over 400 ms). Every bin spans the same number k of possible values
+    (k = 1 up to ``max_bins`` values, else the smallest k that needs at most ``max_bins`` bins), with its
+    edges half a step between two possible values; so no bin is empty merely because no value can fall
+    into it, and none holds more possible values than another.
+
+    Parameters
+    ----------
+    low, high : float
+        The range of the values, in the unit of ``resolution``.
+    resolution : float
+        The step between possible values (1 for counts; spikes/s of one spike for rates).
+    max_bins : int
+        Most bins.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        The edges, covering every multiple of ``resolution`` in [``low``, ``high``], in the unit of
+        ``resolution``.
     """
     first = math.floor(low / resolution + 1e-9)
     last = max(first, math.ceil(high / resolution - 1e-9))
@@ -82,8 +131,22 @@ def _finish(fig: Figure, path, dpi) -> None:
 
 
 def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
-    """Raster of the first neurons of each population, in proportion to its size, with the
-    population rate histogram below."""
+    """Raster of the first neurons of each population, in proportion to its size.
+
+    The population rate histogram (spikes/s) is drawn below it.
+
+    Parameters
+    ----------
+    spikes : mapping of str to numpy.ndarray
+        The spike table, columns ``sender`` and ``time`` (ms).
+    meta : dict
+        The run's aggregated metadata.
+    settings : dict
+        The configuration's ``figures`` with the plotted window: ``t_start`` and ``t_stop`` (ms of
+        NEST's time), ``dpi``, ``raster_neurons`` (count) and ``rate_bin_ms`` (ms).
+    path : str or pathlib.Path
+        Where to write the figure; its suffix sets the format.
+    """
     p = meta["parameters"]
     t0, t1 = settings["t_start"], settings["t_stop"]
     rec = recorded_neuron_ids(meta)
@@ -119,15 +182,36 @@ def raster(spikes: Columns, meta: dict, settings: dict, path) -> None:
 
 
 def band(ax, stats, color, label):
-    """Mean (line) ± s.d. (shaded) of :func:`mean_sd_over_time` on ``ax``."""
+    """Mean (line) ± s.d. (shaded) of :func:`mean_sd_over_time` on ``ax``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes to draw on.
+    stats : dict of str to numpy.ndarray
+        What :func:`mean_sd_over_time` returns.
+    color : str
+        A matplotlib colour.
+    label : str
+        The legend label of the line.
+    """
     t, mean, std = stats["time"], stats["mean"], stats["std"]
     ax.fill_between(t, mean - std, mean + std, alpha=0.3, linewidth=0, color=color)
     ax.plot(t, mean, lw=1.5, color=color, label=label)
 
 
 def ca_threshold_line(ax, meta: dict) -> None:
-    """A dashed line at the astrocytes' SIC_th (µM, from the run's model parameters): Ca_astro above
-    it makes a slow inward current."""
+    """A dashed line at the astrocytes' SIC_th (µM, from the run's model parameters).
+
+    Ca_astro above it makes a slow inward current.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes of Ca_astro in µM.
+    meta : dict
+        The run's aggregated metadata, with ``model_parameters``.
+    """
     sic_th = meta["model_parameters"][ASTROCYTE_MODEL]["SIC_th"]
     ax.axhline(sic_th, color=COLORS["Ca_astro"], ls="--", lw=0.8)
     ax.annotate(
@@ -144,7 +228,22 @@ def ca_threshold_line(ax, meta: dict) -> None:
 
 
 def dynamics(astro: Columns, neurons: Columns, meta: dict, settings: dict, path) -> None:
-    """IP3 and Ca_astro of astrocytes (twin axes) and I_SIC of neurons: mean ± s.d. over time."""
+    """IP3 and Ca_astro of astrocytes (twin axes) and I_SIC of neurons: mean ± s.d. over time.
+
+    Parameters
+    ----------
+    astro : mapping of str to numpy.ndarray
+        The astrocyte table, columns ``sender``, ``time`` (ms), ``IP3`` and ``Ca_astro`` (µM).
+    neurons : mapping of str to numpy.ndarray
+        The neuron table, columns ``sender``, ``time`` (ms) and ``I_SIC`` (pA).
+    meta : dict
+        The run's aggregated metadata.
+    settings : dict
+        The configuration's ``figures`` with the plotted window: ``t_start`` and ``t_stop`` (ms of
+        NEST's time), ``dpi``.
+    path : str or pathlib.Path
+        Where to write the figure; its suffix sets the format.
+    """
     t0 = settings["t_start"]
     fig = _figure((8, 6), left=0.12, right=0.88, bottom=0.09, top=0.94, hspace=0.2)
     ax_a, ax_n = fig.subplots(2, 1, sharex=True)
@@ -171,7 +270,25 @@ def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> Figu
 
     A rate over the window [t_start, t_stop) is a spike count divided by the window, so it takes only
     multiples of 1 / window (2.5 spikes/s over 400 ms): the bins are whole multiples of that step
-    (:func:`count_bin_edges`), centred on the possible rates."""
+    (:func:`count_bin_edges`), centred on the possible rates.
+
+    Parameters
+    ----------
+    spikes : mapping of str to numpy.ndarray
+        The spike table, columns ``sender`` and ``time`` (ms).
+    meta : dict
+        The run's aggregated metadata.
+    settings : dict
+        The configuration's ``figures`` with the plotted window: ``t_start`` and ``t_stop`` (ms of
+        NEST's time), ``dpi``.
+    path : str or pathlib.Path
+        Where to write the figure; its suffix sets the format.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, already written to ``path``.
+    """
     t0, t1 = settings["t_start"], settings["t_stop"]
     fig = _figure((6, 4), left=0.12, right=0.97, bottom=0.14, top=0.91)
     ax = fig.subplots()
@@ -199,7 +316,24 @@ def rate_distribution(spikes: Columns, meta: dict, settings: dict, path) -> Figu
 
 
 def draw_all(spikes: Columns, astro: Columns, neurons: Columns, meta: dict, settings: dict, paths: dict) -> None:
-    """The three figures of a run: raster, dynamics and rate distribution, to ``paths[name]``."""
+    """The three figures of a run: raster, dynamics and rate distribution, to ``paths[name]``.
+
+    Parameters
+    ----------
+    spikes : mapping of str to numpy.ndarray
+        The spike table, columns ``sender`` and ``time`` (ms).
+    astro : mapping of str to numpy.ndarray
+        The astrocyte table, columns ``sender``, ``time`` (ms), ``IP3`` and ``Ca_astro`` (µM).
+    neurons : mapping of str to numpy.ndarray
+        The neuron table, columns ``sender``, ``time`` (ms) and ``I_SIC`` (pA).
+    meta : dict
+        The run's aggregated metadata.
+    settings : dict
+        The configuration's ``figures`` with the plotted window: ``t_start`` and ``t_stop`` (ms of
+        NEST's time), ``dpi``, ``raster_neurons`` (count) and ``rate_bin_ms`` (ms).
+    paths : dict
+        ``raster``, ``dynamics`` and ``rate_distribution`` -> where to write that figure.
+    """
     raster(spikes, meta, settings, paths["raster"])
     dynamics(astro, neurons, meta, settings, paths["dynamics"])
     rate_distribution(spikes, meta, settings, paths["rate_distribution"])

@@ -113,8 +113,28 @@ def _draw_panel(ax, panel: Panel, summary: pd.DataFrame, runs: pd.DataFrame, x: 
 def sweep_figure(
     group: str, summary: pd.DataFrame, runs: pd.DataFrame, grid: dict, experiment: str, settings: dict, path
 ) -> None:
-    """One figure of a group of :data:`astronet.figures.sweep_panels.FIGURES`: each metric (mean ± 95 % CI,
-    single runs as dots) against the first swept parameter; further swept parameters as line styles."""
+    """One figure of a group of :data:`astronet.figures.sweep_panels.FIGURES`.
+
+    Each metric (mean ± 95 % CI, single runs as dots) against the first swept parameter; further swept
+    parameters as line styles.
+
+    Parameters
+    ----------
+    group : str
+        The group, a key of :data:`astronet.figures.sweep_panels.FIGURES`.
+    summary : pandas.DataFrame
+        The experiment's summary table (:func:`astronet.analysis.sweep_tables.summary_table`).
+    runs : pandas.DataFrame
+        Its runs table (:func:`astronet.analysis.sweep_tables.runs_table`).
+    grid : dict
+        The experiment's grid, swept parameter -> its values, in order.
+    experiment : str
+        The experiment's name, for the title (and the x axis when nothing is swept).
+    settings : dict
+        The figure settings; ``dpi`` (150 if missing) is used.
+    path : str or pathlib.Path
+        Where to write the figure; its suffix sets the format.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
