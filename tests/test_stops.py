@@ -54,8 +54,19 @@ def start(workdir: Path, *args: str, ranks: int = 1) -> subprocess.Popen:
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     log = open(workdir / "snakemake.out", "w")  # noqa: SIM115 (the running Snakemake writes to it)
     return subprocess.Popen(
-        snakemake_cmd(workdir, *args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+        snakemake_cmd(workdir, *args),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=env,
+        preexec_fn=terminal_signals,
     )
+
+
+def terminal_signals() -> None:
+    """Ctrl-C as in a terminal's foreground job, also when the tests themselves run in the background
+    (`nohup make test &` starts them with SIGINT ignored, which every child would inherit)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def descendants(proc: subprocess.Popen) -> list[psutil.Process]:
