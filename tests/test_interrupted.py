@@ -4,8 +4,8 @@ Real simulations of a tiny network are started through `snakemake` (and once dir
 `python -m astronet simulate`) and killed with SIGTERM or SIGKILL: the simulate process alone, or
 Snakemake's whole process group. The moment is either found by polling (the simulate log reports
 progress, so chunks have been flushed into raw.partial/) or made exact by a pause point of
-astronet.runtime.pause_points, where the process stops until it is killed (building the network, just
-before or just after the rename that publishes raw/, between two renames of the aggregation's outputs).
+astronet.runtime.pause_points, where the process stops until it is killed (building the network,
+after a chunk, just before or just after the rename that publishes raw/, between two renames of the aggregation's outputs).
 
 After the kill, results/ may hold only complete parameters.json files, logs and *.partial or
 staging leftovers, unless Snakemake itself was killed after an output appeared, in which case
@@ -200,6 +200,7 @@ KILLS = [
     Kill("simulate-SIGKILL-building", "simulate", signal.SIGKILL, "build"),
     Kill("simulate-SIGTERM-mid-simulation", "simulate", signal.SIGTERM, "mid-simulation"),
     Kill("simulate-SIGKILL-mid-simulation", "simulate", signal.SIGKILL, "mid-simulation"),
+    Kill("simulate-SIGKILL-between-chunks", "simulate", signal.SIGKILL, "simulating"),
     Kill("simulate-SIGTERM-before-publish", "simulate", signal.SIGTERM, "before_publish"),
     Kill("simulate-SIGKILL-after-publish", "simulate", signal.SIGKILL, "after_publish"),
     Kill("snakemake-SIGTERM-mid-simulation", "snakemake", signal.SIGTERM, "mid-simulation"),
@@ -243,6 +244,8 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
             )
         if kill.moment == "build":
             assert (run / "raw.partial").is_dir() and not list((run / "raw.partial").iterdir())
+        if kill.moment == "simulating":
+            assert (run / "raw.partial" / "spikes-rank0000.parquet").exists() and not (run / "raw").exists()
         if kill.moment == "before_publish":
             assert (run / "raw.partial" / "metadata-rank0000.json").exists() and not (run / "raw").exists()
         if kill.moment == "after_publish":

@@ -85,4 +85,9 @@ def test_the_named_point_writes_the_pid_and_sleeps_until_killed(tmp_path):
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate()
     assert proc.returncode == -signal.SIGKILL and "went on" not in out
-    assert [p.name for p in tmp_path.iterdir()] == ["paused"]  # no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".paused.claimed", "paused"]  # no temporary file left
+
+    # Only the first process pauses: another (a rank behind, a retry) goes on.
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "went on" in again.stdout, again.stderr
+    assert int(marker.read_text()) == proc.pid

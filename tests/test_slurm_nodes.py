@@ -27,6 +27,7 @@ import yaml
 
 from astronet.analysis import bennch
 from astronet.config.validate import validate_config
+from astronet.runtime import pause_points
 from mpi_support import REPO, SMALL, assert_identical, mpi_env, nontrivial, run_params, simulate
 from slurm_support import (
     cancel_leftovers,
@@ -43,10 +44,11 @@ pytestmark = [pytest.mark.slurm, pytest.mark.mpi, pytest.mark.slow]
 
 NODES_CONF = "/etc/slurm-nodes/slurm.conf"
 RUN_DIR = "rng_seed-143202461"
-# Slurm's 10 s SlurmdTimeout must pass before a lost node fails its job: a run long enough to be
-# caught in the middle (4 ranks sharing 2 cores exchange spikes over TCP every ms of model time:
-# about a minute here, with other work on the machine).
-LONG = dict(SMALL, sim_time=1500.0, chunk_ms=500.0, N_rec_mm=10, record_connections=False)
+# A run of three chunks that the faults catch in the middle, whatever the machine's speed: one rank
+# pauses after its first chunk (pause point "simulating"), the others wait for it in NEST's next
+# spike exchange, until the test has taken a node or a rank away (Slurm's 10 s SlurmdTimeout must
+# pass before a lost node fails its job). The retry, run with the same environment, does not pause.
+MIDRUN = dict(SMALL, sim_time=300.0, chunk_ms=100.0, N_rec_mm=10, record_connections=False)
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +80,19 @@ def write_config(workdir: Path, experiment: str, params: dict) -> Path:
     return cfg
 
 
-def run_profile(workdir: Path, cfg: Path, nodes: dict, *args, timeout_s: int = 900) -> subprocess.Popen:
-    """snakemake through profiles/slurm, started in the background in a session of its own (see stop)."""
+def run_profile(
+    workdir: Path, cfg: Path, nodes: dict, *args, pause_marker: Path | None = None, timeout_s: int = 900
+) -> subprocess.Popen:
+    """snakemake through profiles/slurm, started in the background in a session of its own (see stop);
+    with ``pause_marker``, the first rank to finish a chunk pauses (astronet.runtime.pause_points)."""
     cmd = profile_command(workdir, cfg, *args, accounting=nodes["accounting"], timeout_s=timeout_s)
+    env = dict(nodes["env"])
+    if pause_marker is not None:
+        env.update({pause_points.PAUSE_AT: "simulating", pause_points.PAUSE_MARKER: str(pause_marker)})
     return subprocess.Popen(
         cmd,
         cwd=workdir,
-        env=nodes["env"],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -144,10 +152,13 @@ def wait_until(condition, timeout_s: float, what: str, poll_s: float = 1.0):
     raise AssertionError(f"not within {timeout_s:.0f} s: {what}")
 
 
-def simulating_ranks(job_id: int, run: Path) -> list[int]:
-    """Pids of the job's 4 ranks once they simulate (rank 0 has logged model time), in rank order."""
+def simulating_ranks(job_id: int, run: Path, marker: Path) -> list[int]:
+    """Pids of the job's 4 ranks once they simulate (rank 0 has logged model time) and one of them
+    has paused after its first chunk (its pid in ``marker``), in rank order."""
     log = run / "logs" / "simulate.log"
     if not log.exists() or not re.search(r"\[simulate [^\]]+\] +\d+ %  [\d.]+ / [\d.]+ ms", log.read_text()):
+        return []
+    if not (marker.exists() and marker.read_text()):
         return []
     ranks = {}
     for pid in rank_processes(job_id):
@@ -218,13 +229,14 @@ def test_a_lost_node_fails_the_job_and_the_profile_retries_it(shared_dir, nodes)
     node, which only lost its slurmd, are ended when it comes back; the profile's retry simulates
     the run again, and the run published is the retry's."""
     env = nodes["env"]
-    cfg = write_config(shared_dir, "lost_node", dict(LONG, n_vp=4, mpi_ranks=4))
+    cfg = write_config(shared_dir, "lost_node", dict(MIDRUN, n_vp=4, mpi_ranks=4))
+    marker = shared_dir / "paused"
     first = max(job_ids_after(0, env), default=0)
     run = shared_dir / "results" / "lost_node" / RUN_DIR
-    proc = run_profile(shared_dir, cfg, nodes, f"results/lost_node/{RUN_DIR}/raw")
+    proc = run_profile(shared_dir, cfg, nodes, f"results/lost_node/{RUN_DIR}/raw", pause_marker=marker)
     try:
         job_id = int(wait_until(lambda: simulate_jobs(first, env), 300, "the simulate job is submitted")[0]["JobId"])
-        wait_until(lambda: simulating_ranks(job_id, run), 300, "the 4 ranks simulate")
+        wait_until(lambda: simulating_ranks(job_id, run, marker), 300, "the 4 ranks simulate")
         kept, lost = job_nodes(job_info(job_id, env), env)
         os.kill(int(Path(f"/run/slurm-nodes/slurmd-{lost}.pid").read_text()), signal.SIGKILL)
         failed = wait_until(
@@ -254,14 +266,17 @@ def test_a_killed_rank_fails_the_job_which_is_reported_and_nothing_is_published(
     (--kill-on-bad-exit), the job fails, snakemake (no retries) reports it and publishes nothing;
     the next snakemake simulates the run afresh."""
     env = nodes["env"]
-    cfg = write_config(shared_dir, "lost_rank", dict(LONG, n_vp=4, mpi_ranks=4))
+    cfg = write_config(shared_dir, "lost_rank", dict(MIDRUN, n_vp=4, mpi_ranks=4))
+    marker = shared_dir / "paused"
     first = max(job_ids_after(0, env), default=0)
     run = shared_dir / "results" / "lost_rank" / RUN_DIR
-    proc = run_profile(shared_dir, cfg, nodes, "--retries", "0", f"results/lost_rank/{RUN_DIR}/raw")
+    proc = run_profile(
+        shared_dir, cfg, nodes, "--retries", "0", f"results/lost_rank/{RUN_DIR}/raw", pause_marker=marker
+    )
     try:
         job = wait_until(lambda: simulate_jobs(first, env), 300, "the simulate job is submitted")[0]
         job_id = int(job["JobId"])
-        victim = wait_until(lambda: simulating_ranks(job_id, run), 300, "the 4 ranks simulate")[3]
+        victim = wait_until(lambda: simulating_ranks(job_id, run, marker), 300, "the 4 ranks simulate")[3]
         os.kill(victim, signal.SIGKILL)
         out = finish(proc, first, env)
     finally:

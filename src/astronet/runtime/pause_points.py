@@ -5,10 +5,14 @@ environment names that point::
 
     ASTRONET_PAUSE_AT=build ASTRONET_PAUSE_MARKER=/tmp/paused snakemake ...
 
-Then the process that reaches it writes its pid to the marker file (atomically: the file is
+Then the first process that reaches it writes its pid to the marker file (atomically: the file is
 complete once it exists) and sleeps until it is killed. Every process of the run sees the same
-environment, but only the one that reaches the named point stops (Snakemake itself reaches none).
-tests/test_interrupted.py kills runs at each point.
+environment, but only the one that reaches the named point stops (Snakemake itself reaches none),
+and only once: the first process claims the point (a file ``.<marker>.claimed`` beside the marker,
+created exclusively), so that the other ranks reaching a point every rank reaches go on (and wait
+for the paused one in NEST's next collective call), and so does a retry of the killed job run with
+the same environment. tests/test_interrupted.py kills runs at each point, tests/test_slurm_nodes.py
+takes a node or a rank away from a run paused in the middle of its simulation.
 
 A name in ASTRONET_PAUSE_AT that is not in ``POINTS`` is an error at the first ``reached()`` of any
 point (ValueError), so a test naming a point that was renamed or removed fails loudly instead of
@@ -21,6 +25,9 @@ The points, in the order a run reaches them, and the state of the run there:
     astronet.simulation.network.Network.connect, on entry (every rank of ``python -m astronet.simulation.simulate``):
     the kernel is set up and the nodes are created, nothing is connected yet; the staging
     directory raw.partial/ exists and is empty; there is no raw/.
+``simulating``
+    astronet.simulation.network.Network.simulate, after each chunk (every rank): the chunk's
+    recordings are flushed into raw.partial/; the simulation has not ended.
 ``before_publish``
     astronet.simulation.recording.publish, before the rename (rank 0): every rank has closed its recordings
     and written its metadata into raw.partial/; raw/ does not exist yet.
@@ -39,7 +46,7 @@ import os
 import time
 from pathlib import Path
 
-POINTS = ("build", "before_publish", "after_publish", "moving_outputs")
+POINTS = ("build", "simulating", "before_publish", "after_publish", "moving_outputs")
 
 PAUSE_AT = "ASTRONET_PAUSE_AT"
 PAUSE_MARKER = "ASTRONET_PAUSE_MARKER"
@@ -56,8 +63,9 @@ def requested() -> str | None:
 
 
 def reached(name: str) -> None:
-    """Mark that the run has reached point ``name``: if the environment names it, write this
-    process's pid to the marker file and sleep until killed; otherwise return at once."""
+    """Mark that the run has reached point ``name``: if the environment names it and no process
+    has paused there yet, write this process's pid to the marker file and sleep until killed;
+    otherwise return at once."""
     if name not in POINTS:
         raise ValueError(f"reached({name!r}): not a pause point of astronet.runtime.pause_points.POINTS")
     if requested() != name:
@@ -66,6 +74,10 @@ def reached(name: str) -> None:
     if not marker:
         raise ValueError(f"{PAUSE_AT}={name} needs {PAUSE_MARKER}, the file to receive the paused process's pid")
     marker = Path(marker)
+    try:
+        os.close(os.open(marker.with_name(f".{marker.name}.claimed"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:  # another process paused here already
+        return
     tmp = marker.with_name(f".{marker.name}.tmp{os.getpid()}")
     tmp.write_text(str(os.getpid()))
     os.replace(tmp, marker)

@@ -296,6 +296,7 @@ class Network:
             nest.Cleanup()
             t2 = time.perf_counter()
             self.recorders.flush(writer)
+            pause_points.reached("simulating")
             in_nest += t2 - t1
             flushing += time.perf_counter() - t2
             self.kernel_timers.cycle_done()
