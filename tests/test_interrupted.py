@@ -5,7 +5,8 @@ Real simulations of a tiny network are started through `snakemake` (and once dir
 Snakemake's whole process group. The moment is either found by polling (the simulate log reports
 progress, so chunks have been flushed into raw.partial/) or made exact by a pause point of
 astronet.runtime.pause_points, where the process stops until it is killed (building the network,
-after a chunk, just before or just after the rename that publishes raw/, between two renames of the aggregation's outputs).
+after a chunk, just before or just after the rename that publishes raw/, between two renames of the
+aggregation's outputs).
 
 After the kill, results/ may hold only complete parameters.json files, logs and *.partial or
 staging leftovers, unless Snakemake itself was killed after an output appeared, in which case
