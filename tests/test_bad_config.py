@@ -141,6 +141,17 @@ CASES = [
     Case("infinity", "params: {p_primary: .inf}", ("'params.p_primary'", "inf", "must be a finite number")),
     Case("nan-nested", "params: {neuron_params: {C_m: .nan}}", ("'params.neuron_params.C_m'", "nan", "finite")),
     Case("figures-range", "figures: {dpi: 10}", ("'figures.dpi'", "10", "less than the minimum of 30")),
+    Case(
+        "jitter-not-whole-bins",
+        "analysis: {jitter_ms: 15.0}",
+        ("'analysis.jitter_ms'", "15.0", "a whole number, at least 2, of synchrony bins: bin_ms = 10 ms"),
+        cli=("analysis={jitter_ms: 15.0}",),
+    ),
+    Case(
+        "jitter-one-bin",
+        "experiments: {reference: {analysis: {bin_ms: 20.0, jitter_ms: 20.0}}}",
+        ("'experiments.reference.analysis.jitter_ms'", "20.0", "bin_ms = 20 ms"),
+    ),
     Case("analysis-range", "analysis: {bin_ms: 0.0}", ("'analysis.bin_ms'", "0.0", "minimum of 0")),
     Case(
         "bin-below-dt",

@@ -199,6 +199,60 @@ def test_partially_correlated_trains_known_correlation():
     assert res.global_ == pytest.approx(1 / n + (n - 1) / n * r, abs=0.04)
 
 
+def inhomogeneous_poisson_train(rng, rate_of_t, rate_max_hz, t_start, t_stop):
+    """A Poisson train of rate ``rate_of_t(t)`` [spikes/s] (t in ms), by thinning."""
+    t = poisson_train(rng, rate_max_hz, t_start, t_stop)
+    return t[rng.random(t.size) * rate_max_hz < rate_of_t(t)]
+
+
+def test_fast_synchrony_ignores_a_shared_slow_rate():
+    """Independent neurons whose rate follows one slow sine (period 4 s, 1-19 spikes/s): their 10 ms
+    counts correlate (r ≈ var(ν b) / (mean(ν b) + var(ν b)) ≈ 0.039), the residuals of 500 ms
+    blocks do not."""
+    rng = np.random.default_rng(12)
+    n, T = 80, 20_000.0
+
+    def rate(t):
+        return 10.0 + 9.0 * np.sin(2 * np.pi * t / 4000.0)
+
+    spikes = make_spikes({i: inhomogeneous_poisson_train(rng, rate, 19.0, 0.0, T) for i in range(n)})
+    res = M.synchrony(spikes, np.arange(n), 0.0, T, bin_ms=10.0, sample_size=n, jitter_ms=500.0)
+    assert res.local == pytest.approx(0.039, abs=0.01)
+    assert abs(res.local_fast) < 0.004
+    assert res.global_ > 3 / n and res.global_fast == pytest.approx(1 / n, rel=0.3)
+
+
+def test_fast_synchrony_keeps_coincident_spikes():
+    """Stationary trains sharing spikes of a mother train (test above): no slow co-variation, so
+    the fast measures equal the plain ones up to the blocks' estimation noise."""
+    rng = np.random.default_rng(13)
+    n, T, p, nu_m, nu_i = 60, 20_000.0, 0.5, 40.0, 10.0
+    mother = poisson_train(rng, nu_m, 0.0, T)
+    trains = {
+        i: np.sort(np.concatenate([mother[rng.random(mother.size) < p], poisson_train(rng, nu_i, 0.0, T)]))
+        for i in range(n)
+    }
+    res = M.synchrony(make_spikes(trains), np.arange(n), 0.0, T, bin_ms=10.0, jitter_ms=500.0)
+    assert res.local == pytest.approx(p**2 * nu_m / (p * nu_m + nu_i), abs=0.03)
+    assert res.local_fast == pytest.approx(res.local, abs=0.02)
+    assert res.global_fast == pytest.approx(res.global_, abs=0.02)
+
+
+def test_jitter_residuals_subtract_each_blocks_mean():
+    h = np.array([[1.0, 3.0, 0.0, 4.0, 5.0], [2.0, 2.0, 2.0, 2.0, 9.0]])
+    r = M.jitter_residuals(h, 2)  # blocks [0, 2), [2, 4) and the trailing [4, 5)
+    np.testing.assert_array_equal(r, [[-1.0, 1.0, -2.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    with pytest.raises(ValueError, match="block_bins"):
+        M.jitter_residuals(h, 0)
+
+
+def test_fast_synchrony_needs_whole_bins_per_block():
+    spikes = make_spikes({1: [1.0, 20.0], 2: [2.0, 30.0]})
+    for jitter in (15.0, 10.0):
+        with pytest.raises(ValueError, match="whole number, at least 2, of synchrony bins"):
+            M.synchrony(spikes, [1, 2], 0.0, 100.0, bin_ms=10.0, jitter_ms=jitter)
+
+
 def test_synchrony_matches_reference_loop_and_excludes_silent():
     rng = np.random.default_rng(6)
     T = 1000.0
@@ -300,7 +354,17 @@ def test_sic_metrics():
 
 EXPECTED_KEYS = {
     f"{m}_{p}"
-    for m in ("rate", "cv_isi", "fano", "sync_local", "sync_local_sd", "sync_global", "sync_n")
+    for m in (
+        "rate",
+        "cv_isi",
+        "fano",
+        "sync_local",
+        "sync_local_sd",
+        "sync_global",
+        "sync_local_fast",
+        "sync_global_fast",
+        "sync_n",
+    )
     for p in ("E", "I", "all")
 } | {
     "ca_mean",
@@ -336,6 +400,7 @@ def test_run_metrics_keys_and_values_consistent():
     sync_I = M.synchrony(spikes, I, 0.0, 2000.0, bin_ms=20.0, sample_size=30, seed=3)
     assert out["sync_local_I"] == sync_I.local and out["sync_global_I"] == sync_I.global_
     assert out["sync_local_sd_I"] == sync_I.local_sd and out["sync_n_I"] == sync_I.n_neurons == 20
+    assert out["sync_local_fast_I"] == sync_I.local_fast and out["sync_global_fast_I"] == sync_I.global_fast
     assert out["fano_E"] == M.fano_factor(spikes, E, 0.0, 2000.0, 100.0)[0]
     assert out["sic_mean"] == 2.0 and out["ca_fraction_above"] == pytest.approx(2 / 3)
 

@@ -52,6 +52,17 @@ code:
   histograms))`` — Golomb's χ² measure (Golomb 2007, Scholarpedia 2(1):1347),
   whose value is 1 for identical trains and ≈ 1/N for N independent ones.
 
+Fast synchrony
+--------------
+A rate that all neurons share and that changes over seconds (e.g. the slow inward current of
+astrocytes whose calcium rises and falls) correlates spike counts in 10 ms bins as much as
+spikes that coincide within milliseconds.  The ``*_fast`` measures keep only the second kind:
+from each neuron's counts the mean count of its enclosing block of ``jitter_ms`` is subtracted
+(the count expected when every spike is moved at random within its block, i.e. interval jitter:
+Amarasingham et al. 2012, J Neurophysiol 107(2):517-531), and the two measures are taken of these
+residuals.  Co-variation slower than ``jitter_ms`` is removed; what is left is synchrony on
+time scales shorter than it.
+
 This module follows that definition, vectorised: silent neurons are excluded
 before sampling; pairs whose correlation is undefined (a histogram with zero
 variance, e.g. a neuron firing exactly once in every bin) are excluded from
@@ -67,6 +78,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from astronet.config.analysis_settings import jitter_block_bins
 
 if TYPE_CHECKING:  # pandas is imported where it is used: figures need only NumPy (spike tables
     import pandas as pd  # may be DataFrames or mappings of column name to array)
@@ -84,6 +97,7 @@ __all__ = [
     "local_synchrony",
     "local_synchrony_sd",
     "global_synchrony",
+    "jitter_residuals",
     "synchrony",
     "ca_first_crossing",
     "sd_across_nodes",
@@ -107,7 +121,7 @@ def _schema_defaults() -> dict:
 #: Defaults for :func:`run_metrics`'s ``settings``, read from the configuration schema
 #: (``src/astronet/config/config.schema.yaml``, section ``analysis``, units there):
 #: ``bin_ms`` [ms] (Jiang et al. 2025: 10 ms), ``fano_bin_ms`` [ms], ``sync_sample_size`` [-]
-#: (Jiang et al.: 100), ``sync_seed`` [-], ``ca_threshold`` [µM] (astrocyte_lr_1994's SIC_th,
+#: (Jiang et al.: 100), ``sync_seed`` [-], ``jitter_ms`` [ms], ``ca_threshold`` [µM] (astrocyte_lr_1994's SIC_th,
 #: the calcium level above which an astrocyte emits a slow inward current), ``cv_min_spikes`` [-].
 DEFAULT_SETTINGS: dict = _schema_defaults()
 
@@ -555,6 +569,38 @@ def global_synchrony(hists: np.ndarray) -> float:
     return float(h.mean(axis=0).var() / denom)
 
 
+def jitter_residuals(hists: np.ndarray, block_bins: int) -> np.ndarray:
+    """Spike counts minus each neuron's mean count over the enclosing block of ``block_bins`` bins.
+
+    The mean is the count a bin expects when every spike is moved at random within its block
+    (interval jitter); the residuals keep co-variation faster than a block and lose the slower.
+
+    Parameters
+    ----------
+    hists : array_like, shape (n_neurons, n_bins)
+        Spike-count histograms, one row per neuron (:func:`binned_spike_counts`).
+    block_bins : int
+        Bins per block, at least 1; a trailing partial block is a block of its own.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n_neurons, n_bins)
+        The residual counts [spikes per bin].
+
+    Raises
+    ------
+    ValueError
+        If ``block_bins < 1``.
+    """
+    if block_bins < 1:
+        raise ValueError(f"block_bins must be >= 1, got {block_bins}")
+    h = np.asarray(hists, dtype=float)
+    starts = np.arange(0, h.shape[-1], block_bins)
+    sizes = np.diff(np.append(starts, h.shape[-1]))
+    means = np.add.reduceat(h, starts, axis=-1) / sizes if h.shape[-1] else h
+    return h - np.repeat(means, sizes, axis=-1)
+
+
 @dataclass(frozen=True)
 class SynchronyResult:
     """Local and global synchrony of one neuron sample."""
@@ -562,6 +608,8 @@ class SynchronyResult:
     local: float  #: mean pairwise spike-count correlation [-]
     local_sd: float  #: s.d. of the pairwise correlations [-]
     global_: float  #: Golomb's χ² [-]
+    local_fast: float  #: ``local`` of the counts minus their means over jitter blocks [-]
+    global_fast: float  #: ``global_`` of the same residuals [-]
     n_neurons: int  #: number of (spiking) neurons in the sample
     node_ids: np.ndarray  #: sorted node ids of the sample
 
@@ -574,6 +622,7 @@ def synchrony(
     bin_ms: float = DEFAULT_SETTINGS["bin_ms"],
     sample_size: int = DEFAULT_SETTINGS["sync_sample_size"],
     seed: int = DEFAULT_SETTINGS["sync_seed"],
+    jitter_ms: float = DEFAULT_SETTINGS["jitter_ms"],
 ) -> SynchronyResult:
     """Local and global synchrony after Jiang et al. (2025), see module docstring.
 
@@ -596,23 +645,28 @@ def synchrony(
         Most neurons in the sample; at least 1.
     seed : int
         Seed of the generator that draws the sample.
+    jitter_ms : float
+        Length of the blocks whose mean counts the fast measures subtract [ms]
+        (:func:`jitter_residuals`): a whole number, at least 2, of ``bin_ms``.
 
     Returns
     -------
     SynchronyResult
-        Local synchrony and its s.d., global synchrony, and the sample's size and node ids.
+        Local synchrony and its s.d., global synchrony, both again of the counts without their
+        co-variation slower than ``jitter_ms``, and the sample's size and node ids.
 
     Raises
     ------
     ValueError
         If ``sample_size < 1``, the window is empty, reversed or not finite, ``bin_ms`` is not
-        positive, or ``node_ids`` has duplicates.
+        positive, ``jitter_ms`` is not a whole number of bins, or ``node_ids`` has duplicates.
     """
     t_start, t_stop = _check_window(t_start, t_stop)
     if sample_size < 1:
         raise ValueError("sample_size must be >= 1")
     ids = _as_ids(node_ids)
     n_bins = _n_bins(t_start, t_stop, bin_ms)
+    block_bins = jitter_block_bins(bin_ms, jitter_ms)  # ValueError unless whole bins
     rows, _ = _binned_rows_cols(spikes, ids, t_start, t_stop, bin_ms, n_bins)
     candidates = np.sort(ids[np.bincount(rows, minlength=ids.size) > 0])
     n = min(int(sample_size), candidates.size)
@@ -623,7 +677,16 @@ def synchrony(
         sample = candidates
     # only the sample is binned densely (n x n_bins)
     h = binned_spike_counts(spikes, sample, t_start, t_stop, bin_ms)
-    return SynchronyResult(local_synchrony(h), local_synchrony_sd(h), global_synchrony(h), int(n), sample)
+    fast = jitter_residuals(h, block_bins)
+    return SynchronyResult(
+        local_synchrony(h),
+        local_synchrony_sd(h),
+        global_synchrony(h),
+        local_synchrony(fast),
+        global_synchrony(fast),
+        int(n),
+        sample,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -847,7 +910,7 @@ def run_metrics(
         The analysis window ``[t_start, t_stop)`` in ms of simulation time.
     settings : mapping, optional
         Keys ``bin_ms`` [ms], ``fano_bin_ms`` [ms], ``sync_sample_size`` [-], ``sync_seed`` [-],
-        ``ca_threshold`` [µM], ``cv_min_spikes`` [-]; keys left out take the values of
+        ``jitter_ms`` [ms], ``ca_threshold`` [µM], ``cv_min_spikes`` [-]; keys left out take the values of
         :data:`DEFAULT_SETTINGS`.
 
     Returns
@@ -861,6 +924,8 @@ def run_metrics(
         * ``sync_local_P`` – mean pairwise spike-count correlation (bin_ms) [-]
         * ``sync_local_sd_P`` – s.d. of those pairwise correlations [-]
         * ``sync_global_P`` – Golomb's χ² (bin_ms) [-]
+        * ``sync_local_fast_P``, ``sync_global_fast_P`` – both of the counts minus their means over
+          blocks of jitter_ms (:func:`jitter_residuals`): synchrony faster than jitter_ms [-]
         * ``sync_n_P`` – neurons in the synchrony sample (at most sync_sample_size) [count]
 
         and ``ca_mean``, ``ca_sd``, ``ca_peak``, ``ip3_mean``, ``ip3_sd``, ``ip3_peak`` [µM],
@@ -896,10 +961,13 @@ def run_metrics(
             bin_ms=float(s["bin_ms"]),
             sample_size=int(s["sync_sample_size"]),
             seed=int(s["sync_seed"]),
+            jitter_ms=float(s["jitter_ms"]),
         )
         out[f"sync_local_{name}"] = sync.local
         out[f"sync_local_sd_{name}"] = sync.local_sd
         out[f"sync_global_{name}"] = sync.global_
+        out[f"sync_local_fast_{name}"] = sync.local_fast
+        out[f"sync_global_fast_{name}"] = sync.global_fast
         out[f"sync_n_{name}"] = sync.n_neurons
     out.update(astrocyte_metrics(astrocytes, t_start, t_stop, float(s["ca_threshold"])))
     out.update(sic_metrics(neurons, t_start, t_stop))

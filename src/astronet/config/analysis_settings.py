@@ -25,6 +25,33 @@ def analysis_window(settings: dict, params: dict) -> tuple[float, float]:
     return float(params["t_presim"] if t_start is None else t_start), t_end
 
 
+def jitter_block_bins(bin_ms: float, jitter_ms: float) -> int:
+    """Bins of ``bin_ms`` in a block of ``jitter_ms``, the block of the fast synchrony measures
+    (astronet.analysis.metrics.jitter_residuals).
+
+    Parameters
+    ----------
+    bin_ms : float
+        Bin width of the spike-count histograms [ms].
+    jitter_ms : float
+        Length of a block [ms]: a whole number of bins, at least two.
+
+    Returns
+    -------
+    int
+        The number of bins per block.
+
+    Raises
+    ------
+    ValueError
+        If ``jitter_ms`` is not a whole number (at least 2) of ``bin_ms``.
+    """
+    blocks = round(jitter_ms / bin_ms)
+    if blocks < 2 or abs(blocks * bin_ms - jitter_ms) > 1e-9 * jitter_ms:
+        raise ValueError(f"it must be a whole number, at least 2, of synchrony bins: bin_ms = {bin_ms:g} ms")
+    return blocks
+
+
 def check_analysis(settings: dict, params: dict, where: str) -> None:
     """The analysis window lies within the recording and holds at least one synchrony bin; neither a
     synchrony bin nor a Fano factor counting window is narrower than NEST's time step dt, on whose
@@ -51,13 +78,20 @@ def check_analysis(settings: dict, params: dict, where: str) -> None:
                 f"invalid value for '{where}.{key}': {value!r} (a {what} must be at least NEST's time step "
                 f"dt = {dt:g} ms: spike times lie on its grid)"
             )
+    try:
+        jitter_block_bins(settings["bin_ms"], settings["jitter_ms"])
+    except ValueError as err:
+        raise ConfigError(
+            f"invalid value for '{where}.jitter_ms': {settings['jitter_ms']!r} (the block of the fast synchrony "
+            f"measures: {err})"
+        ) from None
 
 
 def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
     """An experiment's analysis settings, checked against each of its runs (ConfigError if invalid)."""
     settings = analysis_settings(config, experiment)
     overrides = config["experiments"][experiment].get("analysis", {})
-    overridden = {"t_start", "bin_ms", "fano_bin_ms"} & set(overrides)
+    overridden = {"t_start", "bin_ms", "fano_bin_ms", "jitter_ms"} & set(overrides)
     where = f"experiments.{experiment}.analysis" if overridden else "analysis"
     for run in runs:
         check_analysis(settings, run.params, where)

@@ -85,6 +85,7 @@ def comparison_markdown(df: pd.DataFrame) -> str:
             r["label"],
             _g(r["rate_all"]),
             f"{_g(r['sync_local_all'])} ± {_g(r['sync_local_sd_all'])}",
+            _g(r["sync_local_fast_all"]),
             _g(r["sync_global_all"]),
             f"{r['t_start_ms']:g}-{r['t_stop_ms']:g}",
             _g(r["rate_trace_peak"]),
@@ -95,7 +96,8 @@ def comparison_markdown(df: pd.DataFrame) -> str:
         ]
         for _, r in df.iterrows()
     ]
-    header = ["run", "`rate_all`", "`sync_local_all` ± s.d.", "`sync_global_all`", "analysis window (ms)"]
+    header = ["run", "`rate_all`", "`sync_local_all` ± s.d.", "`sync_local_fast_all`", "`sync_global_all`"]
+    header.append("analysis window (ms)")
     trace = ["trace peak (spikes/s)", "trace 99th perc.", "trace bins, window (ms)", "`sic_mean` (pA)"]
     return _table([*header, *trace, "`ca_mean` (µM)"], rows)
 
