@@ -79,7 +79,8 @@ def check_analysis(settings: dict, params: dict, where: str) -> None:
                 f"dt = {dt:g} ms: spike times lie on its grid)"
             )
     try:
-        jitter_block_bins(settings["bin_ms"], settings["jitter_ms"])
+        if settings.get("jitter_ms") is not None:
+            jitter_block_bins(settings["bin_ms"], settings["jitter_ms"])
     except ValueError as err:
         raise ConfigError(
             f"invalid value for '{where}.jitter_ms': {settings['jitter_ms']!r} (the block of the fast synchrony "

@@ -35,6 +35,16 @@ FIGURES: dict[str, tuple[Panel, ...]] = {
             (("sync_global_E", "E"), ("sync_global_I", "I"), ("sync_global_all", "E+I")),
         ),
         Panel(
+            "Fast local synchrony (slow co-variation removed)",
+            "-",
+            (("sync_local_fast_E", "E"), ("sync_local_fast_I", "I"), ("sync_local_fast_all", "E+I")),
+        ),
+        Panel(
+            "Fast global synchrony (slow co-variation removed)",
+            "-",
+            (("sync_global_fast_E", "E"), ("sync_global_fast_I", "I"), ("sync_global_fast_all", "E+I")),
+        ),
+        Panel(
             "S.d. of the pairwise correlations",
             "-",
             (("sync_local_sd_E", "E"), ("sync_local_sd_I", "I"), ("sync_local_sd_all", "E+I")),
