@@ -435,6 +435,30 @@ def test_changed_settings_are_applied_without_snakemake_records(workdir, setting
     assert check(run) != changed and snapshot(run / "raw") == raw
 
 
+@pytest.mark.parametrize("target", ["tiny_cmp", "publish"])
+def test_changed_analysis_settings_remake_the_metrics_of_a_comparison(workdir, target):
+    """After `rm -rf .snakemake`, `snakemake <comparison>` (or `snakemake publish` of it) with other
+    analysis settings remakes the metrics of the comparison's runs, whose settings records are its
+    targets too, then the comparison (and the published copies); the simulation is not redone."""
+    shutil.rmtree(workdir / ".snakemake")
+    run = workdir / RUN
+    settings = [
+        "comparisons={tiny_cmp: {runs: {A: %s}}}" % "/".join(Path(RUN).parts[1:]),
+        "publish={published: [comparisons/tiny_cmp]}",
+    ]
+    assert snakemake(workdir, target, "--config", *settings).returncode == 0
+    proc = snakemake(workdir, target, "--config", *settings, "analysis={bin_ms: 5.0}")
+    assert proc.returncode == 0, out(proc)[-3000:]
+    assert "rule metrics:" in out(proc) and "rule comparison:" in out(proc), out(proc)[-3000:]
+    assert "rule simulate" not in out(proc) and "rule aggregate" not in out(proc)
+    assert load_run(run).metrics["settings"]["bin_ms"] == 5.0
+    made = workdir / "results" / "comparisons" / "tiny_cmp" / "metrics.csv"
+    assert f"{load_run(run).metrics['metrics']['sync_local_all']}" in made.read_text()
+    if target == "publish":
+        assert (workdir / "published" / "tiny_cmp" / "metrics.csv").read_text() == made.read_text()
+    assert NOTHING in out(snakemake(workdir, target, "--config", *settings, "analysis={bin_ms: 5.0}"))
+
+
 def test_renamed_experiment_directory_takes_its_new_name(workdir):
     shutil.rmtree(workdir / ".snakemake")
     (workdir / "results" / "reference").rename(workdir / "results" / "renamed")

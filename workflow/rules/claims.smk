@@ -49,7 +49,7 @@ rule claim:
 rule claims:
     input:
         [claim_outputs(name) for name in config["claims"]],
-        lambda wildcards: [claim_record(name) for name in config["claims"]],
+        lambda wildcards: [path for name in config["claims"] for path in claim_records(name)],
     localrule: True
 
 
@@ -61,6 +61,6 @@ for _name in config["claims"]:
                 _name
             input:
                 claim_outputs(_name),
-                # its settings record as a target too (see settings_records in common.smk)
-                lambda wildcards, name=_name: claim_record(name),
+                # its settings records as targets too (see settings_records in common.smk)
+                lambda wildcards, name=_name: claim_records(name),
             localrule: True

@@ -234,6 +234,11 @@ def connectivity_targets(experiment):
     return [f"results/{experiment}/connectivity.csv", f"results/{experiment}/figures/connectivity.{fmt}"]
 
 
+def metrics_record(run):
+    """The settings record of a run's metrics.json (astronet.config.settings_records)."""
+    return record_path(run.path, "metrics", metrics_settings(run))
+
+
 def settings_records(experiment):
     """The settings records of an experiment's steps (astronet.config.settings_records). They are targets
     too, not only inputs: Snakemake runs a step whose input is missing only when something it
@@ -242,9 +247,9 @@ def settings_records(experiment):
     fmt = config["figures"]["format"]
     runs = experiment_runs(experiment)
     records = [
-        record_path(run.path, name, settings)
+        path
         for run in runs
-        for name, settings in (("metrics", metrics_settings(run)), (f"figures.{fmt}", figure_settings(run)))
+        for path in (metrics_record(run), record_path(run.path, f"figures.{fmt}", figure_settings(run)))
     ]
     records += [
         record_path(experiment, "experiment_summary", experiment_settings(experiment)),
@@ -369,11 +374,15 @@ def claim_of(name):
     refuse(CLAIM_PROBLEMS[name])
 
 
+def claim_runs(name):
+    """Every run of a claim, network then control for each seed of each pair."""
+    return [run for pair in claim_of(name)["pairs"] for _, *both in pair["runs"] for run in both]
+
+
 def claim_input(wildcards):
     """metrics.json and metadata.json of every run of a claim, network then control for each seed,
     and its settings record."""
-    claim = claim_of(wildcards.claim)
-    runs = [run for pair in claim["pairs"] for _, *both in pair["runs"] for run in both]
+    runs = claim_runs(wildcards.claim)
     files = {kind: [f"{run_dir(run)}/{kind}.json" for run in runs] for kind in ("metrics", "metadata")}
     return {**files, "settings": claim_record(wildcards.claim)}
 
@@ -392,6 +401,12 @@ def claim_settings(name):
 def claim_record(name):
     """The settings record of a claim's tables and figure (astronet.config.settings_records)."""
     return record_path(f"claims/{name}", "claim", claim_settings(name))
+
+
+def claim_records(name):
+    """The settings records of a claim and of its runs' metrics: targets of `snakemake <claim>`,
+    so that changed settings remake what they change (see settings_records)."""
+    return [claim_record(name), *(metrics_record(run) for run in claim_runs(name))]
 
 
 def publish_entries():
@@ -424,6 +439,13 @@ def publish_input(wildcards):
             )
         (comparison_of if section == "comparisons" else claim_of)(name)
     return [src for src, _ in publish_pairs()]
+
+
+def publish_records(wildcards):
+    """The settings records of what `snakemake publish` copies: targets too (see settings_records)."""
+    publish_input(wildcards)  # each entry checked
+    records = {"comparisons": comparison_records, "claims": claim_records}
+    return [path for _, section, name in publish_entries() for path in records[section](name)]
 
 
 def comparison_input(wildcards):
@@ -479,8 +501,7 @@ def figures_input(wildcards):
 
 def metrics_input(wildcards):
     """A run's tables and the settings record of its metrics (analysis settings, names)."""
-    run = run_of(wildcards)
-    return {**run_tables(wildcards), "settings": record_path(run.path, "metrics", metrics_settings(run))}
+    return {**run_tables(wildcards), "settings": metrics_record(run_of(wildcards))}
 
 
 def experiment_summary_input(wildcards):
@@ -553,6 +574,13 @@ def comparison_settings(name):
 def comparison_record(name):
     """The settings record of a comparison's figure and table (astronet.config.settings_records)."""
     return record_path(f"comparisons/{name}", "comparison", comparison_settings(name))
+
+
+def comparison_records(name):
+    """The settings records of a comparison and of its runs' metrics: targets of
+    `snakemake <comparison>` (see settings_records)."""
+    runs = comparison_of(name)["runs"].values()
+    return [comparison_record(name), *(metrics_record(run) for run in runs)]
 
 
 def connectivity_settings(experiment):

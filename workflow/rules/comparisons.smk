@@ -90,7 +90,7 @@ rule connectivity:
 rule comparisons:
     input:
         [comparison_outputs(name) for name in config["comparisons"]],
-        lambda wildcards: [comparison_record(name) for name in config["comparisons"]],
+        lambda wildcards: [path for name in config["comparisons"] for path in comparison_records(name)],
     localrule: True
 
 
@@ -102,6 +102,6 @@ for _name in config["comparisons"]:
                 _name
             input:
                 comparison_outputs(_name),
-                # its settings record as a target too (see settings_records in common.smk)
-                lambda wildcards, name=_name: comparison_record(name),
+                # its settings records as targets too (see settings_records in common.smk)
+                lambda wildcards, name=_name: comparison_records(name),
             localrule: True

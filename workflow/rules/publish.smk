@@ -3,7 +3,16 @@
 PUBLISHED = publish_pairs()
 
 
+# The settings records are targets too (see settings_records in common.smk): changed analysis
+# settings remake the metrics, the claims and comparisons, and then the copies.
 rule publish:
+    input:
+        [dst for _, dst in PUBLISHED],
+        publish_records,
+    localrule: True
+
+
+rule publish_copies:
     input:
         publish_input,
     output:

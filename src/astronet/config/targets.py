@@ -79,6 +79,7 @@ RULE_NAMES = frozenset(
         "claim",
         "claims",
         "publish",
+        "publish_copies",
         "connectivity",
         "export_nwb",
         "nwb",
