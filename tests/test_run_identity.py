@@ -442,8 +442,9 @@ def test_changed_analysis_settings_remake_the_metrics_of_a_comparison(workdir, t
     targets too, then the comparison (and the published copies); the simulation is not redone."""
     shutil.rmtree(workdir / ".snakemake")
     run = workdir / RUN
+    label = "/".join(Path(RUN).parts[1:])  # <experiment>/<run>
     settings = [
-        "comparisons={tiny_cmp: {runs: {A: %s}}}" % "/".join(Path(RUN).parts[1:]),
+        f"comparisons={{tiny_cmp: {{runs: {{A: {label}}}}}}}",
         "publish={published: [comparisons/tiny_cmp]}",
     ]
     assert snakemake(workdir, target, "--config", *settings).returncode == 0
