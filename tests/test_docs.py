@@ -1,8 +1,11 @@
 """The documentation: README.md and the pages under docs/ link to pages, headings and images that
-exist (on GitHub as in the site that `make docs` builds), the API pages cover every module, and what
-the pages list of the command line is what it has. `make docs` (part of `make lint`) builds the site
-with every warning an error."""
+exist (on GitHub as in the site that `make docs` builds), the API pages cover every module, every
+public function and method that takes parameters describes each in a numpydoc ``Parameters``
+section, and what the pages list of the command line is what it has. `make docs` (part of `make lint`)
+builds the site with every warning an error."""
 
+import ast
+import inspect
 import re
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
+PACKAGE = REPO / "src" / "astronet"
 PAGES = [REPO / "README.md", *sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)]
 LINK = re.compile(r"(!?)\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^\s*```.*?^\s*```", re.S | re.M)
@@ -77,3 +81,104 @@ def test_the_steps_listed_are_those_of_the_command_line():
     text = (DOCS / "getting-started.md").read_text()
     listed = re.search(r"`python -m astronet --help` lists the steps\s*\((.*?)\),", text, re.S).group(1)
     assert re.findall(r"`([a-z-]+)`", listed) == list(steps.choices)
+
+
+def _public_functions():
+    """``(where, name, docstring, parameters)`` of every public function and method of the package that
+    takes parameters (:func:`_parameters`).
+
+    Public: neither its name nor its class's starts with ``_``, nor does its module's (``__init__`` and
+    ``__main__`` aside). Functions nested in functions are not looked at; methods that dataclasses
+    generate have no source, and ``self`` and ``cls`` are no parameters.
+    """
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.stem.startswith("_") and path.stem not in ("__init__", "__main__"):
+            continue
+        where = path.relative_to(REPO).as_posix()
+        bodies = [(ast.parse(path.read_text()).body, "")]
+        while bodies:
+            body, prefix = bodies.pop()
+            for node in body:
+                if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                    bodies.append((node.body, f"{prefix}{node.name}."))
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
+                    parameters = _parameters(node, prefix)
+                    if parameters:
+                        yield f"{where}:{node.lineno}", prefix + node.name, ast.get_docstring(node), parameters
+
+
+def _parameters(node, prefix: str = "") -> list[str]:
+    """The parameters of a function as its docstring names them: ``*args`` and ``**kwargs`` with their stars;
+    without ``self`` or ``cls`` (a method's first, ``prefix`` naming its class)."""
+    args = node.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if prefix and names and names[0] in ("self", "cls"):
+        names = names[1:]
+    names += [a.arg for a in args.kwonlyargs]
+    if args.vararg:
+        names.append("*" + args.vararg.arg)
+    if args.kwarg:
+        names.append("**" + args.kwarg.arg)
+    return names
+
+
+def _documented_parameters(docstring: str) -> set[str] | None:
+    """The names a numpydoc ``Parameters`` section lists (``name : type``, ``a, b : type`` or a bare
+    ``name``), None without that section."""
+    lines = docstring.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if line.strip() == "Parameters" and lines[i + 1].strip() == "-" * len("Parameters"):
+            indent = len(line) - len(line.lstrip())
+            names = set()
+            section = lines[i + 2 :]
+            for j, entry in enumerate(section):
+                if not entry.strip() or len(entry) - len(entry.lstrip()) > indent:
+                    continue  # a description
+                if j + 1 < len(section) and re.fullmatch(r"\s*-{3,}", section[j + 1]):
+                    break  # the next section's heading
+                names.update(n.strip().replace("\\", "") for n in entry.split(" :")[0].split(","))
+            return names
+    return None
+
+
+def test_parameters_as_numpydoc_lists_them():
+    def f(a, b, *args, c=1, **kwargs):
+        """Summary.
+
+        Parameters
+        ----------
+        a, b : float
+            Two, in ms.
+        *args : int
+            More.
+        c
+            A bare name.
+
+        Returns
+        -------
+        d : float
+            Not a parameter.
+        """
+
+    node = ast.parse("def f(self, a, b, *args, c=1, **kwargs): pass").body[0]
+    assert _parameters(node, "C.") == ["a", "b", "c", "*args", "**kwargs"]
+    assert _parameters(node) == ["self", "a", "b", "c", "*args", "**kwargs"]
+    assert _documented_parameters(inspect.getdoc(f)) == {"a", "b", "*args", "c"}
+    assert _documented_parameters("Summary.\n\nParameters: none") is None
+
+
+def test_every_public_function_documents_its_parameters():
+    """numpydoc, as docs/conf.py's napoleon reads it: each parameter under ``Parameters`` (``*args`` and
+    ``**kwargs`` may be left out)."""
+    offenders = []
+    for where, name, docstring, parameters in _public_functions():
+        listed = _documented_parameters(docstring) if docstring else None
+        if docstring is None:
+            offenders.append(f"{where} {name}: no docstring")
+        elif listed is None:
+            offenders.append(f"{where} {name}: no Parameters section")
+        else:
+            missing = [p for p in parameters if p not in listed and not p.startswith("*")]
+            if missing:
+                offenders.append(f"{where} {name}: {', '.join(missing)} not under Parameters")
+    assert not offenders, f"{len(offenders)} without numpydoc Parameters:\n" + "\n".join(offenders)

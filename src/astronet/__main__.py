@@ -251,6 +251,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> None:
+    """Parse the command line and run its step.
+
+    Uncaught errors are also reported on the descriptor in ``ASTRONET_ERRORS_FD``
+    (astronet.runtime.joblog.report_errors).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``python -m astronet``; None: ``sys.argv[1:]``.
+    """
     top = parser()
     args = vars(top.parse_args(argv))
     step, function, step_parser = args.pop("step"), args.pop("function"), args.pop("parser")

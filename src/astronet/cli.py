@@ -19,7 +19,23 @@ def _run_frames(spikes, astrocytes, neurons, meta: dict) -> tuple:
 
 
 def simulate(parameters: Path, output: Path | None, check_mpi: bool = False, params_id: str | None = None) -> None:
-    """Simulate one run (astronet.simulation.simulate); the process ends with the one that started it."""
+    """Simulate one run (astronet.simulation.simulate); the process ends with the one that started it.
+
+    pandas and matplotlib are kept out of the process (astronet.runtime.optional_imports).
+
+    Parameters
+    ----------
+    parameters : pathlib.Path
+        JSON file with the run's complete parameters.
+    output : pathlib.Path or None
+        Directory that will hold the per-rank recordings, ``results/<experiment>/<run>/raw``; None
+        only with ``check_mpi``.
+    check_mpi : bool
+        Only check, in this single process, that NEST has MPI if the run asks for ranks.
+    params_id : str, optional
+        The run's identity as the workflow configured it (astronet.config.rundir.params_id): the run
+        stops if the parameters file holds another parameter set.
+    """
     from astronet.runtime.guard import die_with_parent
     from astronet.runtime.optional_imports import skip_imports
     from astronet.simulation.simulate import MODULES_A_SIMULATION_NEVER_USES, run_file
@@ -30,14 +46,31 @@ def simulate(parameters: Path, output: Path | None, check_mpi: bool = False, par
 
 
 def aggregate(raw: Path, out_dir: Path) -> None:
-    """Merge the per-rank recordings of one run into tables, a summary and metadata."""
+    """Merge the per-rank recordings of one run into tables, a summary and metadata.
+
+    Parameters
+    ----------
+    raw : pathlib.Path
+        The run's raw/ directory (per-rank recordings).
+    out_dir : pathlib.Path
+        Directory of the run's tables: spikes, astrocytes and neurons .parquet, summary.csv and
+        metadata.json.
+    """
     from astronet.data.aggregate import aggregate as aggregate_run
 
     aggregate_run(raw, out_dir)
 
 
 def aggregate_connections(raw: Path, output: Path) -> None:
-    """Merge the per-rank connection tables of one run (params.record_connections: true)."""
+    """Merge the per-rank connection tables of one run (params.record_connections: true).
+
+    Parameters
+    ----------
+    raw : pathlib.Path
+        The run's raw/ directory, recorded with ``record_connections: true``.
+    output : pathlib.Path
+        connections.parquet to write.
+    """
     from astronet.data.aggregate import aggregate_connections as merge
 
     merge(raw, output)
@@ -46,8 +79,34 @@ def aggregate_connections(raw: Path, output: Path) -> None:
 def metrics(
     spikes, astrocytes, neurons, metadata, settings: dict, experiment: str, run: str, point: dict, output
 ) -> None:
-    """The metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json, with
-    the warnings about them (astronet.analysis.advice), which also go to the console."""
+    """The metrics of one run (rates, CV, Fano, synchrony, astrocyte and SIC) into metrics.json.
+
+    The warnings about them (astronet.analysis.advice) go into the record too, and to the console;
+    the metrics are also printed, one per line.
+
+    Parameters
+    ----------
+    spikes : pathlib.Path
+        spikes.parquet of the run (``time`` in ms), checked against the checksum in its metadata, as
+        are the other tables.
+    astrocytes : pathlib.Path
+        astrocytes.parquet of the run (``time`` in ms, ``IP3`` and ``Ca_astro`` in µM).
+    neurons : pathlib.Path
+        neurons.parquet of the run (``time`` in ms, ``I_SIC`` in pA).
+    metadata : pathlib.Path
+        metadata.json of the run.
+    settings : dict
+        The experiment's analysis settings (config ``analysis``: ``t_start``, ``bin_ms``,
+        ``fano_bin_ms`` in ms, ``ca_threshold`` in µM, ...).
+    experiment : str
+        Name of the run's experiment.
+    run : str
+        Name of the run.
+    point : dict
+        The run's swept values, ``{key: value}``.
+    output : pathlib.Path
+        metrics.json to write.
+    """
     from astronet.analysis import advice
     from astronet.analysis.run_records import run_metrics_record
     from astronet.data.integrity import load_metadata
@@ -70,7 +129,17 @@ def metrics(
 
 
 def provenance(metadata, metrics, output) -> None:
-    """The provenance page of one run: versions, build, parameters, connections, timers, metrics."""
+    """The provenance page of one run: versions, build, parameters, connections, timers, metrics.
+
+    Parameters
+    ----------
+    metadata : pathlib.Path
+        metadata.json of the run.
+    metrics : pathlib.Path
+        metrics.json of the run.
+    output : pathlib.Path
+        HTML page to write.
+    """
     from astronet.data.integrity import load_metadata, load_metrics
     from astronet.figures.html_pages import provenance_html
 
@@ -78,7 +147,29 @@ def provenance(metadata, metrics, output) -> None:
 
 
 def figures(spikes, astrocytes, neurons, metadata, settings: dict, raster, dynamics, rate_distribution) -> None:
-    """The figures of one run (raster, dynamics, rate distribution) from its aggregated tables."""
+    """The figures of one run (raster, dynamics, rate distribution) from its aggregated tables.
+
+    Parameters
+    ----------
+    spikes : pathlib.Path
+        spikes.parquet of the run (``time`` in ms), checked against the checksum in its metadata, as
+        are the other tables.
+    astrocytes : pathlib.Path
+        astrocytes.parquet of the run (``time`` in ms, ``IP3`` and ``Ca_astro`` in µM).
+    neurons : pathlib.Path
+        neurons.parquet of the run (``time`` in ms, ``I_SIC`` in pA).
+    metadata : pathlib.Path
+        metadata.json of the run.
+    settings : dict
+        Figure settings (config ``figures``) with the plotted window ``t_start``, ``t_stop`` (ms):
+        ``dpi``, ``raster_neurons``, ``rate_bin_ms`` (ms).
+    raster : pathlib.Path
+        Raster figure to write.
+    dynamics : pathlib.Path
+        Astrocyte and neuron dynamics figure to write.
+    rate_distribution : pathlib.Path
+        Firing-rate distribution figure to write.
+    """
     from astronet.data.integrity import load_metadata
     from astronet.figures import plotting
 
@@ -104,9 +195,33 @@ def experiment_summary(
     summary_html,
     scaling: str | None = None,
 ) -> None:
-    """Tables of one experiment: one row per run (runs.*), mean / 95 % CI / n per grid point (summary.*);
-    warnings about the results (astronet.analysis.advice), except for a scaling experiment, which measures the
-    cost of its runs and asks nothing about their activity or statistics across seeds."""
+    """Tables of one experiment: one row per run (runs.*), mean / 95 % CI / n per grid point (summary.*).
+
+    Warnings about the results follow (astronet.analysis.advice), except for a scaling experiment,
+    which measures the cost of its runs and asks nothing about their activity or statistics across
+    seeds.
+
+    Parameters
+    ----------
+    metrics : list of pathlib.Path
+        metrics.json of each run.
+    grid_keys : list of str
+        The experiment's swept parameters (empty: no grid).
+    experiment : str
+        Name of the experiment.
+    runs_parquet : pathlib.Path
+        runs.parquet to write: the runs table, one row per run.
+    runs_csv : pathlib.Path
+        runs.csv to write: the same table.
+    summary_parquet : pathlib.Path
+        summary.parquet to write: the summary table, one row per grid point.
+    summary_csv : pathlib.Path
+        summary.csv to write: the same table.
+    summary_html : pathlib.Path
+        The summary page to write (astronet.figures.html_pages.summary_html).
+    scaling : str, optional
+        ``strong`` or ``weak`` for a scaling experiment (no warnings); None otherwise.
+    """
     from astronet.analysis import advice
     from astronet.analysis.sweep_tables import write_tables
     from astronet.data.integrity import load_metrics
@@ -133,8 +248,31 @@ def experiment_summary(
 
 
 def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, figures: list) -> None:
-    """Sweep figures of one experiment: each metric against the swept parameter, mean ± 95 % CI
-    across seeds. Each file is named after its group of astronet.experiments.FIGURES (GROUP.FORMAT)."""
+    """Sweep figures of one experiment: each metric against the swept parameter, mean ± 95 % CI across seeds.
+
+    Each file is named after its group of astronet.figures.sweep_panels.FIGURES (GROUP.FORMAT).
+
+    Parameters
+    ----------
+    summary : pathlib.Path
+        summary.parquet of the experiment.
+    runs : pathlib.Path
+        runs.parquet of the experiment.
+    grid : dict
+        The experiment's grid, ``{key: [values]}``.
+    experiment : str
+        Name of the experiment.
+    settings : dict
+        Figure settings (config ``figures``); ``dpi`` is used.
+    figures : list of pathlib.Path
+        Figures to write, each named after its group: activity, synchrony or astrocytes (e.g.
+        ``figures/activity.png``).
+
+    Raises
+    ------
+    SystemExit
+        If a file is not named after a figure group.
+    """
     import pandas as pd
 
     from astronet.figures.sweep_figures import sweep_figure
@@ -159,8 +297,39 @@ def comparison(
     figure,
     table,
 ) -> None:
-    """Runs side by side in the layout of Jiang et al. 2025's Fig. 3, and their metrics as one table
-    with the plotted window and the peak and 99th percentile of each population-rate trace."""
+    """Runs side by side in the layout of Jiang et al. 2025's Fig. 3, and their metrics as one table.
+
+    The table also holds each run's analysis window, its plotted window and the peak and 99th
+    percentile of its population-rate trace; it is printed too.
+
+    Parameters
+    ----------
+    labels : list of str
+        Column label of each run.
+    spikes : list of pathlib.Path
+        spikes.parquet of each run (``time`` in ms).
+    astrocytes : list of pathlib.Path
+        astrocytes.parquet of each run (``time`` in ms, ``IP3`` and ``Ca_astro`` in µM).
+    neurons : list of pathlib.Path
+        neurons.parquet of each run (``time`` in ms, ``I_SIC`` in pA).
+    metadata : list of pathlib.Path
+        metadata.json of each run.
+    metrics : list of pathlib.Path
+        metrics.json of each run.
+    settings : dict
+        ``dpi``, ``raster_neurons``, ``rate_bin_ms`` (ms), ``t_start`` and ``t_stop`` (ms, or None:
+        the run's analysis window).
+    figure : pathlib.Path
+        Figure to write.
+    table : pathlib.Path
+        Metrics table (CSV) to write: rates in spikes/s, times in ms, ``sic_mean`` in pA, ``ca_mean``
+        in µM.
+
+    Raises
+    ------
+    SystemExit
+        If the lists are not all of one length.
+    """
     from astronet.analysis.sweep_tables import runs_table
     from astronet.data.integrity import load_metadata, load_metrics
     from astronet.figures import paper_figures
@@ -196,7 +365,32 @@ def comparison(
 
 
 def connectivity(labels: list, connections: list, metadata: list, experiment: str, dpi: int, table, figure) -> None:
-    """Connectivity of an experiment's runs (Jiang et al. 2025's Fig. 8): degree table and figure."""
+    """Connectivity of an experiment's runs (Jiang et al. 2025's Fig. 8): degree table and figure.
+
+    The table is printed too.
+
+    Parameters
+    ----------
+    labels : list of str
+        Label of each run.
+    connections : list of pathlib.Path
+        connections.parquet of each run.
+    metadata : list of pathlib.Path
+        metadata.json of each run.
+    experiment : str
+        Name of the experiment, for the figure's title.
+    dpi : int
+        Resolution of the figure in dots per inch.
+    table : pathlib.Path
+        Degree table (CSV) to write: per run its cost (times in s, memory in MiB) and degree summary.
+    figure : pathlib.Path
+        Figure to write.
+
+    Raises
+    ------
+    SystemExit
+        If the lists are not all of one length.
+    """
     import pandas as pd
 
     from astronet.analysis import connectivity as conn
@@ -218,7 +412,32 @@ def connectivity(labels: list, connections: list, metadata: list, experiment: st
 
 
 def claims(claim: dict, metrics: list, metadata: list, dpi: int, table, runs_table, figure) -> None:
-    """A claim's runs table (with provenance), its claims table and its figure (astronet.analysis.claim_tables)."""
+    """A claim's runs table (with provenance), its claims table and its figure (astronet.analysis.claim_tables).
+
+    The claims table is printed too.
+
+    Parameters
+    ----------
+    claim : dict
+        The claim's settings (config ``claims.<name>``), each pair with its ``seeds``.
+    metrics : list of pathlib.Path
+        metrics.json of each run of the pairs.
+    metadata : list of pathlib.Path
+        metadata.json of the same runs, in the same order.
+    dpi : int
+        Resolution of the figure in dots per inch.
+    table : pathlib.Path
+        Claims table (CSV) to write.
+    runs_table : pathlib.Path
+        Runs table with provenance (CSV) to write.
+    figure : pathlib.Path
+        Figure to write.
+
+    Raises
+    ------
+    SystemExit
+        If the lists are not of one length.
+    """
     from astronet.analysis.claim_tables import claims_table
     from astronet.analysis.claim_tables import runs_table as claim_runs
     from astronet.data.integrity import load_metadata, load_metrics
@@ -239,7 +458,20 @@ def claims(claim: dict, metrics: list, metadata: list, dpi: int, table, runs_tab
 
 
 def publish(sources: list, copies: list) -> None:
-    """Copy each source file to its copy (config `publish`), directories made as needed."""
+    """Copy each source file to its copy (config `publish`), directories made as needed.
+
+    Parameters
+    ----------
+    sources : list of pathlib.Path
+        Files under results/ to copy.
+    copies : list of pathlib.Path
+        Where each copy goes, in the same order.
+
+    Raises
+    ------
+    SystemExit
+        If the lists are not of one length.
+    """
     import shutil
 
     _same_length(sources=sources, copies=copies)
@@ -250,7 +482,32 @@ def publish(sources: list, copies: list) -> None:
 
 
 def scaling(kind: str, runs: list, metadata: list, experiment: str, dpi: int, table, figure) -> None:
-    """Scaling table (scaling.csv) and figure of one scaling experiment."""
+    """Scaling table (scaling.csv) and figure of one scaling experiment.
+
+    The table is printed too.
+
+    Parameters
+    ----------
+    kind : str
+        ``strong`` or ``weak`` scaling.
+    runs : list of str
+        Name of each run.
+    metadata : list of pathlib.Path
+        metadata.json of each run, in the same order.
+    experiment : str
+        Name of the experiment.
+    dpi : int
+        Resolution of the figure in dots per inch.
+    table : pathlib.Path
+        scaling.csv to write.
+    figure : pathlib.Path
+        Figure to write.
+
+    Raises
+    ------
+    SystemExit
+        If the lists are not of one length.
+    """
     from astronet.analysis.scaling import write
 
     _same_length(runs=runs, metadata=metadata)
@@ -259,7 +516,15 @@ def scaling(kind: str, runs: list, metadata: list, experiment: str, dpi: int, ta
 
 
 def export_nwb(run_dir, output) -> None:
-    """One run as an NWB file."""
+    """One run as an NWB file.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run's directory, ``results/<experiment>/<run>``.
+    output : pathlib.Path
+        NWB file to write.
+    """
     from astronet.data.nwb_export import write_nwb
     from astronet.data.results import load_run
 

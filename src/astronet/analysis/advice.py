@@ -40,9 +40,23 @@ warnings.showwarning = _showwarning
 
 
 def few_seeds(experiment: str, n_seeds) -> str | None:
-    """Message if some point of the experiment has fewer than MIN_SEEDS_FOR_CI seeds, for an
-    experiment of more than one run (a single run has no sweep figures, and asked for no statistics
-    across seeds). ``n_seeds``: the seeds of each grid point."""
+    """Message if some point of the experiment has fewer than MIN_SEEDS_FOR_CI seeds.
+
+    Only for an experiment of more than one run: a single run has no sweep figures, and asked for no
+    statistics across seeds.
+
+    Parameters
+    ----------
+    experiment : str
+        The experiment's name.
+    n_seeds : iterable of int
+        The number of seeds of each grid point.
+
+    Returns
+    -------
+    str or None
+        The message, or None if every point has enough seeds or there is a single run.
+    """
     counts = [int(k) for k in n_seeds]
     n = min(counts)
     if n >= MIN_SEEDS_FOR_CI or sum(counts) < 2:
@@ -60,8 +74,26 @@ def few_seeds(experiment: str, n_seeds) -> str | None:
 
 
 def no_sic(experiment: str, records: list[dict], grid_keys=()) -> str | None:
-    """Message if in every run Ca_astro stays below the SIC threshold throughout the analysis
-    window: the astrocytes then inject no slow inward current, and the coupling w_a2n has no effect."""
+    """Message if in every run Ca_astro stays below the SIC threshold throughout the analysis window.
+
+    The astrocytes then inject no slow inward current, and the coupling w_a2n has no effect.
+
+    Parameters
+    ----------
+    experiment : str
+        The experiment's name.
+    records : list of dict
+        The runs' metrics.json records: ``metrics.ca_peak`` (µM), ``settings.ca_threshold`` (µM),
+        ``window_ms`` (ms).
+    grid_keys : collection of str
+        The experiment's swept parameters (the message says whether ``w_a2n`` is one).
+
+    Returns
+    -------
+    str or None
+        The message, or None if there are no records, a run's peak is missing or not finite, or some
+        peak exceeds the lowest threshold.
+    """
     peaks = [r["metrics"].get("ca_peak") for r in records]
     thresholds = {r["settings"]["ca_threshold"] for r in records}
     if not records or any(p is None or not math.isfinite(p) for p in peaks) or any(p > min(thresholds) for p in peaks):
@@ -78,8 +110,20 @@ def no_sic(experiment: str, records: list[dict], grid_keys=()) -> str | None:
 
 
 def implausible_rate(run: str, record: dict) -> str | None:
-    """Message if a run's mean rate over all neurons (its metrics.json ``record``) exceeds
-    :data:`MAX_PLAUSIBLE_RATE`."""
+    """Message if a run's mean rate over all neurons exceeds :data:`MAX_PLAUSIBLE_RATE`.
+
+    Parameters
+    ----------
+    run : str
+        The run, as named in the message (``experiment/run``).
+    record : dict
+        The run's metrics.json record: ``metrics.rate_all`` (spikes/s) and ``window_ms`` (ms).
+
+    Returns
+    -------
+    str or None
+        The message, or None if the rate is missing or at most :data:`MAX_PLAUSIBLE_RATE` spikes/s.
+    """
     rate = record["metrics"].get("rate_all")
     if rate is None or rate <= MAX_PLAUSIBLE_RATE:
         return None
@@ -92,8 +136,22 @@ def implausible_rate(run: str, record: dict) -> str | None:
 
 
 def no_fano(experiment: str, records: list[dict]) -> str | None:
-    """Message if the Fano factor's counting window fits fewer than twice into a run's analysis
-    window: the factor compares counts across windows, so it is undefined (null) there."""
+    """Message if the Fano factor's counting window fits fewer than twice into a run's analysis window.
+
+    The factor compares counts across windows, so it is undefined (null) there.
+
+    Parameters
+    ----------
+    experiment : str
+        The experiment's name.
+    records : list of dict
+        The runs' metrics.json records: ``window_ms`` and ``settings.fano_bin_ms`` (ms).
+
+    Returns
+    -------
+    str or None
+        The message (naming the first such run's window and how many runs are affected), or None.
+    """
     short = [r for r in records if (r["window_ms"][1] - r["window_ms"][0]) < 2 * r["settings"]["fano_bin_ms"]]
     if not short:
         return None
@@ -106,7 +164,13 @@ def no_fano(experiment: str, records: list[dict]) -> str | None:
 
 
 def report(*messages: str | None) -> None:
-    """Issue every message that is not None."""
+    """Issue every message that is not None, as a :class:`ResultWarning`.
+
+    Parameters
+    ----------
+    *messages : str or None
+        The messages; None and empty ones are skipped.
+    """
     for message in messages:
         if message:
             warnings.warn(message, ResultWarning, stacklevel=2)

@@ -11,15 +11,43 @@ from astronet.config.schema import ConfigError, load_schema
 
 
 def analysis_settings(config: dict, experiment: str) -> dict:
-    """The complete analysis settings of an experiment: top-level ``analysis``, then its overrides."""
+    """The complete analysis settings of an experiment: top-level ``analysis``, then its overrides.
+
+    Parameters
+    ----------
+    config : dict
+        The workflow's configuration (``analysis``, ``experiments``).
+    experiment : str
+        The experiment's name.
+
+    Returns
+    -------
+    dict
+        Every setting of the schema's ``analysis`` section, its default overridden by the top-level
+        ``analysis``, then by the experiment's: ``t_start``, ``bin_ms``, ``fano_bin_ms`` (ms),
+        ``ca_threshold`` (µM), ``sync_sample_size``, ``sync_seed``, ``cv_min_spikes``.
+    """
     schema = load_schema()["properties"]["analysis"]["properties"]
     base = {name: spec["default"] for name, spec in schema.items()}
     return {**base, **config.get("analysis", {}), **config["experiments"][experiment].get("analysis", {})}
 
 
 def analysis_window(settings: dict, params: dict) -> tuple[float, float]:
-    """A run's analysis window ``[t_start, t_presim + sim_time)`` in NEST's times (ms); ``t_start``
-    null means the end of the presimulation."""
+    """A run's analysis window ``[t_start, t_presim + sim_time)`` in NEST's times (ms).
+
+    Parameters
+    ----------
+    settings : dict
+        The analysis settings (:func:`analysis_settings`); ``t_start`` (ms) is used, None meaning the
+        end of the presimulation.
+    params : dict
+        The run's complete parameter set (``t_presim``, ``sim_time``, ms).
+
+    Returns
+    -------
+    tuple of float
+        ``(t_start, t_presim + sim_time)`` in ms.
+    """
     t_end = recording_window(params)[1]
     t_start = settings.get("t_start")
     return float(params["t_presim"] if t_start is None else t_start), t_end
@@ -53,9 +81,29 @@ def jitter_block_bins(bin_ms: float, jitter_ms: float) -> int:
 
 
 def check_analysis(settings: dict, params: dict, where: str) -> None:
-    """The analysis window lies within the recording and holds at least one synchrony bin; neither a
+    """Check a run's analysis window and bins against its recording and time step.
+
+    The analysis window lies within the recording and holds at least one synchrony bin; neither a
     synchrony bin nor a Fano factor counting window is narrower than NEST's time step dt, on whose
-    grid spikes lie."""
+    grid spikes lie. A Fano window longer than the analysis window is valid (the factor is then
+    undefined).
+
+    Parameters
+    ----------
+    settings : dict
+        The analysis settings (:func:`analysis_settings`): ``t_start``, ``bin_ms`` and
+        ``fano_bin_ms`` (ms).
+    params : dict
+        The run's complete parameter set (``t_presim``, ``sim_time``, ``dt``, ms; ``record_presim``).
+    where : str
+        The key path that messages name (``analysis`` or ``experiments.<name>.analysis``).
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        If the window starts before the recording, is shorter than ``bin_ms``, or ``bin_ms`` or
+        ``fano_bin_ms`` is below ``dt``.
+    """
     t0, t1 = analysis_window(settings, params)
     t_presim, dt = params["t_presim"], params["dt"]
     if t0 < recording_window(params)[0]:
@@ -89,7 +137,28 @@ def check_analysis(settings: dict, params: dict, where: str) -> None:
 
 
 def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
-    """An experiment's analysis settings, checked against each of its runs (ConfigError if invalid)."""
+    """An experiment's analysis settings, checked against each of its runs.
+
+    Parameters
+    ----------
+    config : dict
+        The workflow's configuration (``analysis``, ``experiments``).
+    experiment : str
+        The experiment's name.
+    runs : list of astronet.config.experiment_grid.Run
+        The experiment's runs.
+
+    Returns
+    -------
+    dict
+        The complete analysis settings (:func:`analysis_settings`); times in ms, ``ca_threshold`` in µM.
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        If they do not fit a run (:func:`check_analysis`); the message names the experiment's
+        ``analysis`` if it overrides ``t_start``, ``bin_ms`` or ``fano_bin_ms``, else the top-level one.
+    """
     settings = analysis_settings(config, experiment)
     overrides = config["experiments"][experiment].get("analysis", {})
     overridden = {"t_start", "bin_ms", "fano_bin_ms", "jitter_ms"} & set(overrides)
@@ -100,7 +169,24 @@ def experiment_analysis(config: dict, experiment: str, runs: list) -> dict:
 
 
 def check_figure_window(config: dict, experiment: str, runs: list, settings: dict) -> None:
-    """figures.t_start, if set, lies within each run's recording, at least one rate bin before its end."""
+    """Check that ``figures.t_start``, if set, lies within each run's recording, a rate bin before its end.
+
+    Parameters
+    ----------
+    config : dict
+        The workflow's configuration; its ``figures`` (``t_start``, ``rate_bin_ms``, ms) is checked.
+    experiment : str
+        The experiment's name (not used in the check).
+    runs : list of astronet.config.experiment_grid.Run
+        The experiment's runs.
+    settings : dict
+        The experiment's analysis settings (not used in the check).
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        If ``t_start`` lies outside a run's recording or less than ``rate_bin_ms`` before its end.
+    """
     figures = config["figures"]
     t_start = figures.get("t_start")
     if t_start is None:

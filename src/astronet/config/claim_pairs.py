@@ -20,15 +20,40 @@ RECORDING_ONLY = ("record_presim",)
 def claim_specs(
     config: dict, runs: dict[str, list], reserved=(), required=None, problems: dict | None = None
 ) -> dict[str, dict]:
-    """Each claim of ``config["claims"]`` with the schema's defaults filled in and each pair's runs as
-    ``"runs": [(rng_seed, network Run, control Run), ...]`` in seed order (only the pair's ``seeds``,
-    or else the claim's, if it lists them); ConfigError for an
-    experiment that is not configured (or not valid), one with several runs per seed, a control that
-    differs from its network in more than ``tripartite``, seeds that do not pair up, or a name that is
-    already an experiment's or in ``reserved`` (rules, comparisons).
+    """Each claim of ``config["claims"]`` with the schema's defaults filled in and each pair's runs.
 
-    ``required``: the claims that must be valid (None: all); another one that is not is left out and
-    its ConfigError put into ``problems``, as for experiments that are not being built."""
+    Each pair gets ``"runs": [(rng_seed, network Run, control Run), ...]`` in seed order (only the
+    pair's ``seeds``, or else the claim's, if it lists them).
+
+    Parameters
+    ----------
+    config : dict
+        The workflow's configuration (``claims``).
+    runs : dict of str to list
+        Experiment name -> its runs (astronet.config.experiment_grid.Run), for the experiments that
+        are configured and valid.
+    reserved : collection of str
+        Other names a claim may not take (rules, comparisons).
+    required : collection of str, optional
+        The claims that must be valid (None: all); another one that is not is left out and its
+        ConfigError put into ``problems``, as for experiments that are not being built.
+    problems : dict, optional
+        Receives claim name -> ConfigError for the claims left out; without it every invalid claim
+        raises.
+
+    Returns
+    -------
+    dict of str to dict
+        Claim name -> its settings, defaults filled in, ``pairs`` with their ``runs``.
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        For a required claim with an experiment that is not configured (or not valid), one with
+        several runs per seed, a control that differs from its network in more than ``tripartite``
+        (and what it records), seeds that do not pair up, or a name that is already an experiment's
+        or in ``reserved``.
+    """
     spec = load_schema()["properties"]["claims"]["additionalProperties"]["properties"]
     defaults = {k: s["default"] for k, s in spec.items() if "default" in s}
     out = {}

@@ -30,9 +30,22 @@ class ProfileError(RuntimeError):
 
 
 def unset_variables(resource_args: Iterable[str], environ: Mapping[str, str] = os.environ) -> list[tuple[str, str]]:
-    """``(resource, variable)`` for every ``$VARIABLE`` or ``${VARIABLE}`` in the resources
-    ``name=value`` (Snakemake's ``--default-resources``) that is not set in ``environ`` (set but
-    empty counts as set)."""
+    """The environment variables that resources name but that are not set.
+
+    Parameters
+    ----------
+    resource_args : iterable of str
+        Resources as ``name=value`` (Snakemake's ``--default-resources``); each ``$VARIABLE`` or
+        ``${VARIABLE}`` in a value is looked up.
+    environ : mapping of str to str
+        The environment; by default ``os.environ``.
+
+    Returns
+    -------
+    list of tuple of str
+        ``(resource, variable)`` for every variable that is not set in ``environ`` (set but empty
+        counts as set), in the order written.
+    """
     unset = []
     for arg in resource_args:
         name, _, value = arg.partition("=")
@@ -44,7 +57,20 @@ def unset_variables(resource_args: Iterable[str], environ: Mapping[str, str] = o
 
 
 def check_profile_environment(resource_args: Iterable[str] | None, environ: Mapping[str, str] = os.environ) -> None:
-    """Raise :class:`ProfileError` naming each unset variable of the resources and what it must hold."""
+    """Raise :class:`ProfileError` naming each unset variable of the resources and what it must hold.
+
+    Parameters
+    ----------
+    resource_args : iterable of str or None
+        Resources as ``name=value`` (Snakemake's ``--default-resources``); None: none.
+    environ : mapping of str to str
+        The environment; by default ``os.environ``.
+
+    Raises
+    ------
+    ProfileError
+        If a resource names a variable that is not set (:func:`unset_variables`).
+    """
     unset = unset_variables(resource_args or (), environ)
     if not unset:
         return

@@ -9,12 +9,39 @@ from astronet.config.schema import ConfigError, did_you_mean, load_schema
 def comparison_runs(
     config: dict, runs: dict[str, list], reserved=(), required=None, problems: dict | None = None
 ) -> dict[str, dict]:
-    """Each comparison of ``config["comparisons"]`` as ``{"runs": {label: Run}, **settings}``, with
-    the schema's defaults filled in; ConfigError for a run or experiment that is not configured,
-    or a name that is already an experiment or in ``reserved`` (rule names).
+    """Each comparison of ``config["comparisons"]`` with its runs, the schema's defaults filled in.
 
-    ``required``: the comparisons that must be valid (None: all); another one that is not is left
-    out and its ConfigError put into ``problems``, as for experiments that are not being built."""
+    A column that names a whole experiment becomes one column per run, labelled ``LABEL RUN``.
+
+    Parameters
+    ----------
+    config : dict
+        The workflow's configuration (``comparisons``).
+    runs : dict of str to list
+        Experiment name -> its runs (astronet.config.experiment_grid.Run), for the experiments that
+        are configured and valid.
+    reserved : collection of str
+        Other names a comparison may not take (rule names).
+    required : collection of str, optional
+        The comparisons that must be valid (None: all); another one that is not is left out and its
+        ConfigError put into ``problems``, as for experiments that are not being built.
+    problems : dict, optional
+        Receives comparison name -> ConfigError for the comparisons left out; without it every
+        invalid comparison raises.
+
+    Returns
+    -------
+    dict of str to dict
+        Comparison name -> ``{"runs": {label: Run}, **settings}`` (``t_start``, ``t_stop``,
+        ``rate_bin_ms`` in ms).
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        For a required comparison with a run or experiment that is not configured, a plotted window
+        outside a run's recording or shorter than ``rate_bin_ms``, or a name that is already an
+        experiment's or in ``reserved``.
+    """
     spec = load_schema()["properties"]["comparisons"]["additionalProperties"]["properties"]
     defaults = {k: s["default"] for k, s in spec.items() if "default" in s}
     by_path = {run.path: run for exp_runs in runs.values() for run in exp_runs}

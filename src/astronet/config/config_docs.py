@@ -57,6 +57,19 @@ def _table(spec: dict, prefix: str = "") -> list[str]:
 
 
 def render(schema: dict | None = None) -> str:
+    """config/README.md: the header, then a section per top-level key of the schema.
+
+    Parameters
+    ----------
+    schema : dict, optional
+        The configuration schema; by default the package's (:func:`astronet.config.schema.load_schema`).
+
+    Returns
+    -------
+    str
+        The Markdown page, a table of keys, descriptions [units], allowed values and defaults per
+        section, ending with a newline.
+    """
     schema = schema or load_schema()
     out = [HEADER]
     for section, spec in schema["properties"].items():

@@ -10,7 +10,21 @@ from astronet.config.schema import load_schema
 
 
 def param_unit(name: str, schema: dict | None = None) -> str:
-    """The unit a parameter's schema description ends with, in brackets, e.g. 'ms'; '' if none."""
+    """The unit a parameter's schema description ends with, in brackets, e.g. 'ms'.
+
+    Parameters
+    ----------
+    name : str
+        A parameter of ``params``; a dotted name (``neuron_params.X``) has no unit here.
+    schema : dict, optional
+        The configuration schema; by default the package's (:func:`astronet.config.schema.load_schema`).
+
+    Returns
+    -------
+    str
+        The text in the last parentheses of the description, e.g. ``ms`` or ``spikes/s``; ``''`` if
+        there are none, or for an unknown or dotted name.
+    """
     schema = schema or load_schema()
     spec = schema["properties"]["params"]["properties"].get(name.split(".")[0], {})
     if "." in name:
@@ -20,17 +34,62 @@ def param_unit(name: str, schema: dict | None = None) -> str:
 
 
 def param_label(name: str, schema: dict | None = None) -> str:
+    """An axis label for a parameter: its name and unit, e.g. ``w_e (nS)``.
+
+    Parameters
+    ----------
+    name : str
+        A parameter of ``params``.
+    schema : dict, optional
+        The configuration schema; by default the package's (:func:`astronet.config.schema.load_schema`).
+
+    Returns
+    -------
+    str
+        ``NAME (UNIT)``, or only the name if it has no unit (:func:`param_unit`).
+    """
     unit = param_unit(name, schema)
     return f"{name} ({unit})" if unit else name
 
 
 def format_value(value) -> str:
-    """A value as written in run names, captions and tables: floats in %g form."""
+    """A value as written in run names, captions and tables: floats in %g form.
+
+    Parameters
+    ----------
+    value : object
+        A parameter value.
+
+    Returns
+    -------
+    str
+        ``f"{value:g}"`` for a float, else ``str(value)``.
+    """
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def experiment_caption(name: str, experiment: dict, runs: list, settings: dict) -> str:
-    """reStructuredText paragraph on an experiment: what varies, what is fixed, n, window, network."""
+    """reStructuredText paragraph on an experiment: what varies, what is fixed, n, window, network.
+
+    Parameters
+    ----------
+    name : str
+        The experiment's name.
+    experiment : dict
+        Its configuration (``description``, ``grid``, ``params``, ``seeds``).
+    runs : list of astronet.config.experiment_grid.Run
+        Its runs; the first one's parameters describe the network.
+    settings : dict
+        Its analysis settings (:func:`astronet.config.analysis_settings.analysis_settings`):
+        ``t_start`` and ``bin_ms``, ``fano_bin_ms`` (ms), ``sync_sample_size``, ``sync_seed``,
+        ``ca_threshold`` (µM).
+
+    Returns
+    -------
+    str
+        One paragraph: the swept and the fixed parameters with their units, the network's size, model
+        time (ms) and recording, the seeds, the analysis window (ms) and settings.
+    """
     schema = load_schema()
     grid = experiment.get("grid", {})
     seeds = experiment.get("seeds") or sorted({r.params["rng_seed"] for r in runs})

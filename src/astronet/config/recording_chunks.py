@@ -18,14 +18,37 @@ AUTO_CHUNK_SPIKES_PER_MS = 0.05
 
 
 def recorded_rows_per_ms(params: dict) -> float:
-    """Rows the recorders collect per ms of model time: multimeter samples, and spikes at 50/s."""
+    """Rows the recorders collect per ms of model time: multimeter samples, and spikes at 50/s.
+
+    Parameters
+    ----------
+    params : dict
+        A complete parameter set (``rec_interval`` in ms, and what sets the recorded nodes).
+
+    Returns
+    -------
+    float
+        Rows per ms: sampled nodes / ``rec_interval`` plus the recorded neurons times
+        ``AUTO_CHUNK_SPIKES_PER_MS`` (0.05 spikes per ms, 50 spikes/s).
+    """
     return n_sampled_nodes(params) / params["rec_interval"] + n_spike_recorded(params) * AUTO_CHUNK_SPIKES_PER_MS
 
 
 def chunk_ms(params: dict) -> float:
-    """Model time between two flushes of the recordings (ms): ``chunk_ms``, or for ``auto`` the longest
-    that keeps the rows held below AUTO_CHUNK_ROWS (at most sim_time; a multiple of 10 ms, or of dt
-    below 10 ms)."""
+    """Model time between two flushes of the recordings (ms).
+
+    Parameters
+    ----------
+    params : dict
+        A complete parameter set (``chunk_ms``, ``sim_time``, ``dt``, ``rec_interval``, all ms).
+
+    Returns
+    -------
+    float
+        ``chunk_ms`` in ms, or for ``auto`` the longest that keeps the rows held below
+        AUTO_CHUNK_ROWS (at most ``sim_time``; a multiple of 10 ms, or of ``dt`` below 10 ms; at least
+        ``dt``).
+    """
     if params["chunk_ms"] != "auto":
         return float(params["chunk_ms"])
     dt = params["dt"]

@@ -42,16 +42,55 @@ DERIVED = ("metrics.json", "provenance.html", "figures")
 
 
 def canonical_json(params: dict) -> str:
+    """A parameter set as canonical JSON, the text its identity is the hash of.
+
+    Parameters
+    ----------
+    params : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    str
+        Compact JSON with sorted keys.
+
+    Raises
+    ------
+    ValueError
+        If a value is NaN or infinite.
+    """
     return json.dumps(params, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def params_id(params: dict) -> str:
-    """Short hash of a complete parameter set: the run's identity."""
+    """Short hash of a complete parameter set: the run's identity.
+
+    Parameters
+    ----------
+    params : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    str
+        The first 12 hex digits of the SHA-256 of :func:`canonical_json`.
+    """
     return hashlib.sha256(canonical_json(params).encode()).hexdigest()[:12]
 
 
 def parameters_json(params: dict) -> str:
-    """The content of a run's parameters.json, one key per line and sorted (the file ends with a newline)."""
+    """The content of a run's parameters.json, one key per line and sorted.
+
+    Parameters
+    ----------
+    params : dict
+        A complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    str
+        JSON indented by one space, keys sorted, without a final newline (the file adds one).
+    """
     return json.dumps(params, indent=1, sort_keys=True)
 
 
@@ -137,8 +176,29 @@ def _stored_parameters(path: Path, get) -> tuple[dict | None, str | None]:
 
 
 def check_run_dir(run_dir, params: dict) -> RunState:
-    """Compare a run's directory with its configured parameters (RunDirectoryError if they differ
-    or the directory is damaged; nothing is changed) and say what the workflow mends by itself."""
+    """Compare a run's directory with its configured parameters and say what the workflow mends by itself.
+
+    Nothing is changed: the check only reads.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run's directory, ``results/<experiment>/<run>``; it need not exist.
+    params : dict
+        The run's configured, complete parameter set (:func:`astronet.config.parameters.validate_params`).
+
+    Returns
+    -------
+    RunState
+        Whether ``parameters.json`` is to be written again, and whether the run was simulated (an
+        empty state for a directory that does not exist).
+
+    Raises
+    ------
+    RunDirectoryError
+        If the directory's ``parameters.json``, recordings or tables hold other parameters, or the
+        directory is damaged; the message says how to rebuild.
+    """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         return RunState()

@@ -30,8 +30,21 @@ _SCHEMAS: dict = {}
 
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
-    """The schema as a fresh dict; parsed once per process (with libyaml when available), since
-    every Snakemake start and every job validates with it several times."""
+    """The schema as a fresh dict, parsed once per process.
+
+    It is parsed with libyaml when available, and once per process, since every Snakemake start and
+    every job validates with it several times.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The schema file; by default the package's, :data:`SCHEMA_PATH`.
+
+    Returns
+    -------
+    dict
+        A deep copy of the parsed schema, which the caller may change.
+    """
     key = str(path)
     if key not in _SCHEMAS:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,23 +54,79 @@ def load_schema(path: Path = SCHEMA_PATH) -> dict:
 
 
 def params_schema(schema: dict) -> dict:
+    """The schema of one run's parameters, the ``params`` entry of the configuration schema.
+
+    Parameters
+    ----------
+    schema : dict
+        The configuration schema (:func:`load_schema`).
+
+    Returns
+    -------
+    dict
+        Its ``properties.params`` (the same object, not a copy).
+    """
     return schema["properties"]["params"]
 
 
 def param_defaults(schema: dict | None = None) -> dict:
-    """Default value of every entry of ``params``, as the schema states it."""
+    """Default value of every entry of ``params``, as the schema states it.
+
+    Parameters
+    ----------
+    schema : dict, optional
+        The configuration schema; by default the package's (:func:`load_schema`).
+
+    Returns
+    -------
+    dict
+        Parameter name -> its default (a copy), in the units of ``config/README.md``.
+    """
     schema = schema or load_schema()
     props = params_schema(schema)["properties"]
     return {name: copy.deepcopy(spec["default"]) for name, spec in props.items()}
 
 
 def did_you_mean(word: str, choices) -> str:
+    """A suggestion for a misspelt name, for the end of an error message.
+
+    Parameters
+    ----------
+    word : str
+        The name given.
+    choices : iterable of str
+        The names that exist.
+
+    Returns
+    -------
+    str
+        ``" Did you mean 'NAME'?"`` with the closest choice (``difflib``, similarity at least 0.6), or
+        an empty string if none is close.
+    """
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" Did you mean '{close[0]}'?" if close else ""
 
 
 def check_known_keys(mapping: dict, schema: dict, where: str) -> None:
-    """Reject unknown keys with a did-you-mean suggestion, recursing into fixed sub-objects."""
+    """Reject unknown keys with a did-you-mean suggestion, recursing into fixed sub-objects.
+
+    A key is unknown where the schema lists the allowed names (``propertyNames.enum``) or forbids
+    other properties (``additionalProperties: false``). Values that are not dicts are not checked.
+
+    Parameters
+    ----------
+    mapping : dict
+        The configuration (or part of it) to check.
+    schema : dict
+        The schema of ``mapping``.
+    where : str
+        The key path of ``mapping``, for the messages (empty at the top).
+
+    Raises
+    ------
+    ConfigError
+        At the first unknown key.
+    """
     if not isinstance(mapping, dict):
         return
     props = schema.get("properties")
@@ -74,7 +143,20 @@ def check_known_keys(mapping: dict, schema: dict, where: str) -> None:
 
 
 def check_finite(value, where: str) -> None:
-    """Reject NaN and infinities anywhere (YAML's .nan/.inf, JSON's NaN): no range rule catches them."""
+    """Reject NaN and infinities anywhere (YAML's .nan/.inf, JSON's NaN): no range rule catches them.
+
+    Parameters
+    ----------
+    value : object
+        A value of the configuration; dicts and lists are searched recursively.
+    where : str
+        The key path of ``value``, for the message.
+
+    Raises
+    ------
+    ConfigError
+        At the first float that is not finite.
+    """
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"invalid value for '{where}': {value!r} (must be a finite number)")
     if isinstance(value, dict):
@@ -93,6 +175,16 @@ def retype_cli_overrides(config: dict, overrides: dict, schema: dict | None = No
     like a config file value. A leaf stays the string it is where the schema takes only strings
     (``description: "test: small network"``), and a leaf is never re-read into a mapping or list:
     Snakemake has already parsed the structure.
+
+    Parameters
+    ----------
+    config : dict
+        The configuration as Snakemake holds it, ``--config`` values merged in; changed in place.
+    overrides : dict
+        The ``--config`` values as Snakemake parsed them; only the leaves that ``config`` still
+        holds unchanged are re-read.
+    schema : dict, optional
+        The schema of ``config``; by default the package's (:func:`load_schema`).
     """
     schema = schema if schema is not None else load_schema()
     for key, value in overrides.items():
@@ -107,7 +199,21 @@ def retype_cli_overrides(config: dict, overrides: dict, schema: dict | None = No
 
 
 def child_schema(schema: dict, key) -> dict:
-    """The schema of entry ``key`` of an object with schema ``schema`` ({} if unconstrained)."""
+    """The schema of entry ``key`` of an object with schema ``schema``.
+
+    Parameters
+    ----------
+    schema : dict
+        The object's schema.
+    key : str or int
+        The entry.
+
+    Returns
+    -------
+    dict
+        Its ``properties[key]``, else its ``additionalProperties`` if that is a schema, else ``{}``
+        (unconstrained).
+    """
     props = schema.get("properties", {})
     if key in props:
         return props[key]
@@ -145,6 +251,18 @@ def coerce_integers(value, spec: dict):
     do not take floats for counts. So 2.0 means 2 everywhere (also in run names and the run's
     identity); 2.5 stays a float and is refused by the schema. A quantity written without a decimal
     point (``sim_time: 100``) is the same run as ``sim_time: 100.0``: one identity for both.
+
+    Parameters
+    ----------
+    value : object
+        A value of the configuration; dicts and lists are changed in place, recursively.
+    spec : dict
+        The schema of ``value``.
+
+    Returns
+    -------
+    object
+        ``value`` with its numbers retyped (the same dict or list object).
     """
     if isinstance(value, float) and value.is_integer() and _integer_only(spec):
         return int(value)
@@ -181,7 +299,20 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 
 
 def check_config_file(path) -> None:
-    """Refuse a configuration file with a key given twice in one mapping (ConfigError)."""
+    """Refuse a configuration file with a key given twice in one mapping.
+
+    A file YAML cannot parse is let through: Snakemake itself reports it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The YAML configuration file.
+
+    Raises
+    ------
+    ConfigError
+        If a key is given twice in one mapping (``<<`` merge keys aside), naming the file and lines.
+    """
     with open(path) as fh:
         try:
             yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 (a safe loader)
@@ -192,21 +323,64 @@ def check_config_file(path) -> None:
 
 
 def validator(schema: dict):
-    """A JSON-schema validator. jsonschema (~0.04 s to import) is loaded by the processes that
-    validate, not by the aggregation and figure jobs, which use only this module's constants."""
+    """A JSON-schema validator (draft 2020-12) for ``schema``.
+
+    jsonschema (~0.04 s to import) is loaded by the processes that validate, not by the aggregation
+    and figure jobs, which use only this module's constants.
+
+    Parameters
+    ----------
+    schema : dict
+        The schema to validate against.
+
+    Returns
+    -------
+    jsonschema.Draft202012Validator
+        The validator.
+    """
     import jsonschema
 
     return jsonschema.Draft202012Validator(schema)
 
 
 def schema_error(error: jsonschema.ValidationError, prefix: str = "") -> ConfigError:
+    """A validation error as a ConfigError that names the key, the value and the rule.
+
+    Parameters
+    ----------
+    error : jsonschema.ValidationError
+        The error.
+    prefix : str
+        The key path of the validated instance (``params``, ``experiments.<name>.params``), put
+        before the error's own path.
+
+    Returns
+    -------
+    ConfigError
+        ``invalid value for 'KEY': VALUE (RULE)``, the rule as :func:`rule_in_words` gives it; the key
+        is ``<config>`` if neither prefix nor path is given.
+    """
     key = ".".join(str(p) for p in error.absolute_path)
     key = ".".join(filter(None, (prefix, key))) or "<config>"
     return ConfigError(f"invalid value for '{key}': {error.instance!r} ({rule_in_words(error)})")
 
 
 def rule_in_words(error: jsonschema.ValidationError) -> str:
-    """The broken schema rule, in words."""
+    """The broken schema rule, in words.
+
+    A quoted number where a number is due gets a hint on how to write it; a ``oneOf`` is spelt out
+    as its choices.
+
+    Parameters
+    ----------
+    error : jsonschema.ValidationError
+        The error.
+
+    Returns
+    -------
+    str
+        The rule, e.g. ``must be integer >= 0 or all``.
+    """
     rule = error.message
     if (
         error.validator == "type"
@@ -228,7 +402,18 @@ def rule_in_words(error: jsonschema.ValidationError) -> str:
 
 
 def allowed_in_words(spec: dict) -> str:
-    """A schema's type and bounds in words, e.g. ``number >= 0, <= 10000.0``."""
+    """A schema's type and bounds in words, e.g. ``number >= 0, <= 10000.0``.
+
+    Parameters
+    ----------
+    spec : dict
+        The schema (``type``, ``minimum``, ``exclusiveMinimum``, ``maximum``, ``exclusiveMaximum``).
+
+    Returns
+    -------
+    str
+        The type followed by its bounds.
+    """
     parts = []
     for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")):
         if key in spec:
@@ -245,8 +430,18 @@ def _looks_numeric(text: str) -> bool:
 
 
 def fill_defaults(instance: dict, schema: dict) -> None:
-    """Fill in the defaults of keys left out, except those marked ``x-stored-when-set`` (see
-    :func:`drop_unset_defaults`)."""
+    """Fill in the defaults of keys left out, except those marked ``x-stored-when-set``.
+
+    Sub-objects are filled in recursively. The keys marked ``x-stored-when-set`` are stored only when
+    set (see :func:`drop_unset_defaults`).
+
+    Parameters
+    ----------
+    instance : dict
+        The configuration (or part of it); changed in place.
+    schema : dict
+        The schema of ``instance``.
+    """
     for name, spec in schema.get("properties", {}).items():
         if "default" in spec and name not in instance and not spec.get("x-stored-when-set"):
             instance[name] = copy.deepcopy(spec["default"])
@@ -255,9 +450,19 @@ def fill_defaults(instance: dict, schema: dict) -> None:
 
 
 def drop_unset_defaults(instance: dict, schema: dict) -> None:
-    """Remove the keys marked ``x-stored-when-set`` that hold their default: keys added to the
-    parameters after runs were made, which leave those runs unchanged at their default, so that a
-    complete parameter set (and with it a run's identity) is the same with or without them."""
+    """Remove the keys marked ``x-stored-when-set`` that hold their default.
+
+    These are keys added to the parameters after runs were made, which leave those runs unchanged at
+    their default, so that a complete parameter set (and with it a run's identity) is the same with
+    or without them.
+
+    Parameters
+    ----------
+    instance : dict
+        A complete parameter set (or other part of the configuration); changed in place.
+    schema : dict
+        The schema of ``instance`` (top-level keys only are looked at).
+    """
     for name, spec in schema.get("properties", {}).items():
         if spec.get("x-stored-when-set") and instance.get(name, object()) == spec["default"]:
             del instance[name]

@@ -23,16 +23,58 @@ RECORDS_DIR = ".settings"
 
 
 def settings_text(settings: dict) -> str:
-    """The canonical JSON of a step's settings (sorted keys), as its record file holds it."""
+    """The canonical JSON of a step's settings (sorted keys), as its record file holds it.
+
+    Parameters
+    ----------
+    settings : dict
+        The step's settings, JSON values.
+
+    Returns
+    -------
+    str
+        Compact JSON with sorted keys.
+
+    Raises
+    ------
+    ValueError
+        If a value is NaN or infinite.
+    """
     return json.dumps(settings, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def settings_digest(settings: dict) -> str:
-    """First 12 hex digits of the SHA-256 of a step's settings in canonical JSON."""
+    """First 12 hex digits of the SHA-256 of a step's settings in canonical JSON.
+
+    Parameters
+    ----------
+    settings : dict
+        The step's settings, JSON values.
+
+    Returns
+    -------
+    str
+        The digest of :func:`settings_text`.
+    """
     return hashlib.sha256(settings_text(settings).encode()).hexdigest()[:12]
 
 
 def record_path(scope: str, step: str, settings: dict) -> str:
-    """The record file of ``step`` (e.g. ``metrics``, ``figures.png``) made with ``settings`` for
-    ``scope`` (``<experiment>/<run>``, ``<experiment>`` or ``comparisons/<name>``)."""
+    """The record file of a step made with given settings.
+
+    Parameters
+    ----------
+    scope : str
+        What the step makes outputs for: ``<experiment>/<run>``, ``<experiment>`` or
+        ``comparisons/<name>``.
+    step : str
+        The step, e.g. ``metrics``, ``figures.png``.
+    settings : dict
+        The step's settings, JSON values.
+
+    Returns
+    -------
+    str
+        ``results/<scope>/.settings/<step>-<digest>.json`` (:func:`settings_digest`).
+    """
     return f"results/{scope}/{RECORDS_DIR}/{step}-{settings_digest(settings)}.json"

@@ -23,7 +23,20 @@ ACROSS_EXPERIMENTS = (COMPARISONS_DIR, CLAIMS_DIR)
 
 
 def unknown_experiment(experiment: str, config: dict) -> ConfigError:
-    """The error for a target file under results/<experiment>/ of an experiment that is not configured."""
+    """The error for a target file under results/<experiment>/ of an experiment that is not configured.
+
+    Parameters
+    ----------
+    experiment : str
+        The directory name under results/ that the target names.
+    config : dict
+        The workflow's configuration (``experiments``).
+
+    Returns
+    -------
+    astronet.config.schema.ConfigError
+        The error, listing the configured experiments and the closest name.
+    """
     names = list(map(str, config["experiments"]))
     return ConfigError(
         f"invalid target under results/{experiment}/: no experiment {experiment!r} is configured (experiments: "
@@ -32,7 +45,22 @@ def unknown_experiment(experiment: str, config: dict) -> ConfigError:
 
 
 def unknown_run(experiment: str, run: str, runs: list[Run]) -> ConfigError:
-    """The error for a target file under results/<experiment>/<run>/ of a run the experiment does not have."""
+    """The error for a target file under results/<experiment>/<run>/ of a run the experiment does not have.
+
+    Parameters
+    ----------
+    experiment : str
+        The experiment's name.
+    run : str
+        The run's name that the target gives.
+    runs : list of astronet.config.experiment_grid.Run
+        The experiment's runs.
+
+    Returns
+    -------
+    astronet.config.schema.ConfigError
+        The error, listing up to 10 of the experiment's runs and the closest name.
+    """
     names = [r.name for r in runs]
     shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
     return ConfigError(
@@ -42,8 +70,23 @@ def unknown_run(experiment: str, run: str, runs: list[Run]) -> ConfigError:
 
 
 def absolute_target(path: str, workdir) -> ConfigError:
-    """The error for a target given as an absolute path: Snakemake matches targets by their path
-    relative to the working directory, so it would find no rule for it."""
+    """The error for a target given as an absolute path.
+
+    Snakemake matches targets by their path relative to the working directory, so it would find no
+    rule for it.
+
+    Parameters
+    ----------
+    path : str
+        The target as given.
+    workdir : str or os.PathLike
+        The workflow's working directory, where results/ is.
+
+    Returns
+    -------
+    astronet.config.schema.ConfigError
+        The error, with the path relative to ``workdir``, or saying that it lies outside.
+    """
     relative = os.path.relpath(path, workdir)
     if relative.startswith(os.pardir):
         hint = f"it lies outside the working directory {workdir}, where results/ is"
@@ -91,6 +134,20 @@ RULE_NAMES = frozenset(
 
 
 def check_experiment_name(name) -> None:
+    """Refuse an experiment name that cannot name a directory, a wildcard and a target.
+
+    Parameters
+    ----------
+    name : object
+        A key of ``experiments`` as YAML read it.
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        If it is not a string (YAML read a number, say), has characters other than letters, digits,
+        ``.``, ``_`` and ``-`` or starts with neither a letter nor a digit, is ``comparisons`` or
+        ``claims`` (directories under results/), or is the name of a rule (:data:`RULE_NAMES`).
+    """
     if not isinstance(name, str):
         raise ConfigError(
             f"invalid experiment name 'experiments.{name}': YAML reads it as the {type(name).__name__} {name!r}, not "

@@ -36,7 +36,23 @@ def _global_schema(schema: dict) -> dict:
 
 
 def validate_global(config: dict, schema: dict | None = None) -> None:
-    """Validate everything but the experiments' contents, in place (defaults filled)."""
+    """Validate everything but the experiments' contents, in place (defaults filled).
+
+    The top-level ``params`` are replaced by the complete, validated parameter set.
+
+    Parameters
+    ----------
+    config : dict
+        The workflow's configuration; changed in place.
+    schema : dict, optional
+        The configuration schema; by default the package's (:func:`astronet.config.schema.load_schema`).
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        For an unknown key, a value that breaks the schema or is not finite, a target that is not an
+        experiment, or invalid ``params``.
+    """
     schema = schema or load_schema()
     top = _global_schema(schema)
     check_known_keys(config, top, "")
@@ -83,6 +99,32 @@ def validate_config(
     warning before that: an entry that is right but whose runs cannot be built with the current
     top-level parameters (e.g. a pool of 10 000 astrocytes in a quick run at a smaller scale) also
     goes into ``unwarned``.
+
+    Parameters
+    ----------
+    config : dict
+        The workflow's configuration; changed in place (:func:`validate_global`).
+    schema : dict, optional
+        The configuration schema; by default the package's (:func:`astronet.config.schema.load_schema`).
+    required : collection of str, optional
+        Names of the experiments that must be valid; None: all.
+    problems : dict, optional
+        Receives experiment name -> ConfigError for the experiments left out; without it every
+        invalid experiment raises.
+    unwarned : set, optional
+        Receives the names of experiments left out whose entry is right but whose runs cannot be
+        built with the current top-level parameters.
+
+    Returns
+    -------
+    dict of str to list of astronet.config.experiment_grid.Run
+        Experiment name -> its runs (:func:`astronet.config.experiment_grid.expand_experiment`), for the
+        experiments that are valid.
+
+    Raises
+    ------
+    astronet.config.schema.ConfigError
+        For an invalid top level, or an invalid experiment that is required.
     """
     schema = schema or load_schema()
     validate_global(config, schema)

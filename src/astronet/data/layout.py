@@ -33,25 +33,70 @@ CONNECTIONS_FILE = "connections.parquet"
 
 
 def arrow_schema(columns: dict):
-    """The ``pyarrow.Schema`` of :data:`TABLES` ``[kind]`` or :data:`CONNECTIONS` (column -> Arrow type
-    name); PyArrow is imported here, on use."""
+    """The ``pyarrow.Schema`` of a table's columns; PyArrow is imported here, on use.
+
+    Parameters
+    ----------
+    columns : dict of str to str
+        Column name -> Arrow type name: :data:`TABLES` ``[kind]`` or :data:`CONNECTIONS`.
+
+    Returns
+    -------
+    pyarrow.Schema
+        The columns in the given order.
+    """
     import pyarrow as pa
 
     return pa.schema([(name, pa.type_for_alias(type_name)) for name, type_name in columns.items()])
 
 
 def rank_file(kind: str, rank: int) -> str:
-    """The file of one MPI rank's table ``kind`` in ``raw/``."""
+    """The file of one MPI rank's table ``kind`` in ``raw/``.
+
+    Parameters
+    ----------
+    kind : str
+        A table of :data:`TABLES`, or ``connections``.
+    rank : int
+        The MPI rank.
+
+    Returns
+    -------
+    str
+        The file name, e.g. ``spikes-rank0000.parquet``.
+    """
     return f"{kind}-rank{rank:04d}.parquet"
 
 
 def metadata_file(rank: int) -> str:
-    """The file of one MPI rank's metadata in ``raw/``."""
+    """The file of one MPI rank's metadata in ``raw/``.
+
+    Parameters
+    ----------
+    rank : int
+        The MPI rank.
+
+    Returns
+    -------
+    str
+        The file name, e.g. ``metadata-rank0000.json``.
+    """
     return f"metadata-rank{rank:04d}.json"
 
 
 def table_file(kind: str) -> str:
-    """The aggregated table ``kind`` in the run directory."""
+    """The aggregated table ``kind`` in the run directory.
+
+    Parameters
+    ----------
+    kind : str
+        A table of :data:`TABLES`.
+
+    Returns
+    -------
+    str
+        The file name, e.g. ``spikes.parquet``.
+    """
     return f"{kind}.parquet"
 
 

@@ -33,8 +33,23 @@ def _table(header, rows) -> str:
 
 
 def claims_markdown(df: pd.DataFrame) -> str:
-    """A claims.csv (:mod:`astronet.analysis.claim_tables`) as a Markdown table: per pair and metric the means
-    of each arm, the mean paired difference with its interval, the effect and the verdict."""
+    """A claims.csv (:mod:`astronet.analysis.claim_tables`) as a Markdown table.
+
+    One row per pair and metric: regime, scheme, metric, pairs (seeds), the mean of each arm, the
+    mean paired difference with its confidence interval, the effect and the verdict. Numbers are
+    shown to 3 significant digits, in the metric's unit.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The claims table as read from claims.csv; its ``ci<level>_low`` and ``ci<level>_high``
+        columns give the interval and its level (%).
+
+    Returns
+    -------
+    str
+        The Markdown table, ending with a newline.
+    """
     low = next(c for c in df.columns if c.endswith("_low"))
     high = low.removesuffix("_low") + "_high"
     level = low.removeprefix("ci").removesuffix("_low")
@@ -57,7 +72,22 @@ def claims_markdown(df: pd.DataFrame) -> str:
 
 
 def runs_markdown(df: pd.DataFrame) -> str:
-    """A claim's runs.csv as a Markdown table: each run's metrics, where and how long it ran."""
+    """A claim's runs.csv as a Markdown table: each run's metrics, where and how long it ran.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The runs table as read from runs.csv (:func:`astronet.analysis.claim_tables.runs_table`):
+        the metric columns (``rate_*``, ``sync_*``, ``ca_*``, ``sic_*``, ``ip3_*``), ``t_start_ms``
+        and ``t_stop_ms`` (ms), ``commit``, ``dirty``, ``nest_version``, ``n_vp``, ``host`` and
+        ``simulate_s`` (s).
+
+    Returns
+    -------
+    str
+        The Markdown table, one row per run, the analysis window in ms and the simulation's wall time in
+        minutes; ending with a newline.
+    """
     metrics = [c for c in df.columns if c.startswith(("rate_", "sync_", "ca_", "sic_", "ip3_"))]
     rows = [
         [
@@ -78,8 +108,24 @@ def runs_markdown(df: pd.DataFrame) -> str:
 
 
 def comparison_markdown(df: pd.DataFrame) -> str:
-    """A comparison's metrics.csv as a Markdown table: the metrics over each run's analysis window and
-    its population-rate trace over the plotted window."""
+    """A comparison's metrics.csv as a Markdown table.
+
+    One row per run: its metrics over its analysis window and its population-rate trace over the
+    plotted window.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The metrics table as read from metrics.csv (astronet.cli.comparison): ``label``,
+        ``rate_all`` (spikes/s), the synchrony metrics, ``t_start_ms`` and ``t_stop_ms`` (ms), the
+        trace's ``rate_trace_peak`` and ``rate_trace_p99`` (spikes/s), ``rate_bin_ms``,
+        ``plot_t_start_ms`` and ``plot_t_stop_ms`` (ms), ``sic_mean`` (pA) and ``ca_mean`` (µM).
+
+    Returns
+    -------
+    str
+        The Markdown table, units in its header, ending with a newline.
+    """
     rows = [
         [
             r["label"],
@@ -103,19 +149,61 @@ def comparison_markdown(df: pd.DataFrame) -> str:
 
 
 def render(path: Path) -> str:
-    """The Markdown table of one published CSV, by its kind (its file name)."""
+    """The Markdown table of one published CSV, by its kind (its file name).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``claims.csv`` (:func:`claims_markdown`), ``runs.csv`` (:func:`runs_markdown`) or
+        ``metrics.csv`` (:func:`comparison_markdown`).
+
+    Returns
+    -------
+    str
+        The Markdown table.
+
+    Raises
+    ------
+    KeyError
+        For a file of another name.
+    """
     df = pd.read_csv(path)
     kinds = {"claims.csv": claims_markdown, "runs.csv": runs_markdown, "metrics.csv": comparison_markdown}
     return kinds[path.name](df)
 
 
 def update(text: str, root: Path = REPO) -> str:
-    """``text`` with every table block regenerated from its file (relative to ``root``)."""
+    """``text`` with every table block regenerated from its file.
+
+    Parameters
+    ----------
+    text : str
+        A Markdown page.
+    root : pathlib.Path
+        The directory the blocks' paths are relative to (the page's); by default the repository.
+
+    Returns
+    -------
+    str
+        The page, each block between ``<!-- table: PATH -->`` and ``<!-- end table -->`` replaced
+        by :func:`render` of its file.
+    """
     return BLOCK.sub(lambda m: m.group(1) + render(root / m.group("path")) + m.group(4), text)
 
 
 def pages(repo: Path = REPO) -> list[Path]:
-    """The Markdown pages that may hold table blocks: README.md and the pages under docs/."""
+    """The Markdown pages that may hold table blocks: README.md and the pages under docs/.
+
+    Parameters
+    ----------
+    repo : pathlib.Path
+        The repository; by default the one this module lies in.
+
+    Returns
+    -------
+    list of pathlib.Path
+        README.md, then ``docs/*.md`` in sorted order (not those in subdirectories).
+    """
     return [repo / "README.md", *sorted((repo / "docs").glob("*.md"))]
 
 

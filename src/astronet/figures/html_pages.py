@@ -20,7 +20,25 @@ def _flatten(prefix: str, value, out: list) -> None:
 
 
 def provenance_rows(meta: dict, record: dict) -> list[tuple[str, str, object]]:
-    """(section, key, value) rows: run, metrics, software, execution, connections, parameters."""
+    """The rows of a run's provenance table, section by section.
+
+    The sections: run, warnings, metrics, analysis, provenance, software, execution, connections,
+    populations, recorded_nodes, parameters, model_parameters. Nested entries get dotted keys.
+
+    Parameters
+    ----------
+    meta : dict
+        The run's metadata.json (astronet.data.aggregate.merged_metadata): build, timers (s), peak
+        memory (MiB), connections, populations, parameters.
+    record : dict
+        The run's metrics.json (astronet.analysis.run_records.run_metrics_record): experiment, run,
+        point, warnings, metrics, ``window_ms`` (ms), settings, ``n_recorded``.
+
+    Returns
+    -------
+    list of tuple
+        ``(section, key, value)`` rows, values as stored (units as in the files).
+    """
     rows: list[tuple[str, str, object]] = []
 
     def add(section, mapping):
@@ -90,7 +108,22 @@ $table
 
 
 def page(title: str, intro: str, table_html: str) -> str:
-    """A self-contained HTML page: a title, a paragraph and a table (already HTML)."""
+    """A self-contained HTML page: a title, a paragraph and a table (already HTML).
+
+    Parameters
+    ----------
+    title : str
+        The page's title and heading, as text (escaped here).
+    intro : str
+        The paragraph below the heading, as text (escaped here).
+    table_html : str
+        The table, as HTML (inserted as it is).
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
     return PAGE.substitute(title=html.escape(title), intro=html.escape(intro), table=table_html)
 
 
@@ -99,7 +132,21 @@ def _shown(value) -> str:
 
 
 def provenance_html(meta: dict, record: dict) -> str:
-    """A page with the provenance table of one run, one section per kind of entry."""
+    """A page with the provenance table of one run, one section per kind of entry.
+
+    Parameters
+    ----------
+    meta : dict
+        The run's metadata.json (see :func:`provenance_rows`).
+    record : dict
+        The run's metrics.json (see :func:`provenance_rows`).
+
+    Returns
+    -------
+    str
+        The HTML page; floats to 6 significant digits, rates in spikes/s, Ca and IP3 in µM, I_SIC in
+        pA, times in ms as the page says.
+    """
     body = []
     section = None
     for sec, key, value in provenance_rows(meta, record):
@@ -123,7 +170,25 @@ def _mean_ci(mean: float, half: float, n: int, n_seeds: int) -> str:
 
 
 def summary_html(summary: pd.DataFrame, grid_keys: list[str], title: str) -> str:
-    """A page with the summary table: mean ± 95 % CI half-width (n) per metric and grid point."""
+    """A page with the summary table: mean ± 95 % CI half-width (n) per metric and grid point.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The experiment's summary table (astronet.analysis.sweep_tables): the grid keys, ``n_seeds``,
+        and ``<metric>_mean``, ``<metric>_ci95`` (half-width) and ``<metric>_n`` for each metric.
+    grid_keys : list of str
+        The experiment's swept parameters.
+    title : str
+        The page's title.
+
+    Returns
+    -------
+    str
+        The HTML page, a column per grid point; the number of seeds is shown after a metric only
+        where it is defined in fewer than ``n_seeds`` runs. Units as the page says: rates spikes/s,
+        Ca and IP3 µM, SIC pA, ``ca_first_crossing`` ms, wall times s, memory MiB.
+    """
     cols = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
     table = pd.DataFrame({k: summary[k].map(format_value) for k in grid_keys})
     table["n_seeds"] = summary["n_seeds"]

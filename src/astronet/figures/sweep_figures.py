@@ -32,13 +32,42 @@ class XAxis:
 
     @classmethod
     def of(cls, grid: dict, experiment: str) -> XAxis:
+        """The x axis of an experiment's sweep figures.
+
+        Parameters
+        ----------
+        grid : dict
+            The experiment's grid, ``{key: [values]}``; its first key is the x axis.
+        experiment : str
+            The experiment's name, the one category of an experiment without a grid.
+
+        Returns
+        -------
+        XAxis
+            Numeric if every value of the first key is a number (log-scaled if they are positive and
+            span at least a factor of 50), else categorical in the grid's order.
+        """
         key = next(iter(grid), None)
         order = list(grid[key]) if key else [experiment]
         numeric = key is not None and _is_numeric(order)
         return cls(key, order, numeric, numeric and min(order) > 0 and max(order) / min(order) >= 50)
 
     def positions(self, table: pd.DataFrame, offset: float = 0.0) -> np.ndarray:
-        """x of each row of ``table`` (categories at 0, 1, ..., shifted by ``offset``)."""
+        """x of each row of ``table``.
+
+        Parameters
+        ----------
+        table : pandas.DataFrame
+            Rows of the summary or runs table, with the x axis's key as a column.
+        offset : float
+            Shift of a categorical axis's positions (not of a numeric axis's), in category widths.
+
+        Returns
+        -------
+        numpy.ndarray of float
+            The parameter's value (numeric axis, in its unit), or the category's index (0, 1, ...) plus
+            ``offset``; ``offset`` alone without a swept parameter.
+        """
         if self.key is None:
             return np.zeros(len(table)) + offset
         if self.numeric:
@@ -47,6 +76,14 @@ class XAxis:
         return np.array([index[v] for v in table[self.key]], dtype=float) + offset
 
     def decorate(self, ax) -> None:
+        """Give ``ax`` this axis's scale, ticks and label.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes
+            The panel; a log scale for a log axis, a tick per category for a categorical one, and
+            the parameter's name and unit (:func:`astronet.config.labels.param_label`) as the label.
+        """
         if self.log:
             ax.set_xscale("log")
         if not self.numeric:

@@ -28,7 +28,17 @@ def prepare_job_environment(source_dir: str, environ=None, executable: str | Non
       started as ``.venv/bin/snakemake`` without activating ``.venv``), put it first, as activating
       that environment would. An environment that is on ``PATH`` already, or that Snakemake
       activates in the job (conda), is left to decide which ``python`` the jobs run.
-    * ``ASTRONET_SOURCE``: this checkout, for the post-deploy script of envs/astronet.yaml.
+    * ``ASTRONET_SOURCE``: this checkout, for the post-deploy script of envs/astronet.yaml (set
+      only if not set already).
+
+    Parameters
+    ----------
+    source_dir : str
+        The checkout (the directory of the Snakefile); ``ASTRONET_SOURCE`` gets its absolute path.
+    environ : dict of str to str, optional
+        The environment to change; None: ``os.environ``.
+    executable : str, optional
+        The Python running Snakemake; None: ``sys.executable``.
     """
     environ = os.environ if environ is None else environ
     executable = executable or sys.executable
@@ -44,12 +54,36 @@ CONTAINER_VARIABLE = "ASTRONET_CONTAINER"
 
 
 def container_image(source_dir: str, methods, environ=None, cwd: str | None = None) -> str | None:
-    """The image the jobs run in with ``--software-deployment-method apptainer`` (``methods``:
-    Snakemake's deployment methods), else None: Snakemake then never looks at one, so a checkout in
-    a path with whitespace works. The image is ``$ASTRONET_CONTAINER`` or the checkout's
-    ``containers/astronet.sif``; Snakemake refuses whitespace in an image's path, so a local image in
-    such a path is given relative to the working directory ``cwd``, and if that still has whitespace
-    the workflow stops saying what to do."""
+    """The image the jobs run in with ``--software-deployment-method apptainer``, else None.
+
+    Without apptainer Snakemake never looks at an image, so a checkout in a path with whitespace
+    works. The image is ``$ASTRONET_CONTAINER`` or the checkout's ``containers/astronet.sif``;
+    Snakemake refuses whitespace in an image's path, so a local image in such a path is given
+    relative to the working directory ``cwd``, and if that still has whitespace the workflow stops
+    saying what to do.
+
+    Parameters
+    ----------
+    source_dir : str
+        The checkout, which holds ``containers/astronet.sif``.
+    methods : iterable
+        Snakemake's software deployment methods (enum members, or their names as strings).
+    environ : dict of str to str, optional
+        The environment to read ``ASTRONET_CONTAINER`` from; None: ``os.environ``.
+    cwd : str, optional
+        The working directory a relative path is made against; None: the current one.
+
+    Returns
+    -------
+    str or None
+        The image's path (or URL), relative to ``cwd`` if its absolute path has whitespace; None
+        without apptainer.
+
+    Raises
+    ------
+    SystemExit
+        If the image's path has whitespace even relative to ``cwd``.
+    """
     if "APPTAINER" not in {getattr(m, "name", str(m)).upper() for m in methods}:
         return None
     environ = os.environ if environ is None else environ

@@ -19,8 +19,16 @@ PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent(sig: int = signal.SIGTERM) -> None:
-    """Ask the kernel for ``sig`` when the parent of this process exits (Linux); if the parent is
-    gone already, end now."""
+    """Ask the kernel for ``sig`` when the parent of this process exits (Linux).
+
+    If the parent is gone already, the process sends itself ``sig`` now. Elsewhere than on Linux,
+    and if ``prctl`` fails, nothing is done.
+
+    Parameters
+    ----------
+    sig : int
+        The signal number to receive; SIGTERM by default.
+    """
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()
@@ -32,6 +40,17 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
 
 
 def main(argv=None) -> None:
+    """Become the command ``argv`` after asking for SIGTERM when this process's parent exits.
+
+    ``ASTRONET_ERRORS_FD`` is removed from the environment first, so that the command's children do
+    not write to Snakemake's stderr (astronet.runtime.joblog).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command and its arguments; None: ``sys.argv[1:]``. Without a command, the process exits
+        with this module's usage text.
+    """
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         sys.exit(__doc__)

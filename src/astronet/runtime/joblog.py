@@ -40,7 +40,19 @@ def _install(write_summary, job: str) -> None:
 
 
 def report_errors(job: str) -> None:
-    """Errors also go to the descriptor in ASTRONET_ERRORS_FD, if set; :func:`console` writes there too."""
+    """Send uncaught errors also to the descriptor in ASTRONET_ERRORS_FD, if set.
+
+    The variable is removed from the environment and the descriptor is not inherited by child
+    processes. An uncaught error's traceback still goes to the log (the previous ``sys.excepthook``);
+    its last line, ``[JOB] failed: ...``, then goes to the descriptor, except for Ctrl-C.
+    :func:`console` writes there too from then on. Without the variable (or with one that is not a
+    descriptor number, or a descriptor that is not open), nothing changes.
+
+    Parameters
+    ----------
+    job : str
+        The job's name in the error line, e.g. the step of ``python -m astronet <step>``.
+    """
     global _console
     fd = os.environ.pop(ERRORS_FD, None)
     if fd is None or not fd.isdigit():

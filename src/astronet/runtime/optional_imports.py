@@ -31,7 +31,18 @@ class _Skipped(importlib.abc.MetaPathFinder):
 
 
 def skip_imports(*names: str, reason: str) -> None:
-    """Make ``import NAME`` fail from now on in this process, for each name not imported already."""
+    """Make ``import NAME`` fail from now on in this process, for each name not imported already.
+
+    The import of a skipped package or any of its submodules raises ``ModuleNotFoundError``, whose
+    message gives ``reason``.
+
+    Parameters
+    ----------
+    *names : str
+        Top-level package names, e.g. ``"pandas"``.
+    reason : str
+        Why they are not imported, for the error's message.
+    """
     skipped = [name for name in names if name not in sys.modules]
     if skipped:
         sys.meta_path.insert(0, _Skipped(skipped, reason))

@@ -63,9 +63,22 @@ def requested() -> str | None:
 
 
 def reached(name: str) -> None:
-    """Mark that the run has reached point ``name``: if the environment names it and no process
-    has paused there yet, write this process's pid to the marker file and sleep until killed;
-    otherwise return at once."""
+    """Mark that the run has reached point ``name``, and pause there if the environment asks to.
+
+    If ``ASTRONET_PAUSE_AT`` names this point and no process has paused there yet, write this
+    process's pid to the marker file and sleep until killed; otherwise return at once.
+
+    Parameters
+    ----------
+    name : str
+        One of ``POINTS``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` or ``ASTRONET_PAUSE_AT`` is not in ``POINTS``, or the environment names this
+        point without ``ASTRONET_PAUSE_MARKER``.
+    """
     if name not in POINTS:
         raise ValueError(f"reached({name!r}): not a pause point of astronet.runtime.pause_points.POINTS")
     if requested() != name:

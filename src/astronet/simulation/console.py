@@ -19,14 +19,41 @@ CONSOLE_INTERVAL_S = 10.0
 
 
 def rate_and_eta(t_model: float, t_wall: float, total: float) -> tuple[float, float]:
-    """Real-time factor (wall-clock s per model s) and the wall-clock seconds still to go, after
-    ``t_model`` of ``total`` ms of model time took ``t_wall`` s."""
+    """Real-time factor and the wall-clock time still to go of a simulation under way.
+
+    Parameters
+    ----------
+    t_model : float
+        Model time simulated so far, in ms (positive).
+    t_wall : float
+        Wall-clock time it took, in s.
+    total : float
+        Model time of the whole simulation, in ms.
+
+    Returns
+    -------
+    rtf : float
+        Real-time factor: wall-clock s per model s.
+    eta : float
+        Wall-clock seconds still to go at that factor.
+    """
     rtf = t_wall / (t_model / 1000.0)
     return rtf, (total - t_model) / 1000.0 * rtf
 
 
 def run_label(output: Path) -> str:
-    """``experiment/run`` of a run's ``results/<experiment>/<run>/raw`` directory."""
+    """``experiment/run`` of a run's ``results/<experiment>/<run>/raw`` directory.
+
+    Parameters
+    ----------
+    output : pathlib.Path
+        The run's directory of per-rank recordings, ``results/<experiment>/<run>/raw``.
+
+    Returns
+    -------
+    str
+        The names of its grandparent and parent directories, ``<experiment>/<run>``.
+    """
     run_dir = Path(output).resolve().parent
     return f"{run_dir.parent.name}/{run_dir.name}"
 
@@ -40,8 +67,27 @@ def _duration(seconds: float) -> str:
 
 
 def progress_line(label: str, t_model: float, t_wall: float, total: float) -> str:
-    """``[simulate EXP/RUN]  40 %  480.0 / 1200.0 ms  real-time factor 12.31  ETA 9 s`` (or ``done
-    in ...`` at the end), after ``t_model`` of ``total`` ms of model time took ``t_wall`` s."""
+    """One progress report as a line of text.
+
+    ``[simulate EXP/RUN]  40 %  480.0 / 1200.0 ms  real-time factor 12.31  ETA 9 s``, or ``done in
+    ...`` instead of the ETA at the end.
+
+    Parameters
+    ----------
+    label : str
+        The run, ``experiment/run`` (:func:`run_label`).
+    t_model : float
+        Model time simulated so far, in ms (positive).
+    t_wall : float
+        Wall-clock time it took, in s.
+    total : float
+        Model time of the whole simulation, in ms.
+
+    Returns
+    -------
+    str
+        The line, newline included.
+    """
     done = t_model >= total - 1e-9
     rtf, eta = rate_and_eta(t_model, t_wall, total)
     tail = f"done in {_duration(t_wall)}" if done else f"ETA {_duration(eta)}"
@@ -66,7 +112,19 @@ class LogProgress:
         self.next = self.step
 
     def due(self, t_model: float) -> bool:
-        """Whether a report at ``t_model`` is one of the log's (and moves on to the next one)."""
+        """Whether a report at ``t_model`` is one of the log's (and if so, move on to the next one).
+
+        Parameters
+        ----------
+        t_model : float
+            Model time simulated so far, in ms.
+
+        Returns
+        -------
+        bool
+            True if ``t_model`` has reached the next 1 / ``reports`` of the model time or the end
+            (and reporting is enabled).
+        """
         if not self.enabled or (t_model < self.next - 1e-9 and t_model < self.total - 1e-9):
             return False
         while self.next <= t_model + 1e-9:

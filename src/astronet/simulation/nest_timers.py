@@ -92,8 +92,22 @@ class KernelTimers:
 
 
 def master_thread(value) -> float | None:
-    """One number per rank for a timer (s): the value of thread 0 for per-thread timers, as beNNch
-    takes it (the thread that also runs the serial parts); None for a timer that is missing."""
+    """One number per rank for a timer (s): the value of thread 0 for per-thread timers.
+
+    beNNch takes thread 0's value too (the thread that also runs the serial parts).
+
+    Parameters
+    ----------
+    value : float or list of float or None
+        A timer of one rank as :meth:`KernelTimers.totals` gives it, in s: one number, or one per
+        thread; None if the rank did not report it.
+
+    Returns
+    -------
+    float or None
+        The timer in s (thread 0's for a per-thread timer); None for a missing timer or an empty
+        list.
+    """
     if value is None:
         return None
     if isinstance(value, (list, tuple)):

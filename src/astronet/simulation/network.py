@@ -36,8 +36,21 @@ def _nest():
 
 
 def check_nest_has_mpi(mpi_ranks: int) -> None:
-    """Refuse ranks with a NEST that cannot talk MPI (it would simulate N copies, or, started by an
-    MPI launcher, exit at import with a message of its own: so check in a process of its own first)."""
+    """Refuse ranks with a NEST that cannot talk MPI.
+
+    Such a NEST would simulate N copies of the network or, started by an MPI launcher, exit at import
+    with a message of its own: so check in a process of its own first.
+
+    Parameters
+    ----------
+    mpi_ranks : int
+        The run's number of MPI processes (``params.mpi_ranks``).
+
+    Raises
+    ------
+    RuntimeError
+        If ``mpi_ranks`` is above 1 and the NEST at hand was built without MPI.
+    """
     nest = _nest()
     if mpi_ranks > 1 and not nest.build_info["have_mpi"]:
         raise RuntimeError(
@@ -49,7 +62,19 @@ def check_nest_has_mpi(mpi_ranks: int) -> None:
 
 
 def check_mpi(mpi_ranks: int) -> None:
-    """NEST has MPI if ranks are asked for, and runs in as many processes as asked for."""
+    """Check that NEST has MPI if ranks are asked for, and runs in as many processes as asked for.
+
+    Parameters
+    ----------
+    mpi_ranks : int
+        The run's number of MPI processes (``params.mpi_ranks``).
+
+    Raises
+    ------
+    RuntimeError
+        If NEST lacks MPI for ``mpi_ranks`` above 1 (:func:`check_nest_has_mpi`), or runs in another
+        number of processes.
+    """
     nest = _nest()
     check_nest_has_mpi(mpi_ranks)
     if nest.NumProcesses() != mpi_ranks:
@@ -85,7 +110,20 @@ class BoundedSteps:
         self.per_call = max(self.slice, fixed_steps // self.slice * self.slice) if self.fixed else self.slice
 
     def run_until(self, end: int, done: int) -> int:
-        """Simulate from time step ``done`` to ``end`` (within one Prepare/Cleanup); returns ``end``."""
+        """Simulate from time step ``done`` to ``end``, within one Prepare/Cleanup cycle.
+
+        Parameters
+        ----------
+        end : int
+            The time step to stop at, in steps of ``dt`` from the start of the simulation.
+        done : int
+            The time step simulated up to so far.
+
+        Returns
+        -------
+        int
+            ``end`` (``done`` if it was not below ``end``).
+        """
         while done < end:
             aligned = (done + self.per_call) // self.slice * self.slice
             stop = min(end, aligned if aligned > done else done + self.slice)
@@ -153,7 +191,24 @@ class Network:
 
     # --- connections ---------------------------------------------------------------------
     def primary_conn_spec(self, n_sources: int, n_targets: int) -> dict:
-        """Neuron–neuron rule; the fixed rules draw the expected count of pairwise_bernoulli."""
+        """Connection rule of the neuron–neuron connections (``params.primary_rule``).
+
+        The probability is ``p_primary / scale``; the fixed rules draw the count that
+        pairwise_bernoulli would give on average, rounded.
+
+        Parameters
+        ----------
+        n_sources : int
+            Number of source neurons.
+        n_targets : int
+            Number of target neurons.
+
+        Returns
+        -------
+        dict
+            NEST's ``conn_spec``: ``rule`` with ``p`` (pairwise_bernoulli), ``indegree``
+            (fixed_indegree), ``outdegree`` (fixed_outdegree) or ``N`` (fixed_total_number).
+        """
         rule = self.p["primary_rule"]
         prob = self.p["p_primary"] / self.p["scale"]
         if rule == "pairwise_bernoulli":
@@ -260,15 +315,30 @@ class Network:
         self.timers["connect_recorders"] = time.perf_counter() - t0
 
     def simulate(self, writer: recording.RankWriter, progress=None, reports: int = 20) -> None:
-        """Simulate ``t_presim + sim_time`` (the recorders start after ``t_presim``, or at 0 with
-        ``record_presim``; one min_delay more when the multimeters' last samples need it,
-        astronet.config.run_quantities.delivery_steps): one NEST
-        Prepare/Cleanup cycle per chunk (:func:`astronet.config.recording_chunks.chunk_ms`), after which
-        this rank's recordings are flushed to disk. Within a chunk NEST runs in steps of
-        ``1 / reports`` of the whole for progress reports, each made of NEST calls of bounded wall
-        time (:class:`BoundedSteps`). NEST lets recorders be emptied only outside Prepare/Cleanup,
-        and each cycle costs ~0.1 s at full scale: the fewer chunks, the better. NEST's own timers of
-        the cycles are added up in ``self.kernel_timers`` (:class:`astronet.simulation.nest_timers.KernelTimers`)."""
+        """Simulate ``t_presim + sim_time`` ms, flushing this rank's recordings to disk after each chunk.
+
+        The recorders start after ``t_presim``, or at 0 with ``record_presim``; the simulation goes one
+        min_delay further when the multimeters' last samples need it
+        (astronet.config.run_quantities.delivery_steps). NEST runs one Prepare/Cleanup cycle per
+        chunk (:func:`astronet.config.recording_chunks.chunk_ms`), after which this rank's recordings
+        are flushed to disk. Within a chunk NEST runs in steps of ``1 / reports`` of the whole for
+        progress reports, each made of NEST calls of bounded wall time (:class:`BoundedSteps`). NEST
+        lets recorders be emptied only outside Prepare/Cleanup, and each cycle costs ~0.1 s at full
+        scale: the fewer chunks, the better. NEST's own timers of the cycles are added up in
+        ``self.kernel_timers`` (:class:`astronet.simulation.nest_timers.KernelTimers`); the wall
+        times of simulating and flushing (s) go into ``self.timers``.
+
+        Parameters
+        ----------
+        writer : astronet.simulation.recording.RankWriter
+            This rank's writer of the recordings.
+        progress : callable, optional
+            Called after each step as ``progress(t_model, t_wall)``: the model time simulated in ms
+            (at most ``t_presim + sim_time``) and the wall-clock time since the start in s. None: no
+            reports.
+        reports : int
+            Number of progress steps over the whole simulation.
+        """
         nest, p = self.nest, self.p
         self.kernel_timers = KernelTimers(nest)
         dt = p["dt"]
@@ -305,11 +375,24 @@ class Network:
         self.timers["flush_recordings"] = flushing
 
     def connection_batches(self, per_fetch: int) -> list[tuple]:
-        """(sources, targets) node collections that together name every connection of the network,
-        each with at most about ``per_fetch`` expected connections (``targets`` None: any target).
-        Neurons and astrocytes come in runs of sources sized by their expected out-degree (to neurons,
-        astrocytes and the spike recorder); each device (the Poisson generator, the multimeters),
-        which connects to up to every node, with runs of its targets."""
+        """Node collections ``(sources, targets)`` that together name every connection of the network.
+
+        Each batch has at most about ``per_fetch`` expected connections. Neurons and astrocytes come
+        in runs of sources sized by their expected out-degree (to neurons, astrocytes and the spike
+        recorder); each device (the Poisson generator, the multimeters), which connects to up to every
+        node, with runs of its targets.
+
+        Parameters
+        ----------
+        per_fetch : int
+            Connections to fetch from NEST at a time, about.
+
+        Returns
+        -------
+        list of tuple
+            ``(sources, targets)`` NEST node collections, in the order E, I, astrocytes, then the
+            devices; ``targets`` None means any target.
+        """
         p = self.p
         sizes = population_sizes(p)
         conns = expected_connections(p)

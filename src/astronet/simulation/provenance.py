@@ -52,7 +52,18 @@ def now() -> str:
 
 
 def package_versions(names=PACKAGES) -> dict[str, str | None]:
-    """Installed version of each distribution in this process's environment (None: not installed)."""
+    """Installed version of each distribution in this process's environment.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Distribution names (as pip knows them); by default :data:`PACKAGES`.
+
+    Returns
+    -------
+    dict of str to str or None
+        Name -> version; None for a distribution that is not installed.
+    """
     versions = {}
     for name in names:
         try:
@@ -82,8 +93,19 @@ def git_state() -> dict | None:
 
 
 def slurm_placement(environ=None) -> dict | None:
-    """The Slurm job, step, task and node this process runs as (:data:`SLURM_VARIABLES`), from the
-    variables Slurm sets; None outside a Slurm job."""
+    """The Slurm job, step, task and node this process runs as, from the variables Slurm sets.
+
+    Parameters
+    ----------
+    environ : dict of str to str, optional
+        The environment to read; None: ``os.environ``.
+
+    Returns
+    -------
+    dict of str to str or None
+        Each key of :data:`SLURM_VARIABLES` -> the value of its variable (None if unset); None outside a
+        Slurm job (no ``SLURM_JOB_ID``).
+    """
     environ = os.environ if environ is None else environ
     if "SLURM_JOB_ID" not in environ:
         return None

@@ -67,7 +67,14 @@ class Recorders:
                 device.stop = t_end - p["dt"]
 
     def flush(self, writer: RankWriter) -> None:
-        """Hand this rank's events since the last flush to the writer and free NEST's buffers."""
+        """Hand this rank's events since the last flush to the writer and free NEST's buffers.
+
+        Parameters
+        ----------
+        writer : RankWriter
+            This rank's writer; each recorder with events gives it one batch of rows (times in ms,
+            ``I_SIC`` in pA, ``IP3`` and ``Ca_astro`` in µM).
+        """
         for kind, device in self.devices.items():
             events = device.get("events")
             if len(events["times"]):
@@ -107,15 +114,36 @@ class RankWriter:
         self.extra_files: dict[str, str] = {}
 
     def write(self, kind: str, columns: dict) -> None:
+        """Append rows to this rank's table ``kind``.
+
+        Parameters
+        ----------
+        kind : str
+            A table of :data:`astronet.data.layout.TABLES`: ``spikes``, ``astrocytes`` or ``neurons``.
+        columns : dict of str to array_like
+            Column name -> values, every column of the table (``sender``, ``time`` in ms, ``IP3`` and
+            ``Ca_astro`` in µM, ``I_SIC`` in pA), all of one length; other keys are ignored.
+        """
         schema = self.schemas[kind]
         arrays = [pa.array(np.asarray(columns[field.name]), type=field.type) for field in schema]
         self.writers[kind].write_table(pa.Table.from_arrays(arrays, schema=self.schemas[kind]))
         self.rows[kind] += len(arrays[0])
 
     def write_connections(self, nest, batches) -> None:
-        """All connections whose target lives on this rank (NEST stores them there), fetched from NEST
-        in ``batches`` of (sources, targets or None) node collections, each written as it comes, so
-        that memory does not grow with the whole connectivity."""
+        """Write every connection whose target lives on this rank (NEST stores them there).
+
+        They are fetched from NEST batch by batch, each written as it comes, so that memory does not
+        grow with the whole connectivity; the file is ``connections-rankNNNN.parquet``, columns
+        :data:`astronet.data.layout.CONNECTIONS`.
+
+        Parameters
+        ----------
+        nest : module
+            The ``nest`` module.
+        batches : iterable of tuple
+            ``(sources, targets)`` node collections, ``targets`` None for any target
+            (:meth:`astronet.simulation.network.Network.connection_batches`).
+        """
         name = rank_file("connections", self.rank)
         schema = arrow_schema(CONNECTIONS)
         rows = 0
@@ -133,6 +161,14 @@ class RankWriter:
         self.extra_files["connections"] = name
 
     def close(self, metadata: dict) -> None:
+        """Close this rank's tables and write its metadata file (atomically).
+
+        Parameters
+        ----------
+        metadata : dict
+            The rank's metadata (astronet.simulation.simulate.run); the row count (``rows``) and file
+            name (``files``) of each table written are added to it.
+        """
         for w in self.writers.values():
             w.close()
         files = {**{k: rank_file(k, self.rank) for k in TABLES}, **self.extra_files}
@@ -141,6 +177,18 @@ class RankWriter:
 
 
 def staging_dir(final: Path) -> Path:
+    """The staging directory a run's recordings are written into before they are published.
+
+    Parameters
+    ----------
+    final : pathlib.Path
+        The run's directory of per-rank recordings, ``raw/``.
+
+    Returns
+    -------
+    pathlib.Path
+        Its sibling ``raw.partial/``.
+    """
     final = Path(final)
     return final.with_name(final.name + ".partial")
 
@@ -164,8 +212,25 @@ def _lock(directory: Path) -> int | None:
 
 
 def prepare_staging(final: Path) -> Path:
-    """Remove leftovers of an interrupted run and create an empty staging directory (rank 0), locked
-    for as long as this process lives; StagingBusy if a live simulation holds the old one."""
+    """Remove leftovers of an interrupted run and create an empty staging directory (rank 0).
+
+    The new directory is locked (``flock``) for as long as this process lives.
+
+    Parameters
+    ----------
+    final : pathlib.Path
+        The run's directory of per-rank recordings, ``raw/``.
+
+    Returns
+    -------
+    pathlib.Path
+        The staging directory, :func:`staging_dir` of ``final``.
+
+    Raises
+    ------
+    StagingBusy
+        If a live simulation holds the lock on the old staging directory, or takes the new one first.
+    """
     staging = staging_dir(final)
     if staging.exists():
         fd = _lock(staging)
@@ -185,14 +250,28 @@ def prepare_staging(final: Path) -> Path:
 
 
 def discard_staging(final: Path) -> None:
-    """Remove the staging directory of a simulation that failed (rank 0, which holds its lock): a
-    failed run leaves nothing behind. An interrupted one keeps it for the next run to clear."""
+    """Remove the staging directory of a simulation that failed: a failed run leaves nothing behind.
+
+    Only the process that holds the staging directory's lock (rank 0, :func:`prepare_staging`)
+    removes it. An interrupted run keeps it for the next run to clear.
+
+    Parameters
+    ----------
+    final : pathlib.Path
+        The run's directory of per-rank recordings, ``raw/``.
+    """
     if _STAGING_LOCKS:
         shutil.rmtree(staging_dir(final), ignore_errors=True)
 
 
 def publish(final: Path) -> None:
-    """Make the complete run visible in one rename (rank 0, after every rank has closed)."""
+    """Make the complete run visible in one rename (rank 0, after every rank has closed).
+
+    Parameters
+    ----------
+    final : pathlib.Path
+        The run's directory of per-rank recordings, ``raw/``, which its staging directory becomes.
+    """
     pause_points.reached("before_publish")
     os.replace(staging_dir(final), final)
     pause_points.reached("after_publish")

@@ -45,6 +45,33 @@ def peak_memory_mib() -> float:
 
 
 def run(params: dict, out: Path) -> dict:
+    """Build, simulate and record one run on this MPI rank, and publish it (rank 0).
+
+    Rank 0 prepares the staging directory and, when every rank has written its recordings and
+    metadata there, renames it to ``out``; only rank 0 prints.
+
+    Parameters
+    ----------
+    params : dict
+        A complete, validated parameter set (:func:`astronet.config.parameters.validate_params`).
+    out : pathlib.Path
+        The run's directory of per-rank recordings, ``results/<experiment>/<run>/raw``.
+
+    Returns
+    -------
+    dict
+        This rank's metadata as written into its metadata file: NEST's version and build, the
+        parameters and ``params_id``, populations, recorded nodes, this rank's connection counts, the
+        wall times ``timers_s`` and NEST's ``nest_timers_s`` (s), the real-time factor (wall-clock s
+        spent in NEST per model s), ``peak_memory_mib`` (MiB) and the provenance.
+
+    Raises
+    ------
+    RuntimeError
+        If NEST's MPI does not match ``params.mpi_ranks`` (astronet.simulation.network.check_mpi).
+    astronet.simulation.recording.StagingBusy
+        If another simulation of the same run is still running.
+    """
     from astronet.simulation.network import Network, check_mpi
 
     t_start = time.perf_counter()
@@ -113,10 +140,35 @@ def run_file(
 ) -> dict | None:
     """Simulate the run of a parameters file into ``output`` (``python -m astronet simulate``).
 
-    ``expected_id``: the run's identity as the workflow configured it (astronet.config.rundir.params_id);
-    the run stops if the file holds another parameter set. ``check_mpi``: only check, in this single
-    process, that NEST has MPI if the run asks for ranks (before an MPI launcher starts them: NEST
-    without MPI exits at import under a launcher).
+    The process exits with a message (``SystemExit``) if the parameters are not the expected ones,
+    NEST lacks MPI, another simulation of the run still runs, or NEST finds the integration
+    numerically unstable; with status 130 on Ctrl-C.
+
+    Parameters
+    ----------
+    parameters : pathlib.Path
+        JSON file with the run's complete parameters.
+    output : pathlib.Path or None
+        The run's directory of per-rank recordings, ``results/<experiment>/<run>/raw``; may be None
+        only with ``check_mpi``.
+    check_mpi : bool
+        Only check, in this single process, that NEST has MPI if the run asks for ranks (before an
+        MPI launcher starts them: NEST without MPI exits at import under a launcher).
+    expected_id : str, optional
+        The run's identity as the workflow configured it (astronet.config.rundir.params_id); the run
+        stops if the file holds another parameter set.
+
+    Returns
+    -------
+    dict or None
+        This rank's metadata (:func:`run`); None with ``check_mpi``.
+
+    Raises
+    ------
+    ValueError
+        If ``output`` is None without ``check_mpi``.
+    astronet.config.schema.ConfigError
+        If the parameters are invalid (:func:`astronet.config.parameters.validate_params`).
     """
     params = validate_params(json.loads(Path(parameters).read_text()))
     if expected_id is not None and params_id(params) != expected_id:
