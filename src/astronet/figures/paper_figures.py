@@ -127,7 +127,7 @@ def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
     n = len(runs)
     fig = Figure(figsize=(4.2 * n + 0.8, 9.5))
     fig.subplots_adjust(
-        left=0.09 if n > 1 else 0.16, right=0.9 if n > 1 else 0.84, bottom=0.06, top=0.93, hspace=0.35, wspace=0.45
+        left=0.09 if n > 1 else 0.16, right=0.9 if n > 1 else 0.84, bottom=0.06, top=0.93, hspace=0.45, wspace=0.45
     )
     axes = fig.subplots(4, n, squeeze=False, sharex="col", gridspec_kw={"height_ratios": [2.2, 1, 1.2, 1]})
     bin_ms = settings["rate_bin_ms"]
@@ -147,15 +147,16 @@ def fig3(runs: Mapping[str, dict], settings: dict, path) -> None:
         m = run["metrics"]
         ax_r.set_title(
             f"{label}\n{m['rate_all']:.2f} spikes/s, local sync. {m['sync_local_all']:.3f} ± "
-            f"{m['sync_local_sd_all']:.3f}, "
+            f"{m['sync_local_sd_all']:.3f} (fast {m['sync_local_fast_all']:.3f}), "
             f"χ² {m['sync_global_all']:.3f}",
             fontsize=9,
         )
         rate, edges = run["rate"]
         ax_h.stairs(rate, edges, fill=True, color="0.3")
+        trace = trace_summary(run, bin_ms)
         ax_h.set_title(
-            f"Population rate, {bin_ms:g} ms bins, n = {len(ids)}; peak {rate.max():.1f}, 99th perc. "
-            f"{np.percentile(rate, 99):.1f} spikes/s",
+            f"Population rate, {bin_ms:g} ms bins, n = {len(ids)}\npeak {trace['rate_trace_peak']:.1f}, "
+            f"99th perc. {trace['rate_trace_p99']:.1f} spikes/s",
             fontsize=8,
         )
         astro, neurons = run["astrocytes"], run["neurons"]
