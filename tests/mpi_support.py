@@ -16,7 +16,7 @@ from astronet.config.parameters import validate_params
 from astronet.config.schema import param_defaults
 from astronet.data.aggregate import aggregate, aggregate_connections
 from bench import exported_environment
-from workflow_support import REPO, TEST_CONFIG, run_snakemake
+from workflow_support import REPO, TEST_CONFIG, run_snakemake, simulate_step
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TABLES = ("spikes", "astrocytes", "neurons")
@@ -76,25 +76,31 @@ def run_params(**overrides) -> dict:
     return p
 
 
+def mpi_launcher(ranks: int) -> list[str]:
+    """The MPI launcher of a run of ``ranks`` ranks, as the workflow builds it from its `mpi` resource
+    (mpiexec): ``mpiexec -n R``; none for one rank (rule simulate, no launcher)."""
+    return ["mpiexec", "-n", str(ranks)] if ranks > 1 else []
+
+
 def simulate(workdir: Path, params: dict, env: dict, validate: bool = True, timeout: float = 600) -> Path:
-    """Run astronet.simulation.simulate like the workflow's simulate rules (mpiexec -n R for R > 1 ranks), then
-    aggregate; ``validate=False`` calls astronet.simulation.simulate.run directly, past the configuration checks."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "parameters.json").write_text(json.dumps(params))
+    """Simulate ``params`` in ``workdir`` as the workflow's simulate rules do (workflow_support.simulate_step,
+    by :func:`mpi_launcher`), then aggregate; ``validate=False`` calls astronet.simulation.simulate.run
+    directly instead, past the configuration checks. The output goes to ``workdir/simulate.log``."""
+    launcher = mpi_launcher(params["mpi_ranks"])
     if validate:
-        validate_params(copy.deepcopy(params))
-        cmd = [sys.executable, "-m", "astronet", "simulate", "--parameters", "parameters.json", "--output", "raw"]
+        params = validate_params(copy.deepcopy(params))
+        proc = simulate_step(workdir, params, launcher=launcher, check=False, env=env, timeout=timeout)
     else:
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "parameters.json").write_text(json.dumps(params))
         code = (
             "import json, pathlib, astronet.simulation.simulate as s; "
             "s.run(json.loads(pathlib.Path('parameters.json').read_text()), pathlib.Path('raw'))"
         )
-        cmd = [sys.executable, "-c", code]
-    if params["mpi_ranks"] > 1:
-        cmd = ["mpiexec", "-n", str(params["mpi_ranks"]), *cmd]
-    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
+        cmd = [*launcher, sys.executable, "-c", code]
+        proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
     (workdir / "simulate.log").write_text(proc.stdout + proc.stderr)
-    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, f"{' '.join(proc.args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
     aggregate(workdir / "raw", workdir)
     if params["record_connections"]:
         aggregate_connections(workdir / "raw", workdir / "connections.parquet")

@@ -29,7 +29,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,7 @@ import yaml
 from astronet.config.validate import validate_config
 from astronet.data.aggregate import aggregate
 from astronet.runtime import pause_points
-from workflow_support import simulate_step, snakemake_args
+from workflow_support import simulate_command, simulate_step, snakemake_args
 
 pytestmark = pytest.mark.slow
 
@@ -301,16 +300,7 @@ def test_killed_direct_simulation_is_redone(tmp_path, reference):
     (tmp_path / "parameters.json").write_text(json.dumps(params))
     raw = tmp_path / "raw"
     log = tmp_path / "simulate.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "astronet",
-        "simulate",
-        "--parameters",
-        str(tmp_path / "parameters.json"),
-        "--output",
-        str(raw),
-    ]
+    cmd = simulate_command(tmp_path / "parameters.json", raw)
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -345,16 +335,7 @@ def test_unknown_pause_point_fails_the_run(tmp_path):
     config = json.loads(json.dumps(TINY))
     params = validate_config(config)["reference"][0].params
     (tmp_path / "parameters.json").write_text(json.dumps(params))
-    cmd = [
-        sys.executable,
-        "-m",
-        "astronet",
-        "simulate",
-        "--parameters",
-        str(tmp_path / "parameters.json"),
-        "--output",
-        str(tmp_path / "raw"),
-    ]
+    cmd = simulate_command(tmp_path / "parameters.json", tmp_path / "raw")
     done = subprocess.run(cmd, capture_output=True, text=True, env=_env("building", tmp_path / "paused"), timeout=300)
     assert done.returncode != 0
     assert "ASTRONET_PAUSE_AT='building' names no pause point" in done.stderr, done.stderr[-3000:]

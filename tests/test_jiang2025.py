@@ -17,6 +17,7 @@ from astronet.config.analysis_settings import analysis_window
 from astronet.config.parameters import validate_params
 from astronet.config.schema import param_defaults
 from astronet.data.aggregate import aggregate, aggregate_connections
+from workflow_support import simulate_step
 
 SMALL = {"scale": 0.1, "n_vp": 2, "N_rec_mm": 10, "rec_interval": 0.5}
 
@@ -27,23 +28,7 @@ def small_params(**overrides) -> dict:
 
 def simulate(workdir, params) -> tuple[dict, dict[str, pd.DataFrame]]:
     """One run through the workflow's simulate and aggregate steps; its metadata and tables."""
-    workdir.mkdir()
-    (workdir / "parameters.json").write_text(json.dumps(params))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "astronet",
-            "simulate",
-            "--parameters",
-            str(workdir / "parameters.json"),
-            "--output",
-            str(workdir / "raw"),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    simulate_step(workdir, params)
     meta = aggregate(workdir / "raw", workdir)
     return meta, {k: pd.read_parquet(workdir / f"{k}.parquet") for k in ("spikes", "astrocytes", "neurons")}
 

@@ -29,6 +29,7 @@ from mpi_support import (
     connections,
     missing,
     mpi_env,
+    mpi_launcher,
     nontrivial,
     run_params,
     simulate,
@@ -191,7 +192,7 @@ def test_hybrid_split_sums_synaptic_input_in_another_order(tmp_path, menv):
         params = tmp_path / f"{name}.json"
         params.write_text(json.dumps(run_params(**HOT, n_vp=4, mpi_ranks=ranks, allow_hybrid_split=True)))
         cmd = [sys.executable, str(script), str(params), str(tmp_path / name)]
-        subprocess.run(["mpiexec", "-n", str(ranks), *cmd] if ranks > 1 else cmd, env=menv, check=True, timeout=600)
+        subprocess.run([*mpi_launcher(ranks), *cmd], env=menv, check=True, timeout=600)
         rows = np.concatenate([np.load(tmp_path / f"{name}-{r}.npy") for r in range(ranks)], axis=1)
         g_ex[name] = rows[:, np.lexsort((rows[0], rows[1]))]
     assert np.array_equal(g_ex["1x4"], g_ex["4x1"])

@@ -7,7 +7,6 @@ sim_time, each in its own process: as the example is, and with a presimulation (
 presimulating as Jiang et al. 2025 do, its recorders starting after it; the workflow with t_presim).
 """
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from astronet.config.parameters import validate_params
 from astronet.config.schema import param_defaults
 from astronet.data.aggregate import aggregate
+from workflow_support import simulate_step
 
 pytestmark = pytest.mark.slow
 
@@ -45,21 +45,7 @@ def both_runs(request, tmp_path_factory):
     )
     params = validate_params({**param_defaults(), "sim_time": SIM_TIME, "t_presim": t_presim, "n_vp": N_VP})
     assert params["synapse_model"] == "tsodyks_synapse_hpc"  # the default differs from the example's model
-    (tmp / "parameters.json").write_text(json.dumps(params))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "astronet",
-            "simulate",
-            "--parameters",
-            str(tmp / "parameters.json"),
-            "--output",
-            str(tmp / "raw"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    simulate_step(tmp, params, timeout=None)
     aggregate(tmp / "raw", tmp)
     tables = {k: pd.read_parquet(tmp / f"{k}.parquet") for k in ("spikes", "neurons", "astrocytes")}
     example = dict(np.load(example_npz))

@@ -25,7 +25,7 @@ import yaml
 from astronet import load_experiment, load_run
 from astronet.config.rundir import params_id
 from astronet.data.integrity import DamagedFileError
-from workflow_support import REPO, TINY_CONFIG, TINY_RUN, run_snakemake
+from workflow_support import REPO, TINY_CONFIG, TINY_RUN, run_snakemake, simulate_command
 
 pytestmark = pytest.mark.slow
 
@@ -131,21 +131,9 @@ def test_hand_edited_parameters_file(workdir):
     proc = snakemake(workdir)
     assert_stopped_and_untouched(proc, run, before, "its parameters.json: sim_time: stored 70.0, configured 100.0")
     # The simulation itself also refuses a parameters file that is not the configured run.
+    configured = params_id({**edited, "sim_time": 100.0})
     sim = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "astronet",
-            "simulate",
-            "--params-id",
-            params_id({**edited, "sim_time": 100.0}),
-            "--parameters",
-            str(path),
-            "--output",
-            str(workdir / "elsewhere"),
-        ],
-        capture_output=True,
-        text=True,
+        simulate_command(path, workdir / "elsewhere", params_id=configured), capture_output=True, text=True
     )
     assert sim.returncode != 0 and "was changed after the workflow checked it" in sim.stderr
     assert not (workdir / "elsewhere").exists() and not (workdir / "elsewhere.partial").exists()

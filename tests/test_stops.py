@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import yaml
 from astronet.config.validate import validate_config
 from astronet.runtime.atomic_files import write_json_atomic
 from mpi_support import mpi_env, mpiexec_env
-from workflow_support import snakemake_args
+from workflow_support import simulate_command, snakemake_args
 
 pytestmark = pytest.mark.slow
 
@@ -183,16 +182,7 @@ def test_no_run_takes_over_a_running_runs_staging_directory(tmp_path):
     """A second simulation of a run that is still simulating refuses, and leaves its staging directory alone."""
     params = validate_config(json.loads(json.dumps(LONG)))["reference"][0].params
     (tmp_path / "parameters.json").write_text(json.dumps(params))
-    cmd = [
-        sys.executable,
-        "-m",
-        "astronet",
-        "simulate",
-        "--parameters",
-        str(tmp_path / "parameters.json"),
-        "--output",
-        str(tmp_path / "raw"),
-    ]
+    cmd = simulate_command(tmp_path / "parameters.json", tmp_path / "raw")
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         staging = tmp_path / "raw.partial"

@@ -1,15 +1,16 @@
 """How the tests run the workflow, as a user runs it from a checkout: ``python -m snakemake`` on this
 repository's Snakefile in a work directory of the test's own (:func:`run_snakemake`), or one run's
-simulate step by hand (:func:`simulate_step`)."""
+simulate step by hand (:func:`simulate_step`, with the command of the simulate rules: :func:`simulate_command`)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from astronet.config import rundir
 from bench import snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,17 +71,41 @@ def run_snakemake(
     return proc
 
 
+def simulate_command(
+    parameters: Path, output: Path, *, params_id: str | None = None, launcher: Sequence[str] = ()
+) -> list[str]:
+    """The command with which the workflow's simulate rules (workflow/rules/simulate.smk) simulate a
+    run: ``python -m astronet simulate --params-id ID --parameters FILE --output DIR`` (without
+    ``--params-id`` if ``params_id`` is None), in this Python. With an MPI ``launcher`` (e.g.
+    ``["mpiexec", "-n", "4"]``, rule simulate_mpi's ``{params.launcher}``) the launcher starts it,
+    under astronet.runtime.guard as in rule simulate_mpi; without one it runs alone, as in rule simulate."""
+    command = [sys.executable, "-m", "astronet", "simulate"]
+    if params_id is not None:
+        command += ["--params-id", params_id]
+    command += ["--parameters", str(parameters), "--output", str(output)]
+    if launcher:
+        command = [sys.executable, "-m", "astronet.runtime.guard", *launcher, *command]
+    return command
+
+
 def simulate_step(
-    workdir: Path, params: dict, *, check: bool = True, env: dict | None = None, timeout: float | None = 600
+    workdir: Path,
+    params: dict,
+    *,
+    launcher: Sequence[str] = (),
+    check: bool = True,
+    env: dict | None = None,
+    timeout: float | None = 600,
 ) -> subprocess.CompletedProcess:
-    """``python -m astronet simulate`` on ``params`` (a complete parameter set), written to
-    ``workdir/parameters.json``, into ``workdir/raw``, as the workflow's simulate rule runs it on one
-    rank. ``check``: a failure raises AssertionError with the end of its output."""
+    """One run's simulate step by hand: ``params`` (a complete, validated parameter set, whose
+    identity goes to ``--params-id``) written to ``workdir/parameters.json`` as rule run_parameters
+    writes it, then :func:`simulate_command` into ``workdir/raw``, started by ``launcher`` if any.
+    ``check``: a failure raises AssertionError with the end of its output."""
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "parameters.json").write_text(json.dumps(params))
-    command = [sys.executable, "-m", "astronet", "simulate", "--parameters", str(workdir / "parameters.json")]
-    command += ["--output", str(workdir / "raw")]
+    parameters = workdir / "parameters.json"
+    parameters.write_text(rundir.parameters_json(params) + "\n")
+    command = simulate_command(parameters, workdir / "raw", params_id=rundir.params_id(params), launcher=launcher)
     proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
     if check and proc.returncode:
-        raise AssertionError(f"simulate failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise AssertionError(f"simulate failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
     return proc
