@@ -1,4 +1,5 @@
-"""A claim's figure: every seed of every network beside its control, one panel per metric.
+"""A claim's figure: every seed of every network beside its control, one row of panels per metric
+and one column per regime (each with its own y scale).
 
 Each pair (regime, scheme) takes two positions on the x axis, network and control; each seed is a
 pair of points joined by a line (the paired difference), the mean of each arm a short bar. Above a
@@ -36,35 +37,21 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
         Resolution in dots per inch.
     """
     metrics = claim["metrics"]
-    pairs = claim["pairs"]
-    fig = Figure(figsize=(max(6.0, 1.5 * len(pairs) + 2.0), 2.9 * len(metrics) + 0.8))
-    axes = fig.subplots(len(metrics), 1, squeeze=False)[:, 0]
-    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9, hspace=0.5)
-    for ax, metric in zip(axes, metrics, strict=True):
-        for i, pair in enumerate(pairs):
-            _draw_pair(ax, 3 * i, runs, pair, metric)
-            row = table[(table["regime"] == pair["regime"]) & (table["scheme"] == pair["scheme"])]
-            row = row[row["metric"] == metric].iloc[0]
-            if row["verdict"]:
-                ax.text(
-                    3 * i + 0.5,
-                    1.0,
-                    row["verdict"],
-                    transform=ax.get_xaxis_transform(),
-                    ha="center",
-                    va="bottom",
-                    fontsize=7,
-                )
-        ax.set_ylabel(metric, fontsize=8)
-        ax.set_xticks(
-            [3 * i + k for i in range(len(pairs)) for k in (0, 1)],
-            [f"{p['regime']}\n{p['scheme']}" if k == 0 else "No-Trip." for p in pairs for k in (0, 1)],
-            fontsize=6.5,
-        )
-        ax.set_xlim(-0.7, 3 * len(pairs) - 1.3)
-        ax.tick_params(axis="y", labelsize=7)
+    regimes = list(dict.fromkeys(pair["regime"] for pair in claim["pairs"]))
+    by_regime = [[p for p in claim["pairs"] if p["regime"] == regime] for regime in regimes]
+    # one column per regime, each with its own y scale: regimes differ in synchrony by an order of magnitude
+    widths = [max(1, len(pairs)) for pairs in by_regime]
+    fig = Figure(figsize=(max(6.0, 1.6 * sum(widths) + 1.5 * len(regimes)), 2.4 * len(metrics) + 1.0))
+    axes = fig.subplots(len(metrics), len(regimes), squeeze=False, gridspec_kw={"width_ratios": widths})
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.07, top=0.9, hspace=0.6, wspace=0.35)
+    for row_axes, metric in zip(axes, metrics, strict=True):
+        for ax, pairs in zip(row_axes, by_regime, strict=True):
+            _draw_regime(ax, runs, table, pairs, metric)
+        row_axes[0].set_ylabel(metric, fontsize=8)
+    for ax, regime in zip(axes[0], regimes, strict=True):
+        ax.set_title(regime, fontsize=9, pad=12)
     handles = [
-        axes[0].plot([], [], "o", color=ARM_COLORS[arm], label=label)[0]
+        axes[0, 0].plot([], [], "o", color=ARM_COLORS[arm], label=label)[0]
         for arm, label in (("network", "tripartite"), ("control", "No-Tripartite"))
     ]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
@@ -73,6 +60,31 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
     note = f"Each seed's runs joined by a line; bars: means; verdicts from the {level} % CI of the paired difference"
     fig.suptitle(textwrap.fill(f"{claim.get('description', '')}. {note}", width_chars), fontsize=8)
     fig.savefig(path, dpi=dpi)
+
+
+def _draw_regime(ax, runs: pd.DataFrame, table: pd.DataFrame, pairs: list, metric: str) -> None:
+    """One panel: the pairs of one regime for one metric, each with its verdict above it."""
+    for i, pair in enumerate(pairs):
+        _draw_pair(ax, 3 * i, runs, pair, metric)
+        row = table[(table["regime"] == pair["regime"]) & (table["scheme"] == pair["scheme"])]
+        row = row[row["metric"] == metric].iloc[0]
+        if row["verdict"]:
+            ax.text(
+                3 * i + 0.5,
+                1.0,
+                row["verdict"],
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
+    ax.set_xticks(
+        [3 * i + k for i in range(len(pairs)) for k in (0, 1)],
+        [p["scheme"] if k == 0 else "No-Trip." for p in pairs for k in (0, 1)],
+        fontsize=6.5,
+    )
+    ax.set_xlim(-0.7, 3 * len(pairs) - 1.3)
+    ax.tick_params(axis="y", labelsize=7)
 
 
 def _draw_pair(ax, x0: float, runs: pd.DataFrame, pair: dict, metric: str) -> None:
