@@ -54,9 +54,10 @@ code:
 
 Fast synchrony
 --------------
-A rate that all neurons share and that changes over seconds (e.g. the slow inward current of
-astrocytes whose calcium rises and falls) correlates spike counts in 10 ms bins as much as
-spikes that coincide within milliseconds.  The ``*_fast`` measures keep only the second kind:
+A rate that all neurons share and that changes over seconds (e.g. driven by the slow inward
+current of astrocytes whose calcium rises and falls) raises the correlation of spike counts in
+10 ms bins, just as spikes that coincide within milliseconds do.  The ``*_fast`` measures keep
+only the second kind:
 from each neuron's counts the mean count of its enclosing block of ``jitter_ms`` is subtracted
 (the count expected when every spike is moved at random within its block, i.e. interval jitter:
 Amarasingham et al. 2012, J Neurophysiol 107(2):517-531), and the two measures are taken of these
