@@ -14,7 +14,8 @@
    kept as written) to show the growth with the data: time per row at each size, and a straight line
    ``time = startup + rows x per-row`` fitted through them.
 
-Writes ``benchmarks/results/aggregation.csv``.
+Writes ``benchmarks/results/aggregation.csv``; with ``--record docs/performance/aggregation.csv``
+also the CSV the table of docs/performance.md is generated from (:func:`record_rows`).
 """
 
 from __future__ import annotations
@@ -116,6 +117,15 @@ def time_aggregation(raw: Path, args) -> float:
     return best
 
 
+def record_rows(results: list[dict], startup_s: float, per_row_s: float, r2: float, context: dict) -> list[dict]:
+    """The record: a row per size (a row of ``results``: nodes kept, rows, aggregation time (s) and
+    µs per row, the straight line's time there (s), NEST's simulate time (s) and the aggregation's
+    share of it (%)), each starting with ``context`` (:func:`bench.record_context`) and ending with
+    the straight line: ``fit_startup_s`` (s), ``fit_us_per_row`` (µs) and ``fit_r2``."""
+    fit = {"fit_startup_s": round(startup_s, 3), "fit_us_per_row": round(1e6 * per_row_s, 4), "fit_r2": round(r2, 4)}
+    return [{**context, **r, **fit} for r in results]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reuse", action="store_true", help="reuse the recordings of an earlier run")
@@ -126,7 +136,11 @@ def main(argv=None) -> None:
     parser.add_argument("--no-wait", action="store_true")
     parser.add_argument("--max-load", type=float, default=0.7)
     parser.add_argument("--wait-s", type=float, default=600.0)
+    parser.add_argument(
+        "--record", type=Path, help="also write the results as a CSV for the docs (docs/performance/aggregation.csv)"
+    )
     args = parser.parse_args(argv)
+    context = bench.record_context("aggregation.py", sys.argv[1:] if argv is None else argv)
 
     raw = WORK / "raw"
     if not args.reuse or not raw.exists():
@@ -190,6 +204,8 @@ def main(argv=None) -> None:
         f"largest deviation from the line {max(abs(r['fit_error_pct']) for r in results):.1f} %"
     )
     print(f"wrote {RESULTS}")
+    if args.record:
+        bench.write_record(args.record, record_rows(results, intercept, slope, r2, context))
 
 
 if __name__ == "__main__":

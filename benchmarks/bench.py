@@ -19,10 +19,12 @@ Nothing here asserts a duration; the tests check the bookkeeping, not the speed.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import resource
 import shlex
+import socket
 import subprocess
 import sys
 import threading
@@ -45,6 +47,45 @@ def snakemake_command(workdir, configfiles, *args) -> list[str]:
     if configfiles:
         command += ["--configfile", *map(str, configfiles)]
     return command
+
+
+def machine() -> dict:
+    """Where and when a measurement runs: ``date`` (ISO), ``host`` (name), ``cpu`` (model, from
+    /proc/cpuinfo; empty if it names none) and ``cores`` (logical CPUs)."""
+    cpu = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as fh:
+        cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
+    return {
+        "date": datetime.date.today().isoformat(),
+        "host": socket.gethostname(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+    }
+
+
+def record_context(script: str, argv: list[str], date: str | None = None) -> dict:
+    """The columns every record of a benchmark starts with: ``source``, the command and its date
+    (``benchmarks/compare_example.py --repeat 4, 2026-12-01``; ``--record`` left out), then
+    :func:`machine`'s; or, with ``date`` (ISO) for measurements made elsewhere, only ``source`` and
+    ``date``."""
+    args, skip = [], False
+    for arg in argv:
+        if not skip and not arg.startswith("--record"):
+            args.append(arg)
+        skip = arg == "--record"
+    where = machine() if date is None else {"date": date}
+    return {"source": f"{' '.join(['benchmarks/' + script, *args])}, {where['date']}", **where}
+
+
+def write_record(path: Path, rows: list[dict]) -> None:
+    """Write a benchmark's record, one row per dict, as a CSV (the docs' tables are generated from
+    it: astronet.figures.evidence_markdown); columns in the order of their first appearance."""
+    import pandas as pd
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=list(dict.fromkeys(k for r in rows for k in r))).to_csv(path, index=False)
+    print(f"wrote {path}")
 
 
 def loadavg() -> tuple[float, float, float]:

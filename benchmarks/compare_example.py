@@ -27,6 +27,10 @@ NEST's own create + connect + recorder + simulate time, in percent of that kerne
 With ``--repeat N`` the pairs alternate which side runs first. Before each run it waits for a quiet
 machine (1-min load < 0.7, up to 10 min), and it repeats a run during which other processes used
 more than ``--max-foreign`` cores on average.
+
+``--record docs/performance/compare_example.csv`` (``compare_example_jiang2025.csv`` for
+``--protocol jiang2025``) writes the measurements as the CSV the table of docs/performance.md is
+generated from (:func:`record_rows`).
 """
 
 from __future__ import annotations
@@ -160,6 +164,7 @@ def run_once(args, tmp: Path, index: int) -> list[dict]:
         ovh_s, ovh_pct = bench.overhead(workflow.wall_s, kernel)
         results.append(
             {
+                "pair": index + 1,
                 "synapse_model": model,
                 "example": {**example.to_dict(), "timers_s": ex_timers, "kernel_s": ex_kernel},
                 "workflow": {
@@ -180,6 +185,64 @@ def run_once(args, tmp: Path, index: int) -> list[dict]:
             }
         )
     return results
+
+
+def median(values: list[float]) -> float:
+    """The median as this script reports it: of an even number of values, the upper middle one."""
+    return sorted(values)[len(values) // 2]
+
+
+def record_row(r: dict) -> dict:
+    """One pair's measurements (a result of :func:`run_once`) as a row of the record: wall times,
+    NEST's create + connect (recorders included), simulate and kernel times (s), peak memory (MiB),
+    the workflow/example ratios, the workflow's overhead (s, % of its kernel time), the cores other
+    processes used, and whether the recordings are identical."""
+    ex, wf = r["example"], r["workflow"]
+    et, wt = ex["timers_s"], wf["timers_s"]
+    return {
+        "pair": r["pair"],
+        "first": r["order"][0],
+        "synapse_model": r["synapse_model"],
+        "example_wall_s": ex["wall_s"],
+        "workflow_wall_s": wf["wall_s"],
+        "wall_ratio": r["wall_ratio"],
+        "example_create_connect_s": et["time_construction_create"] + et["time_construction_connect"],
+        "workflow_create_connect_s": wt["create"] + wt["connect"] + wt["connect_recorders"],
+        "example_simulate_s": et["time_simulate"],
+        "workflow_simulate_s": wt["simulate"],
+        "example_kernel_s": ex["kernel_s"],
+        "workflow_kernel_s": wf["kernel_s"],
+        "kernel_ratio": r["kernel_ratio"],
+        "example_peak_rss_mib": ex["peak_rss_mib"],
+        "workflow_peak_rss_mib": wf["peak_rss_mib"],
+        "peak_rss_ratio": r["peak_rss_ratio"],
+        "example_peak_tree_rss_mib": ex["peak_tree_rss_mib"],
+        "workflow_peak_tree_rss_mib": wf["peak_tree_rss_mib"],
+        "peak_tree_rss_ratio": r["peak_tree_rss_ratio"],
+        "overhead_s": r["overhead_s"],
+        "overhead_pct": r["overhead_pct"],
+        "example_other_cores": ex["foreign_cores"],
+        "workflow_other_cores": wf["foreign_cores"],
+        **{key: r["identity"][key] for key in ("spikes_identical", "sic_identical", "astrocytes_identical")},
+    }
+
+
+def record_rows(results: list[dict], context: dict, t_presim_ms: float, sim_time_ms: float, n_vp: int) -> list[dict]:
+    """The record of a comparison: a row per pair and synapse model (:func:`record_row`), and for a
+    model measured in several pairs its ``median`` (:func:`median`), ``min`` and ``max`` over them
+    (column ``statistic``; empty in the rows of the pairs). Every row starts with ``context``
+    (:func:`bench.record_context`) and the protocol: model times (ms) and virtual processes."""
+    setting = {"t_presim_ms": t_presim_ms, "sim_time_ms": sim_time_ms, "n_vp": n_vp}
+    runs = [record_row(r) for r in results]
+    rows = [{**context, "statistic": "", **setting, **run} for run in runs]
+    numbers = [k for k in runs[0] if k.endswith(("_s", "_ratio", "_mib", "_pct", "_cores"))] if runs else []
+    for model in dict.fromkeys(run["synapse_model"] for run in runs):
+        of_model = [run for run in runs if run["synapse_model"] == model]
+        if len(of_model) > 1:
+            for statistic, of in (("median", median), ("min", min), ("max", max)):
+                values = {k: of([run[k] for run in of_model]) for k in numbers}
+                rows.append({**context, "statistic": statistic, **setting, "synapse_model": model, **values})
+    return rows
 
 
 def report(r: dict, args) -> str:
@@ -264,6 +327,9 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--keep", type=Path, help="keep the working directories here")
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
+    parser.add_argument(
+        "--record", type=Path, help="also write the measurements as a CSV for the docs (docs/performance/*.csv)"
+    )
     parser.add_argument("snakemake_args", nargs="*", help="extra arguments for snakemake (after --)")
     args = parser.parse_args(argv)
     if args.protocol:
@@ -287,7 +353,7 @@ def main(argv=None) -> None:
         of_model = [x for x in results if x["synapse_model"] == model]
 
         def med(key, of_model=of_model):
-            return sorted(x[key] for x in of_model)[len(of_model) // 2]
+            return median([x[key] for x in of_model])
 
         print(
             f"{model}, median of {len(of_model)}: wall-time ratio {med('wall_ratio'):.3f}, NEST kernel ratio "
@@ -300,6 +366,9 @@ def main(argv=None) -> None:
         args.json.write_text(
             json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "runs": results}, indent=1)
         )
+    if args.record:
+        context = bench.record_context("compare_example.py", sys.argv[1:] if argv is None else argv)
+        bench.write_record(args.record, record_rows(results, context, args.t_presim, args.sim_time, args.n_vp))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ and the variations; the check is that every scale's prediction, 5 and 10 out of 
 its measurement, both
 for the fitted coefficients and for ``MEMORY_COST`` as the workflow uses it. Writes
 ``benchmarks/results/memory_model.csv`` (measurements, predictions), ``.../memory_model_fit.json``
-(coefficients) and ``docs/cost_vs_scale.png`` (time and memory per connection versus scale).
+(coefficients) and ``docs/cost_vs_scale.png`` (time and memory per connection versus scale); with
+``--record docs/performance/memory_model.csv`` also the CSV the table of docs/performance.md is
+generated from (:func:`record_rows`).
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ def measure_point(label: str, params: dict, tmp: Path, args) -> dict:
         "sim_time_ms": params["sim_time"],
         "load_before": m.load_before[0],
         "foreign_cores": round(m.foreign_cores, 3),
+        **bench.machine(),
     }
     print(
         f"[memory] {label}: {row['peak_rss_mib']:.0f} MiB, {row['connections'] / 1e6:.1f} M connections, "
@@ -236,6 +239,35 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
+def record_rows(rows: list[dict], context: dict) -> list[dict]:
+    """The record: a row per point (a row of the measurements with the models' predictions), with
+    ``context``'s source, the point's own date, host and CPU, its network (scale, virtual processes,
+    cells, connections in millions), its peak memory, the fitted model's and the model in use's
+    prediction (MiB) and error (%), whether it was in the fit, and its build (create + connect) and
+    simulate times (s) over ``sim_time_ms``."""
+    return [
+        {
+            "source": context["source"],
+            **{key: r.get(key, "") for key in ("date", "host", "cpu", "cores")},
+            "point": r["label"],
+            "scale": float(r["scale"]),
+            "n_vp": int(r["n_vp"]),
+            "cells": int(r["nodes"]),
+            "connections_millions": float(r["connections"]) / 1e6,
+            "peak_memory_mib": float(r["peak_rss_mib"]),
+            "fitted_mib": float(r["predicted_mib"]),
+            "fitted_error_pct": float(r["error_pct"]),
+            "in_use_mib": float(r["in_use_mib"]),
+            "in_use_error_pct": float(r["in_use_error_pct"]),
+            "in_fit": float(r["scale"]) <= FIT_MAX_SCALE,
+            "build_s": float(r["create_s"]) + float(r["connect_s"]),
+            "simulate_s": float(r["simulate_s"]),
+            "sim_time_ms": float(r["sim_time_ms"]),
+        }
+        for r in rows
+    ]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="*", default=SCALES)
@@ -249,6 +281,9 @@ def main(argv=None) -> None:
     parser.add_argument("--max-load", type=float, default=0.7)
     parser.add_argument("--wait-s", type=float, default=600.0)
     parser.add_argument("--csv", type=Path, default=RESULTS / "memory_model.csv")
+    parser.add_argument(
+        "--record", type=Path, help="also write the points as a CSV for the docs (docs/performance/memory_model.csv)"
+    )
     args = parser.parse_args(argv)
 
     stored = []
@@ -304,6 +339,9 @@ def main(argv=None) -> None:
         )
     plot(rows, FIGURE)
     print(f"wrote {args.csv}, {args.csv.with_name('memory_model_fit.json')} and {FIGURE}")
+    if args.record:
+        context = bench.record_context("memory_model.py", sys.argv[1:] if argv is None else argv)
+        bench.write_record(args.record, record_rows(rows, context))
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:

@@ -26,6 +26,9 @@ seed-to-seed range (it is flagged otherwise: the build would change a result mor
 does); whether the spikes of a pair are the same, and if not from which time on they differ.
 
     .venv/bin/python benchmarks/tuned_build.py --report a.json b.json   # pairs of several --json runs
+
+``--record docs/performance/tuned_build.csv`` (with runs or with ``--report``) writes the pairs as
+the CSV the table of docs/performance.md is generated from (:func:`record_rows`).
 """
 
 from __future__ import annotations
@@ -160,6 +163,39 @@ def report(pairs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def record_rows(pairs: list[dict], context: dict) -> list[dict]:
+    """The record of the pairs: a row per pair, then their ``median`` (column ``statistic``; empty in
+    the rows of the pairs).
+
+    A pair's row starts with the pair's own ``context`` (:func:`bench.record_context` and the
+    protocol, stored with the pair; ``context`` for pairs without one), then its seed, the build that
+    ran first, and per build wall, simulate (astronet's timer), NEST's ``time_simulate`` and create +
+    connect times (s), peak memory of the simulation (MiB) and the cores other processes used, with
+    the tuned/wheel ratios, and the time from which the spikes differ (ms; empty if identical). The
+    median row (in ``context``) holds the median of each ratio over the pairs.
+    """
+    quantities = {
+        "wall_s": "wall_s",
+        "simulate_s": "simulate_s",
+        "time_simulate_s": "time_simulate_s",
+        "create_connect_s": "build_s",
+        "peak_memory_mib": "peak_memory_mib",
+    }
+    rows = []
+    for pair in pairs:
+        row = {**pair.get("context", {"source": context["source"]}), "statistic": ""}
+        row.update(seed=pair["wheel"]["rng_seed"], first=next(k for k in pair if k in BUILDS))  # in the order run
+        for name, key in quantities.items():
+            row.update({f"{b}_{name}": pair[b][key] for b in BUILDS})
+            row[f"{name.rsplit('_', 1)[0]}_ratio"] = pair["tuned"][key] / pair["wheel"][key]
+        row.update({f"{b}_other_cores": pair[b]["foreign_cores"] for b in BUILDS})
+        row["spikes_differ_from_ms"] = pair["spikes_differ_from_ms"]
+        rows.append(row)
+    ratios = [k for k in (rows[0] if rows else {}) if k.endswith("_ratio")]
+    median = {k: statistics.median(r[k] for r in rows) for k in ratios}
+    return [*rows, {**context, "statistic": "median", **median}] if rows else []
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=3, help="pairs of runs, default 3")
@@ -172,10 +208,19 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--report", type=Path, nargs="+", help="only report the pairs of these --json files together (no runs)"
     )
+    parser.add_argument(
+        "--record", type=Path, help="also write the pairs as a CSV for the docs (docs/performance/tuned_build.csv)"
+    )
     args = parser.parse_args(argv)
+    context = bench.record_context("tuned_build.py", sys.argv[1:] if argv is None else argv)
     if args.report:
-        print(report([pair for path in args.report for pair in json.loads(path.read_text())["pairs"]]))
+        pairs = [pair for path in args.report for pair in json.loads(path.read_text())["pairs"]]
+        print(report(pairs))
+        if args.record:
+            bench.write_record(args.record, record_rows(pairs, context))
         return
+    protocol = PROTOCOLS[args.protocol]
+    context.update(t_presim_ms=protocol["t_presim"], sim_time_ms=protocol["sim_time"], n_vp=args.n_vp)
 
     built = subprocess.run([str(REPO / "tools" / "build_nest.sh"), "--native"], stdout=subprocess.PIPE, text=True)
     if built.returncode:
@@ -197,6 +242,7 @@ def main(argv=None) -> None:
             pair["spikes_differ_from_ms"] = first_difference_ms(
                 Path(pair["wheel"]["run_dir"]), Path(pair["tuned"]["run_dir"])
             )
+            pair["context"] = context
             pairs.append(pair)
     finally:
         if not args.keep:
@@ -206,6 +252,8 @@ def main(argv=None) -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "pairs": pairs}, indent=1))
+    if args.record:
+        bench.write_record(args.record, record_rows(pairs, context))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""The documentation's tables of published evidence are generated from the files under docs/ (no
-number typed by hand): each block is what astronet.figures.evidence_markdown makes of its file."""
+"""The documentation's tables of published evidence and of the benchmarks' measurements are generated
+from the files under docs/ (no number typed by hand): each block is what
+astronet.figures.evidence_markdown makes of its file (the benchmarks' records: test_benchmark_records.py)."""
 
 from pathlib import Path
 
@@ -21,6 +22,11 @@ def test_docs_tables_are_generated_from_the_published_files():
             f"{page.relative_to(REPO)}: regenerate with python -m astronet.figures.evidence_markdown"
         )
     assert found["jiang2025.md"] >= 4, found
+    # the benchmarks' tables (docs/performance/*.csv): every record is shown on a page
+    assert found["performance.md"] >= 5 and found["cluster.md"] >= 2, found
+    shown = {m.group("path") for page in pages for m in evidence_markdown.BLOCK.finditer(page.read_text())}
+    records = {f"performance/{p.name}" for p in (REPO / "docs" / "performance").glob("*.csv")}
+    assert records and records <= shown, records - shown
 
 
 def test_command_rewrites_every_page_with_tables(tmp_path):
