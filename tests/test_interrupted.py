@@ -190,7 +190,8 @@ def assert_complete(workdir: Path, reference: dict) -> None:
 @dataclass
 class Kill:
     id: str
-    victim: str  # "simulate" / "aggregate": that process only; "snakemake": Snakemake's whole process group
+    victim: str  # "simulate" / "aggregate": that process only; "snakemake": Snakemake's whole process group;
+    # "snakemake-alone": Snakemake's own process only
     sig: int
     moment: str  # "mid-simulation" (polled), or a pause point of astronet.runtime.pause_points.POINTS
     leaves_incomplete_output: bool = False  # an output of the killed job existed when Snakemake died
@@ -205,6 +206,9 @@ KILLS = [
     Kill("simulate-SIGKILL-after-publish", "simulate", signal.SIGKILL, "after_publish"),
     Kill("snakemake-SIGTERM-mid-simulation", "snakemake", signal.SIGTERM, "mid-simulation"),
     Kill("snakemake-SIGKILL-mid-simulation", "snakemake", signal.SIGKILL, "mid-simulation"),
+    # Snakemake's own process alone, not its process group: the simulation must not outlive it. (With
+    # SIGTERM alone Snakemake waits for its running jobs to end: that is Snakemake's way of stopping.)
+    Kill("snakemake-alone-SIGKILL-between-chunks", "snakemake-alone", signal.SIGKILL, "simulating"),
     Kill(
         "snakemake-SIGKILL-after-publish", "snakemake", signal.SIGKILL, "after_publish", leaves_incomplete_output=True
     ),
@@ -255,6 +259,14 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
 
         if kill.victim == "snakemake":
             kill_group(proc.pid, kill.sig)
+        elif kill.victim == "snakemake-alone":
+            paused = psutil.Process(int(marker.read_text()))
+            os.kill(proc.pid, kill.sig)
+            proc.wait(timeout=120)
+            try:  # the simulation ends with Snakemake (SIGTERM from the kernel, astronet.runtime.guard)
+                paused.wait(timeout=60)
+            except psutil.TimeoutExpired:
+                pytest.fail(f"the simulation (pid {paused.pid}) outlived Snakemake: {paused.cmdline()}")
         else:
             # The paused process wrote its pid; else the simulation found among Snakemake's children.
             victim = psutil.Process(int(marker.read_text())) if pause else process_running(proc.pid, "simulate")
@@ -282,7 +294,7 @@ def test_killed_workflow_leaves_no_result_and_reruns(kill, tmp_path, reference):
             -3000:
         ]
         assert not (run / "metadata.json").exists()
-    if kill.victim == "snakemake" and kill.sig == signal.SIGKILL:
+    if kill.victim in ("snakemake", "snakemake-alone") and kill.sig == signal.SIGKILL:
         if kill.id == "snakemake-SIGKILL-mid-simulation":  # the lock of the killed Snakemake stays
             locked = snakemake(workdir, TARGET)
             assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
