@@ -91,3 +91,22 @@ def test_the_named_point_writes_the_pid_and_sleeps_until_killed(tmp_path):
     again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "went on" in again.stdout, again.stderr
     assert int(marker.read_text()) == proc.pid
+
+
+def test_removing_the_marker_releases_the_paused_process(tmp_path):
+    marker = tmp_path / "paused"
+    env = {**os.environ, pause_points.PAUSE_AT: "build", pause_points.PAUSE_MARKER: str(marker)}
+    code = "from astronet.runtime import pause_points; pause_points.reached('build'); print('went on')"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        end = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None and time.monotonic() < end, "no pause"
+            time.sleep(0.01)
+        time.sleep(0.3)
+        assert proc.poll() is None  # paused
+        marker.unlink()
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "went on" in out

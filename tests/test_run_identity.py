@@ -10,6 +10,7 @@ the workflow before any job, and nothing in the directory changes.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ import yaml
 from astronet import load_experiment, load_run
 from astronet.config.rundir import params_id
 from astronet.data.integrity import DamagedFileError
+from astronet.runtime import pause_points
 from workflow_support import REPO, TINY_CONFIG, TINY_RUN, run_snakemake, simulate_command
 
 pytestmark = pytest.mark.slow
@@ -537,28 +539,33 @@ def test_reading_the_workflow_changes_nothing(workdir, stale, args):
 
 
 def test_invocation_refused_by_the_lock_changes_nothing(workdir, stale):
-    """A second `snakemake` while a first one holds the lock is refused, and has changed nothing under
-    results/ while it read the workflow; the first one finishes its runs."""
+    """A second `snakemake` while a first one holds the lock (held in the middle of a simulation at a
+    pause point, released afterwards) is refused, and has changed nothing under results/ while it
+    read the workflow; the first one finishes its runs."""
     first_seeds = "experiments={reference: {seeds: [143202461, 8, 9, 10, 11]}}"
+    marker = workdir.parent / "paused"
+    env = {**os.environ, pause_points.PAUSE_AT: "simulating", pause_points.PAUSE_MARKER: str(marker)}
     first = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
         + ["--cores", "1", "--config", first_seeds, "--configfile", str(workdir / "tiny.yaml")],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     try:
-        locks = workdir / ".snakemake" / "locks"
-        deadline = time.monotonic() + 120
-        while not (locks.is_dir() and any(locks.iterdir())):
-            assert first.poll() is None and time.monotonic() < deadline, "the first invocation never took the lock"
+        deadline = time.monotonic() + 300
+        while not (marker.exists() and marker.read_text()):
+            assert first.poll() is None and time.monotonic() < deadline, "the first invocation never paused"
             time.sleep(0.1)
+        assert any((workdir / ".snakemake" / "locks").iterdir())
         stale_file = stale / "parameters.json"
         stale_before = (stale_file.read_text(), stale_file.stat().st_mtime_ns)
         finished_before = snapshot(workdir / RUN)
         second = snakemake(workdir, "--config", "experiments={reference: {seeds: [143202461, 7, 8]}}")
         assert first.poll() is None, "the first invocation ended before the second one was refused"
     finally:
+        marker.unlink(missing_ok=True)  # releases the paused simulation
         first_out, _ = first.communicate(timeout=600)
     assert second.returncode != 0 and "cannot be locked" in out(second), out(second)[-3000:]
     assert (stale_file.read_text(), stale_file.stat().st_mtime_ns) == stale_before

@@ -6,7 +6,8 @@ environment names that point::
     ASTRONET_PAUSE_AT=build ASTRONET_PAUSE_MARKER=/tmp/paused snakemake ...
 
 Then the first process that reaches it writes its pid to the marker file (atomically: the file is
-complete once it exists) and sleeps until it is killed. Every process of the run sees the same
+complete once it exists) and sleeps until it is killed, or until the marker file is removed, which
+releases it: the run then goes on as if nothing had happened. Every process of the run sees the same
 environment, but only the one that reaches the named point stops (Snakemake itself reaches none),
 and only once: the first process claims the point (a file ``.<marker>.claimed`` beside the marker,
 created exclusively), so that the other ranks reaching a point every rank reaches go on (and wait
@@ -66,7 +67,8 @@ def reached(name: str) -> None:
     """Mark that the run has reached point ``name``, and pause there if the environment asks to.
 
     If ``ASTRONET_PAUSE_AT`` names this point and no process has paused there yet, write this
-    process's pid to the marker file and sleep until killed; otherwise return at once.
+    process's pid to the marker file and sleep until killed or until the marker is removed;
+    otherwise return at once.
 
     Parameters
     ----------
@@ -94,5 +96,5 @@ def reached(name: str) -> None:
     tmp = marker.with_name(f".{marker.name}.tmp{os.getpid()}")
     tmp.write_text(str(os.getpid()))
     os.replace(tmp, marker)
-    while True:  # until a signal ends the process
-        time.sleep(3600)
+    while marker.exists():  # until a signal ends the process, or the test releases it
+        time.sleep(0.1)
