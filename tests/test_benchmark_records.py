@@ -268,8 +268,10 @@ COMMITTED = {
 }
 
 
-def test_every_record_is_rendered():
-    assert {p.name for p in RECORDS.glob("*.csv")} == set(COMMITTED)
+def test_every_transcribed_record_is_committed():
+    """The records written once from the pages' earlier tables (COMMITTED) are all there; records that
+    the scripts wrote themselves may be added (every record is on a page: test_evidence_markdown)."""
+    assert set(COMMITTED) <= {p.name for p in RECORDS.glob("*.csv")}
 
 
 @pytest.mark.parametrize("name", sorted(COMMITTED))
