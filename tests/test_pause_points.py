@@ -67,17 +67,25 @@ def test_every_point_is_reached_once_in_the_code_and_documented():
         assert f"``{name}``\n" in pause_points.__doc__
 
 
+def start_paused(point: str, marker: Path) -> tuple[subprocess.Popen, dict, str]:
+    """A Python process that reaches ``point`` with the environment naming it, once it has paused
+    there (its marker exists); with that environment and its code, which prints 'went on' after."""
+    env = {**os.environ, pause_points.PAUSE_AT: point, pause_points.PAUSE_MARKER: str(marker)}
+    code = f"from astronet.runtime import pause_points; pause_points.reached('{point}'); print('went on')"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    end = time.monotonic() + 60
+    while not marker.exists():
+        if proc.poll() is not None or time.monotonic() > end:
+            proc.kill()
+            pytest.fail("the process ended instead of pausing" if proc.poll() is not None else "no marker")
+        time.sleep(0.01)
+    return proc, env, code
+
+
 def test_the_named_point_writes_the_pid_and_sleeps_until_killed(tmp_path):
     marker = tmp_path / "paused"
-    env = {**os.environ, pause_points.PAUSE_AT: "after_publish", pause_points.PAUSE_MARKER: str(marker)}
-    code = "from astronet.runtime import pause_points; pause_points.reached('after_publish'); print('went on')"
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    proc, env, code = start_paused("after_publish", marker)
     try:
-        end = time.monotonic() + 60
-        while not marker.exists():
-            assert proc.poll() is None, "the process ended instead of pausing"
-            assert time.monotonic() < end, "no marker"
-            time.sleep(0.01)
         assert int(marker.read_text()) == proc.pid
         time.sleep(0.5)
         assert proc.poll() is None  # still paused
@@ -95,14 +103,8 @@ def test_the_named_point_writes_the_pid_and_sleeps_until_killed(tmp_path):
 
 def test_removing_the_marker_releases_the_paused_process(tmp_path):
     marker = tmp_path / "paused"
-    env = {**os.environ, pause_points.PAUSE_AT: "build", pause_points.PAUSE_MARKER: str(marker)}
-    code = "from astronet.runtime import pause_points; pause_points.reached('build'); print('went on')"
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    proc, _, _ = start_paused("build", marker)
     try:
-        end = time.monotonic() + 60
-        while not marker.exists():
-            assert proc.poll() is None and time.monotonic() < end, "no pause"
-            time.sleep(0.01)
         time.sleep(0.3)
         assert proc.poll() is None  # paused
         marker.unlink()
