@@ -534,7 +534,7 @@ CASES = [
         cli=("resources={max_mem_mb: 100}",),
     ),
 ]
-# Claims: a network and its control, paired by seed, differing only in tripartite.
+# Claims: a network and its control, paired by seed, differing only in the compared parameter.
 CLAIM_PAIR = (
     "experiments: {{net: {{params: {{sim_time: 100.0}}, seeds: [1, 2]}}, ctl: {{params: {{{ctl}}}, seeds: {seeds}}}}}\n"
     "claims: {{c: {{pairs: [{{regime: R, scheme: S, network: {network}, control: ctl}}]{extra}}}}}"
@@ -559,6 +559,19 @@ CASES += [
         ("'claims.c.pairs[0]'", "its control ('ctl') tripartite: false"),
         ctl="sim_time: 100.0",
     ),
+    claim_case(
+        "claim-surrogate-not-set",
+        ("'claims.c.pairs[0]'", "its control ('ctl') a surrogate_sic (the claim compares surrogate_sic)"),
+        ctl="sim_time: 100.0",
+        extra=", compared: surrogate_sic",
+    ),
+    claim_case(
+        "claim-surrogate-control-differs",
+        ("'claims.c.pairs[0]'", "differ in w_a2n (0.05 vs 2.0) besides surrogate_sic", "a Surrogate control"),
+        ctl="sim_time: 100.0, surrogate_sic: 3.5, w_a2n: 2.0",
+        extra=", compared: surrogate_sic",
+    ),
+    claim_case("claim-unknown-compared", ("'claims.c.compared'", "'w_a2n'"), extra=", compared: w_a2n"),
     claim_case("claim-unknown-experiment", ("'claims.c.pairs[0].network'", "'nett'", "Did you mean"), network="nett"),
     claim_case("claim-unknown-metric", ("'claims.c.metrics", "'rate'"), extra=", metrics: [rate]"),
     claim_case("claim-seeds-none", ("'claims.c.pairs[0]'", "no run with the claim's seeds [7]"), extra=", seeds: [7]"),

@@ -54,6 +54,7 @@ def test_claims_table_rendering(tmp_path):
         "scheme": "pairwise_bernoulli",
         "network": "sparse",
         "control": "sparse_no_tripartite",
+        "compared": "tripartite",
         "metric": "sync_local_all",
         "n_pairs": 3,
         "seeds": "1 2 3",
@@ -70,7 +71,8 @@ def test_claims_table_rendering(tmp_path):
         path, index=False
     )
     lines = evidence_markdown.render(path).splitlines()
-    assert lines[0].startswith("| regime | scheme | metric | pairs (seeds) |") and "[95 % CI]" in lines[0]
+    assert lines[0].startswith("| regime | scheme | metric | pairs (seeds) | tripartite | No-Tripartite |")
+    assert "[95 % CI]" in lines[0]
     assert lines[2] == (
         "| Sparse | pairwise_bernoulli | `sync_local_all` | 3 (1 2 3) | 0.0141 | 0.0061 | 0.008 [0.002, 0.014] "
         "| network higher | holds |"

@@ -33,6 +33,7 @@ CONFIG = {
             "seeds": [1, 2, 3],
         },
         "net_small_no_tripartite": {"params": {**SMALL, "tripartite": False}, "seeds": [1, 2, 3]},
+        "net_small_surrogate": {"params": {**SMALL, "surrogate_sic": 3.5}, "seeds": [1, 2]},
     },
     "comparisons": {
         "small_fig3": {"runs": {"Sparse": "sparse_small/rng_seed-143202461", "Synchronous": "synchronous_small"}},
@@ -54,7 +55,14 @@ CONFIG = {
                     "control": "net_small_no_tripartite",
                 }
             ],
-        }
+        },
+        "small_surrogate_claims": {
+            "compared": "surrogate_sic",
+            "seeds": [1, 2],
+            "pairs": [
+                {"regime": "Sparse", "scheme": "bernoulli", "network": "net_small", "control": "net_small_surrogate"}
+            ],
+        },
     },
     "publish": {"docs/evidence": ["claims/small_claims", "comparisons/small_fig3_authors"]},
     "targets": ["pools"],
@@ -74,6 +82,11 @@ def _png_size(path: Path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", path
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _metrics_record(workdir: Path, experiment: str, seed: int) -> dict:
+    """The metrics.json of an experiment's run with ``rng_seed`` ``seed``."""
+    return json.loads((workdir / "results" / experiment / f"rng_seed-{seed}" / "metrics.json").read_text())
 
 
 def test_fig3_compares_runs_after_the_presimulation(workdir):
@@ -133,10 +146,7 @@ def test_claims_pair_runs_by_seed(workdir):
     for metric, row in table.iterrows():
         values = {}
         for arm, exp in (("network", "net_small"), ("control", "net_small_no_tripartite")):
-            recs = [
-                json.loads((workdir / "results" / exp / f"rng_seed-{s}" / "metrics.json").read_text())
-                for s in (1, 2, 3)
-            ]
+            recs = [_metrics_record(workdir, exp, s) for s in (1, 2, 3)]
             assert {tuple(r["window_ms"]) for r in recs} == {(100.0, 300.0)}
             values[arm] = np.array([r["metrics"][metric] for r in recs])
         diff = values["network"] - values["control"]
@@ -155,6 +165,29 @@ def test_claims_pair_runs_by_seed(workdir):
         claimed["effect"], "undecided"
     )
     assert pd.isna(table.loc["rate_all", "verdict"])  # no claim: empty
+
+
+def test_surrogate_claims_pair_the_astrocytes_with_a_constant_sic(workdir):
+    """A claim that compares surrogate_sic pairs each seed's network with its Surrogate control, and
+    its table says so (the page's header names the arms)."""
+    from astronet.figures import evidence_markdown
+
+    out = workdir / "results" / "claims" / "small_surrogate_claims"
+    _png_size(out / "claims.png")
+    runs = pd.read_csv(out / "runs.csv")
+    assert runs[["arm", "experiment", "rng_seed"]].values.tolist() == [
+        [arm, exp, s] for s in (1, 2) for arm, exp in (("network", "net_small"), ("control", "net_small_surrogate"))
+    ]
+    table = pd.read_csv(out / "claims.csv").set_index("metric")
+    assert (table["compared"] == "surrogate_sic").all() and (table["n_pairs"] == 2).all()
+    for metric, row in table.iterrows():
+        values = {
+            exp: np.array([_metrics_record(workdir, exp, s)["metrics"][metric] for s in (1, 2)])
+            for exp in ("net_small", "net_small_surrogate")
+        }
+        assert row["difference_mean"] == pytest.approx((values["net_small"] - values["net_small_surrogate"]).mean())
+    header = evidence_markdown.render(out / "claims.csv").splitlines()[0]
+    assert "| Ca-dependent SIC | Surrogate |" in header
 
 
 def test_publish_copies_the_evidence(workdir):

@@ -215,7 +215,7 @@ def parser() -> argparse.ArgumentParser:
         steps,
         "claims",
         cli.claims,
-        "a claim's paired comparison of networks and their No-Tripartite controls: tables and figure",
+        "a claim's paired comparison of networks and their controls (No-Tripartite or Surrogate): tables and figure",
     )
     p.add_argument(
         "--claim",

@@ -1,4 +1,4 @@
-# Claims: networks beside their No-Tripartite controls, paired by seed (config `claims`), with a
+# Claims: networks beside their controls (No-Tripartite or Surrogate), paired by seed (config `claims`), with a
 # verdict per claimed metric. The logic lives in astronet.config.claim_pairs, claim_tables and claim_figures.
 from astronet.config.claim_pairs import claim_specs
 

@@ -200,15 +200,16 @@ def claims_table(claim: dict, runs: pd.DataFrame) -> pd.DataFrame:
     ----------
     claim : dict
         The claim's settings (``config["claims"][name]`` with the schema's defaults): ``pairs`` (each
-        with regime, scheme, network, control and ``seeds``), ``metrics``, ``claimed`` (metric ->
-        ``increase`` or ``decrease``) and ``confidence`` (level, a fraction).
+        with regime, scheme, network, control and ``seeds``), ``compared``, ``metrics``, ``claimed``
+        (metric -> ``increase`` or ``decrease``) and ``confidence`` (level, a fraction).
     runs : pandas.DataFrame
         The claim's runs table (:func:`runs_table`).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``regime``, ``scheme``, ``network``, ``control``, ``metric``, ``n_pairs``, ``seeds``,
+        Columns ``regime``, ``scheme``, ``network``, ``control``, ``compared`` (the parameter in which
+        they differ), ``metric``, ``n_pairs``, ``seeds``,
         ``window_ms`` (``t_start-t_stop`` in ms), ``network_mean``, ``control_mean``,
         ``difference_mean``, ``ci<level>_low`` and ``ci<level>_high`` (``ci95_*`` for 95 %; means and
         bounds in the metric's unit), ``differences`` (each seed's), ``test``, ``effect``, ``claimed``
@@ -228,6 +229,7 @@ def claims_table(claim: dict, runs: pd.DataFrame) -> pd.DataFrame:
                     "scheme": pair["scheme"],
                     "network": pair["network"],
                     "control": pair["control"],
+                    "compared": claim["compared"],
                     "metric": metric,
                     "n_pairs": n,
                     "seeds": " ".join(str(s) for s in net.index),

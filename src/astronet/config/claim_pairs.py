@@ -1,18 +1,24 @@
-"""Claims: networks and their No-Tripartite controls, paired seed by seed, from ``config["claims"]``.
+"""Claims: networks and their controls, paired seed by seed, from ``config["claims"]``.
 
-A claim names pairs of experiments: a network (``tripartite: true``) and its control, the same
-network with ``tripartite: false``. Their runs are paired by ``rng_seed``, so that each difference
-compares two networks built from the same random numbers but for the astrocytes' connections
-(:mod:`astronet.analysis.claim_tables` computes the statistics). Snakemake reads this while it parses the
-workflow, at every start: standard library only.
+A claim names pairs of experiments: a network with the astrocytes (``tripartite: true``, their own
+Ca-dependent SIC) and its control, the same network but for the one parameter the claim compares
+(``compared``): its No-Tripartite control (``tripartite: false``) or its Surrogate control (a
+constant ``surrogate_sic``). Their runs are paired by ``rng_seed``, so that each difference compares
+two networks built from the same random numbers but for that parameter
+(:mod:`astronet.analysis.claim_tables` computes the statistics). Snakemake reads this while it
+parses the workflow, at every start: standard library only.
 """
 
 from __future__ import annotations
 
 from astronet.config.schema import ConfigError, did_you_mean, load_schema
 
-#: The parameter in which a network differs from its control.
-COMPARED = "tripartite"
+#: The parameters a claim may compare -> (what the network has, what its control has, as config
+#: text; the labels of the two arms in tables and figures).
+COMPARED = {
+    "tripartite": ("tripartite: true", "tripartite: false", ("tripartite", "No-Tripartite")),
+    "surrogate_sic": ("surrogate_sic: null", "a surrogate_sic", ("Ca-dependent SIC", "Surrogate")),
+}
 #: Parameters in which they may differ too, since they change what is recorded, not the network.
 RECORDING_ONLY = ("record_presim",)
 
@@ -50,8 +56,8 @@ def claim_specs(
     ------
     astronet.config.schema.ConfigError
         For a required claim with an experiment that is not configured (or not valid), one with
-        several runs per seed, a control that differs from its network in more than ``tripartite``
-        (and what it records), seeds that do not pair up, or a name that is already an experiment's
+        several runs per seed, a control that differs from its network in more than the compared
+        parameter (and what it records), seeds that do not pair up, or a name that is already an experiment's
         or in ``reserved``.
     """
     spec = load_schema()["properties"]["claims"]["additionalProperties"]["properties"]
@@ -67,7 +73,11 @@ def claim_specs(
                 {
                     **pair,
                     "runs": _paired_runs(
-                        f"claims.{name}.pairs[{i}]", pair, runs, pair.get("seeds", claim.get("seeds"))
+                        f"claims.{name}.pairs[{i}]",
+                        pair,
+                        runs,
+                        pair.get("seeds", claim.get("seeds")),
+                        claim.get("compared", defaults["compared"]),
                     ),
                 }
                 for i, pair in enumerate(claim["pairs"])
@@ -100,11 +110,18 @@ def _runs_by_seed(where: str, role: str, experiment: str, runs: dict, seeds) -> 
     return by_seed
 
 
-def _model(params: dict) -> dict:
-    return {k: v for k, v in params.items() if k != COMPARED and k not in RECORDING_ONLY}
+def _arms_as_compared(compared: str, network: dict, control: dict) -> bool:
+    """Whether a network's and its control's parameters have the values the compared parameter asks."""
+    if compared == "tripartite":
+        return network["tripartite"] is True and control["tripartite"] is False
+    return network.get(compared) is None and control.get(compared) is not None
 
 
-def _paired_runs(where: str, pair: dict, runs: dict, seeds) -> list:
+def _model(params: dict, compared: str) -> dict:
+    return {k: v for k, v in params.items() if k != compared and k not in RECORDING_ONLY}
+
+
+def _paired_runs(where: str, pair: dict, runs: dict, seeds, compared: str) -> list:
     network = _runs_by_seed(where, "network", pair["network"], runs, seeds)
     control = _runs_by_seed(where, "control", pair["control"], runs, seeds)
     if not network:
@@ -114,22 +131,23 @@ def _paired_runs(where: str, pair: dict, runs: dict, seeds) -> list:
             f"invalid value for '{where}': {pair['network']!r} has rng_seed {sorted(network)} and "
             f"{pair['control']!r} has {sorted(control)}: every seed of the network needs its control's"
         )
+    wants_network, wants_control, (_, control_label) = COMPARED[compared]
     out = []
     for seed in sorted(network):
         net, ctl = network[seed], control[seed]
-        if not (net.params[COMPARED] and not ctl.params[COMPARED]):
+        if not _arms_as_compared(compared, net.params, ctl.params):
             raise ConfigError(
-                f"invalid value for '{where}': the network ({pair['network']!r}) needs tripartite: true and its "
-                f"control ({pair['control']!r}) tripartite: false; they have {net.params[COMPARED]} and "
-                f"{ctl.params[COMPARED]}"
+                f"invalid value for '{where}': the network ({pair['network']!r}) needs {wants_network} and its "
+                f"control ({pair['control']!r}) {wants_control} (the claim compares {compared}); they have "
+                f"{compared} {net.params.get(compared)!r} and {ctl.params.get(compared)!r}"
             )
-        a, b = _model(net.params), _model(ctl.params)
+        a, b = _model(net.params, compared), _model(ctl.params, compared)
         differ = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
         if differ:
             shown = ", ".join(f"{k} ({a.get(k)!r} vs {b.get(k)!r})" for k in differ)
             raise ConfigError(
                 f"invalid value for '{where}': {pair['network']!r} and {pair['control']!r} differ in {shown} besides "
-                "tripartite: a control must be the same network without the tripartite connectivity"
+                f"{compared}: a {control_label} control must be the same network but {wants_control}"
             )
         out.append((seed, net, ctl))
     return out

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from astronet.analysis.claim_tables import paired_arms
+from astronet.config.claim_pairs import COMPARED
 
 ARM_COLORS = {"network": "tab:green", "control": "0.45"}
 
@@ -25,8 +26,8 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
     Parameters
     ----------
     claim : dict
-        The claim's settings, with ``pairs``, ``metrics``, ``confidence`` (a fraction) and
-        ``description``.
+        The claim's settings, with ``pairs``, ``compared``, ``metrics``, ``confidence`` (a fraction)
+        and ``description``.
     runs : pandas.DataFrame
         Its runs table (:func:`astronet.analysis.claim_tables.runs_table`).
     table : pandas.DataFrame
@@ -37,22 +38,25 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
         Resolution in dots per inch.
     """
     metrics = claim["metrics"]
+    labels = COMPARED[claim["compared"]][2]
     regimes = list(dict.fromkeys(pair["regime"] for pair in claim["pairs"]))
     by_regime = [[p for p in claim["pairs"] if p["regime"] == regime] for regime in regimes]
     # one column per regime, each with its own y scale: regimes differ in synchrony by an order of magnitude
     widths = [max(1, len(pairs)) for pairs in by_regime]
-    fig = Figure(figsize=(max(6.0, 1.6 * sum(widths) + 1.5 * len(regimes)), 2.4 * len(metrics) + 1.0))
+    width = max(6.0, 1.6 * sum(widths) + 1.5 * len(regimes))  # inches
+    fig = Figure(figsize=(width, 2.4 * len(metrics) + 1.0))
     axes = fig.subplots(len(metrics), len(regimes), squeeze=False, gridspec_kw={"width_ratios": widths})
-    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.07, top=0.9, hspace=0.6, wspace=0.35)
+    # 0.9 inch on the left for the longest metric name and the tick labels
+    fig.subplots_adjust(left=0.9 / width, right=0.97, bottom=0.07, top=0.9, hspace=0.6, wspace=0.35)
     for row_axes, metric in zip(axes, metrics, strict=True):
         for ax, pairs in zip(row_axes, by_regime, strict=True):
-            _draw_regime(ax, runs, table, pairs, metric)
+            _draw_regime(ax, runs, table, pairs, metric, labels[1])
         row_axes[0].set_ylabel(metric, fontsize=8)
     for ax, regime in zip(axes[0], regimes, strict=True):
         ax.set_title(regime, fontsize=9, pad=12)
     handles = [
         axes[0, 0].plot([], [], "o", color=ARM_COLORS[arm], label=label)[0]
-        for arm, label in (("network", "tripartite"), ("control", "No-Tripartite"))
+        for arm, label in zip(("network", "control"), labels, strict=True)
     ]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
     level = round(claim["confidence"] * 100)
@@ -62,8 +66,9 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
     fig.savefig(path, dpi=dpi)
 
 
-def _draw_regime(ax, runs: pd.DataFrame, table: pd.DataFrame, pairs: list, metric: str) -> None:
-    """One panel: the pairs of one regime for one metric, each with its verdict above it."""
+def _draw_regime(ax, runs: pd.DataFrame, table: pd.DataFrame, pairs: list, metric: str, control: str) -> None:
+    """One panel: the pairs of one regime for one metric, each with its verdict above it; ``control``
+    labels the controls' ticks."""
     for i, pair in enumerate(pairs):
         _draw_pair(ax, 3 * i, runs, pair, metric)
         row = table[(table["regime"] == pair["regime"]) & (table["scheme"] == pair["scheme"])]
@@ -80,7 +85,7 @@ def _draw_regime(ax, runs: pd.DataFrame, table: pd.DataFrame, pairs: list, metri
             )
     ax.set_xticks(
         [3 * i + k for i in range(len(pairs)) for k in (0, 1)],
-        [p["scheme"] if k == 0 else "No-Trip." for p in pairs for k in (0, 1)],
+        [p["scheme"] if k == 0 else control for p in pairs for k in (0, 1)],
         fontsize=6.5,
     )
     ax.set_xlim(-0.7, 3 * len(pairs) - 1.3)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from astronet.config.claim_pairs import COMPARED
+
 REPO = Path(__file__).resolve().parents[3]
 BLOCK = re.compile(r"(<!-- table: (?P<path>\S+) -->\n)(?P<body>.*?)(<!-- end table -->)", re.S)
 
@@ -71,7 +73,8 @@ def claims_markdown(df: pd.DataFrame) -> str:
         ]
         for _, r in df.iterrows()
     ]
-    header = ["regime", "scheme", "metric", "pairs (seeds)", "tripartite", "No-Tripartite"]
+    (compared,) = df["compared"].unique()
+    header = ["regime", "scheme", "metric", "pairs (seeds)", *COMPARED[compared][2]]
     return _table([*header, f"difference [{level} % CI]", "effect", "verdict"], rows)
 
 
