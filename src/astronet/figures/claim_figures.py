@@ -1,7 +1,8 @@
 """A claim's figure: every seed of every network beside its control, one row of panels per metric
 and one column per regime (each with its own y scale).
 
-Each pair (regime, scheme) takes two positions on the x axis, network and control; each seed is a
+Each pair (regime, scheme) takes two positions on the x axis, network and control (their colours in
+the legend), under one tick naming its scheme; each seed is a
 pair of points joined by a line (the paired difference), the mean of each arm a short bar. Above a
 claimed metric's pair stands its verdict (:mod:`astronet.analysis.claim_tables`).
 """
@@ -50,7 +51,7 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
     fig.subplots_adjust(left=0.9 / width, right=0.97, bottom=0.07, top=0.9, hspace=0.6, wspace=0.35)
     for row_axes, metric in zip(axes, metrics, strict=True):
         for ax, pairs in zip(row_axes, by_regime, strict=True):
-            _draw_regime(ax, runs, table, pairs, metric, labels[1])
+            _draw_regime(ax, runs, table, pairs, metric)
         row_axes[0].set_ylabel(metric, fontsize=8)
     for ax, regime in zip(axes[0], regimes, strict=True):
         ax.set_title(regime, fontsize=9, pad=12)
@@ -66,9 +67,8 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
     fig.savefig(path, dpi=dpi)
 
 
-def _draw_regime(ax, runs: pd.DataFrame, table: pd.DataFrame, pairs: list, metric: str, control: str) -> None:
-    """One panel: the pairs of one regime for one metric, each with its verdict above it; ``control``
-    labels the controls' ticks."""
+def _draw_regime(ax, runs: pd.DataFrame, table: pd.DataFrame, pairs: list, metric: str) -> None:
+    """One panel: the pairs of one regime for one metric, each with its verdict above it."""
     for i, pair in enumerate(pairs):
         _draw_pair(ax, 3 * i, runs, pair, metric)
         row = table[(table["regime"] == pair["regime"]) & (table["scheme"] == pair["scheme"])]
@@ -83,11 +83,9 @@ def _draw_regime(ax, runs: pd.DataFrame, table: pd.DataFrame, pairs: list, metri
                 va="bottom",
                 fontsize=7,
             )
-    ax.set_xticks(
-        [3 * i + k for i in range(len(pairs)) for k in (0, 1)],
-        [p["scheme"] if k == 0 else control for p in pairs for k in (0, 1)],
-        fontsize=6.5,
-    )
+    # one tick per pair, between its two arms (the colours tell them apart): arm labels beside
+    # scheme names overlap once a regime has several schemes
+    ax.set_xticks([3 * i + 0.5 for i in range(len(pairs))], [p["scheme"] for p in pairs], fontsize=6.5)
     ax.set_xlim(-0.7, 3 * len(pairs) - 1.3)
     ax.tick_params(axis="y", labelsize=7)
 
