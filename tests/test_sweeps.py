@@ -237,6 +237,17 @@ def test_jiang2025_experiments_are_the_papers():
         for rule in ("fixed_indegree", "fixed_outdegree", "fixed_total_number"):
             for suffix, arm in (("", {}), ("_no_tripartite", {"tripartite": False})):
                 assert runs[f"{regime}_{rule}{suffix}"][0].params == {**model, "primary_rule": rule, **arm}
+    # The efficiency scan: p_third_if_primary x w_n2a and x w_a2n stay those of the Sparse network
+    # (w_n2a null there: w_e), nothing else changes.
+    final = sparse["p_third_if_primary"]
+    model = {k: v for k, v in sparse.items() if k != "record_presim"}
+    for run in runs["sparse_efficiency"]:
+        p = run.params["p_third_if_primary"]
+        assert p * run.params["w_n2a"] == pytest.approx(final * sparse["w_e"])
+        assert p * run.params["w_a2n"] == pytest.approx(final * sparse["w_a2n"])
+        scanned = {"p_third_if_primary": p, "w_n2a": run.params["w_n2a"], "w_a2n": run.params["w_a2n"]}
+        assert run.params == {**model, **scanned}
+    assert 0.5 in [run.params["p_third_if_primary"] for run in runs["sparse_efficiency"]]
     # The claims' pairs are networks and their controls, and so are those of every regime and
     # scheme (the pairs still to run), seeds paired.
     claims = claim_specs(cfg, runs)
