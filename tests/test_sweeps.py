@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import math
 from pathlib import Path
@@ -417,6 +418,29 @@ def test_sweep_figures_are_drawn(tmp_path, grid):
         path = tmp_path / f"{group}.png"
         sweep_figure(group, summary, runs, grid, "exp", {"dpi": 40}, path)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("zipped", [True, False])
+def test_zipped_grid_is_one_line_against_its_first_key(tmp_path, zipped):
+    """A grid read in step (zip: true) is one line per metric against its first key, whose label
+    names the keys that change with it; a crossed grid draws a line per value of the other keys."""
+    import matplotlib
+
+    grid = {"p_third_if_primary": [0.1, 0.5, 1.0], "w_a2n": [0.25, 0.05, 0.025]}
+    rng = np.random.default_rng(0)
+    points = zip(*grid.values(), strict=True) if zipped else itertools.product(*grid.values())
+    records = [
+        _record({"p_third_if_primary": p, "w_a2n": w, "rng_seed": 1}, {m: float(rng.random()) for m in METRIC_NAMES})
+        for p, w in points
+    ]
+    runs = runs_table(records, list(grid))
+    summary = summary_table(runs, list(grid))
+    path = tmp_path / "synchrony.svg"
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        sweep_figure("synchrony", summary, runs, grid, "exp", {"dpi": 40}, path, zipped=zipped)
+    svg = path.read_text()
+    assert ("(with w_a2n in step)" in svg) is zipped
+    assert ("E+I, w_a2n=0.05" in svg) is not zipped
 
 
 def test_every_metric_has_a_panel():

@@ -163,6 +163,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--grid", type=_json_object, default={}, metavar="JSON", help="the experiment's grid, {key: [values]}"
     )
+    p.add_argument(
+        "--zip-grid", action="store_true", help="the grid's lists are read in step (the experiment's zip: true)"
+    )
     p.add_argument("--experiment", required=True, metavar="NAME", help="name of the experiment")
     p.add_argument(
         "--settings", required=True, type=_json_object, metavar="JSON", help="figure settings (config `figures`)"

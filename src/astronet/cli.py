@@ -247,7 +247,9 @@ def experiment_summary(
         )
 
 
-def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, figures: list) -> None:
+def sweep_figures(
+    summary, runs, grid: dict, experiment: str, settings: dict, figures: list, zip_grid: bool = False
+) -> None:
     """Sweep figures of one experiment: each metric against the swept parameter, mean ± 95 % CI across seeds.
 
     Each file is named after its group of astronet.figures.sweep_panels.FIGURES (GROUP.FORMAT).
@@ -267,6 +269,8 @@ def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, fi
     figures : list of pathlib.Path
         Figures to write, each named after its group: activity, synchrony or astrocytes (e.g.
         ``figures/activity.png``).
+    zip_grid : bool
+        Whether the grid's lists are read in step (the experiment's ``zip``).
 
     Raises
     ------
@@ -283,7 +287,7 @@ def sweep_figures(summary, runs, grid: dict, experiment: str, settings: dict, fi
         raise SystemExit(f"sweep-figures: {', '.join(unknown)}: not named after a figure group ({', '.join(FIGURES)})")
     summary_df, runs_df = pd.read_parquet(summary), pd.read_parquet(runs)
     for path in figures:
-        sweep_figure(Path(path).stem, summary_df, runs_df, grid, experiment, settings, path)
+        sweep_figure(Path(path).stem, summary_df, runs_df, grid, experiment, settings, path, zip_grid)
 
 
 def comparison(

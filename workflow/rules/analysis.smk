@@ -109,6 +109,7 @@ rule sweep_figures:
         "../../envs/astronet.yaml"
     params:
         grid=lambda wildcards: json.dumps(config["experiments"][wildcards.experiment].get("grid", {})),
+        zip_grid=lambda wildcards: "--zip-grid" if config["experiments"][wildcards.experiment].get("zip") else "",
         # only the settings the sweep figures use: another raster_neurons or rate_bin_ms redraws
         # the runs' figures, not these (the format is in the file names)
         settings=json.dumps({"dpi": config["figures"]["dpi"]}),
@@ -122,7 +123,7 @@ rule sweep_figures:
     shell:
         step(
             "sweep-figures",
-            "--summary {input.summary:q} --runs {input.runs:q} --grid {params.grid:q} "
+            "--summary {input.summary:q} --runs {input.runs:q} --grid {params.grid:q} {params.zip_grid} "
             "--experiment {wildcards.experiment:q} --settings {params.settings:q} --figures {output:q}",
         )
 

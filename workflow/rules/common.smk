@@ -177,8 +177,9 @@ def experiment_settings(experiment):
 
 def sweep_settings(experiment):
     """What an experiment's sweep figures are made with: the figures' resolution (they use no other
-    figure setting) and its grid."""
-    return {"dpi": config["figures"]["dpi"], "grid": config["experiments"][experiment].get("grid", {})}
+    figure setting), its grid and whether the grid is zipped."""
+    exp = config["experiments"][experiment]
+    return {"dpi": config["figures"]["dpi"], "grid": exp.get("grid", {}), "zip": exp.get("zip", False)}
 
 
 def settings_of(scope, step_name):

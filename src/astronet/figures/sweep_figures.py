@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,9 +29,10 @@ class XAxis:
     order: list
     numeric: bool
     log: bool
+    in_step: list = field(default_factory=list)  # keys of a zipped grid that change with the x axis
 
     @classmethod
-    def of(cls, grid: dict, experiment: str) -> XAxis:
+    def of(cls, grid: dict, experiment: str, zipped: bool = False) -> XAxis:
         """The x axis of an experiment's sweep figures.
 
         Parameters
@@ -40,6 +41,9 @@ class XAxis:
             The experiment's grid, ``{key: [values]}``; its first key is the x axis.
         experiment : str
             The experiment's name, the one category of an experiment without a grid.
+        zipped : bool
+            Whether the grid's lists are read in step (``zip: true``): its other keys change with
+            the first, and the axis's label names them.
 
         Returns
         -------
@@ -50,7 +54,8 @@ class XAxis:
         key = next(iter(grid), None)
         order = list(grid[key]) if key else [experiment]
         numeric = key is not None and _is_numeric(order)
-        return cls(key, order, numeric, numeric and min(order) > 0 and max(order) / min(order) >= 50)
+        log = numeric and min(order) > 0 and max(order) / min(order) >= 50
+        return cls(key, order, numeric, log, list(grid)[1:] if zipped else [])
 
     def positions(self, table: pd.DataFrame, offset: float = 0.0) -> np.ndarray:
         """x of each row of ``table``.
@@ -82,7 +87,8 @@ class XAxis:
         ----------
         ax : matplotlib.axes.Axes
             The panel; a log scale for a log axis, a tick per category for a categorical one, and
-            the parameter's name and unit (:func:`astronet.config.labels.param_label`) as the label.
+            the parameter's name and unit (:func:`astronet.config.labels.param_label`) as the label,
+            with the keys that change in step with it.
         """
         if self.log:
             ax.set_xscale("log")
@@ -92,7 +98,8 @@ class XAxis:
             ax.set_xticks(range(len(self.order)))
             ax.set_xticklabels(labels, rotation=20 if long else 0, ha="right" if long else "center", fontsize=8)
             ax.set_xlim(-0.6, len(self.order) - 0.4)
-        ax.set_xlabel(param_label(self.key) if self.key else "experiment")
+        label = param_label(self.key) if self.key else "experiment"
+        ax.set_xlabel(label + (f"\n(with {', '.join(self.in_step)} in step)" if self.in_step else ""))
 
 
 def _rows(table: pd.DataFrame, keys: list[str], values: tuple) -> pd.DataFrame:
@@ -148,12 +155,19 @@ def _draw_panel(ax, panel: Panel, summary: pd.DataFrame, runs: pd.DataFrame, x: 
 
 
 def sweep_figure(
-    group: str, summary: pd.DataFrame, runs: pd.DataFrame, grid: dict, experiment: str, settings: dict, path
+    group: str,
+    summary: pd.DataFrame,
+    runs: pd.DataFrame,
+    grid: dict,
+    experiment: str,
+    settings: dict,
+    path,
+    zipped: bool = False,
 ) -> None:
     """One figure of a group of :data:`astronet.figures.sweep_panels.FIGURES`.
 
     Each metric (mean ± 95 % CI, single runs as dots) against the first swept parameter; further swept
-    parameters as line styles.
+    parameters as line styles, unless the grid is zipped (they then change with the first).
 
     Parameters
     ----------
@@ -171,6 +185,8 @@ def sweep_figure(
         The figure settings; ``dpi`` (150 if missing) is used.
     path : str or pathlib.Path
         Where to write the figure; its suffix sets the format.
+    zipped : bool
+        Whether the grid's lists are read in step (the experiment's ``zip``).
     """
     import matplotlib
 
@@ -178,12 +194,12 @@ def sweep_figure(
     import matplotlib.pyplot as plt
 
     panels = FIGURES[group]
-    x = XAxis.of(grid, experiment)
+    x = XAxis.of(grid, experiment, zipped)
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
     for ax, panel in zip(axes.flat, panels, strict=False):
-        _draw_panel(ax, panel, summary, runs, x, list(grid)[1:])
+        _draw_panel(ax, panel, summary, runs, x, [] if zipped else list(grid)[1:])
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     n_seeds = sorted(set(summary["n_seeds"]))
