@@ -64,7 +64,7 @@ CONFIG = {
             ],
         },
     },
-    "publish": {"docs/evidence": ["claims/small_claims", "comparisons/small_fig3_authors"]},
+    "publish": {"docs/evidence": ["claims/small_claims", "comparisons/small_fig3_authors", "experiments/pools"]},
     "targets": ["pools"],
 }
 
@@ -193,15 +193,21 @@ def test_surrogate_claims_pair_the_astrocytes_with_a_constant_sic(workdir):
 def test_publish_copies_the_evidence(workdir):
     copies = sorted(p.relative_to(workdir / "docs" / "evidence") for p in (workdir / "docs" / "evidence").rglob("*.*"))
     assert [str(p) for p in copies] == [
+        *(f"pools/{name}" for name in ("activity.png", "astrocytes.png", "connectivity.csv", "connectivity.png")),
+        *(f"pools/{name}" for name in ("runs.csv", "summary.csv", "synchrony.png")),
         "small_claims/claims.csv",
         "small_claims/claims.png",
         "small_claims/runs.csv",
         "small_fig3_authors/fig3.png",
         "small_fig3_authors/metrics.csv",
     ]
+    sources = {"small_claims": "claims/small_claims", "small_fig3_authors": "comparisons/small_fig3_authors"}
     for copy in copies:
-        section = "claims" if copy.parts[0] == "small_claims" else "comparisons"
-        source = workdir / "results" / section / copy
+        name = copy.parts[-1]
+        if copy.parts[0] == "pools":  # an experiment: its tables, its figures across runs
+            source = workdir / "results" / "pools" / (name if name.endswith(".csv") else f"figures/{name}")
+        else:
+            source = workdir / "results" / sources[copy.parts[0]] / name
         assert (workdir / "docs" / "evidence" / copy).read_bytes() == source.read_bytes()
 
 

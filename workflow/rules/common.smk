@@ -246,12 +246,15 @@ def settings_records(experiment):
     builds needs the input, so a record that changed settings name is built as a target, and the
     step that depends on it runs again."""
     fmt = config["figures"]["format"]
-    runs = experiment_runs(experiment)
-    records = [
-        path
-        for run in runs
-        for path in (metrics_record(run), record_path(run.path, f"figures.{fmt}", figure_settings(run)))
-    ]
+    run_figures = [record_path(run.path, f"figures.{fmt}", figure_settings(run)) for run in experiment_runs(experiment)]
+    return across_runs_records(experiment) + run_figures
+
+
+def across_runs_records(experiment):
+    """The settings records of an experiment's runs' metrics and of its outputs across runs: tables,
+    sweep figures, scaling and connectivity (those it has)."""
+    fmt = config["figures"]["format"]
+    records = [metrics_record(run) for run in experiment_runs(experiment)]
     records += [
         record_path(experiment, "experiment_summary", experiment_settings(experiment)),
         record_path(experiment, f"sweep_figures.{fmt}", sweep_settings(experiment)),
@@ -263,19 +266,22 @@ def settings_records(experiment):
     return records
 
 
+def across_runs_outputs(experiment):
+    """The small outputs of an experiment across its runs, as `snakemake publish` copies them: its
+    tables as CSV, its sweep figures and its scaling or connectivity table and figure."""
+    tables = [f"results/{experiment}/summary.csv", f"results/{experiment}/runs.csv"]
+    return tables + sweep_figures(experiment) + scaling_targets(experiment) + connectivity_targets(experiment)
+
+
 def experiment_targets(experiment):
     """Everything of one experiment: its summary tables and sweep figures, its scaling table and
     figure if it is a scaling experiment, its connectivity if it records connections, and per run
     the figures and the provenance page; with the settings records of these steps and a
     parameters.json to restore (restore_marker)."""
     runs = experiment_runs(experiment)
-    tables = [
-        f"results/{experiment}/{name}"
-        for name in ("summary.parquet", "summary.csv", "summary.html", "runs.parquet", "runs.csv")
-    ]
+    tables = [f"results/{experiment}/{name}" for name in ("summary.parquet", "summary.html", "runs.parquet")]
     per_run = [f for run in runs for f in [*run_figures(run), f"{run_dir(run)}/provenance.html", *restore_marker(run)]]
-    built = sweep_figures(experiment) + scaling_targets(experiment) + connectivity_targets(experiment)
-    return tables + built + per_run + settings_records(experiment)
+    return tables + across_runs_outputs(experiment) + per_run + settings_records(experiment)
 
 
 def default_targets(wildcards):
@@ -411,14 +417,15 @@ def claim_records(name):
 
 
 def publish_entries():
-    """(directory, section, name) of every entry of config `publish` (section: comparisons or claims)."""
+    """(directory, section, name) of every entry of config `publish` (section: comparisons, claims or
+    experiments)."""
     return [(d, *os.path.split(entry)) for d, entries in config["publish"].items() for entry in entries]
 
 
 def publish_pairs():
     """(source under results/, copy) of every file that config `publish` names, for the entries that
-    name a configured comparison or claim (the others: publish_input)."""
-    outputs = {"comparisons": comparison_outputs, "claims": claim_outputs}
+    name a configured comparison, claim or experiment (the others: publish_input)."""
+    outputs = {"comparisons": comparison_outputs, "claims": claim_outputs, "experiments": across_runs_outputs}
     return [
         (src, os.path.join(directory, name, os.path.basename(src)))
         for directory, section, name in publish_entries()
@@ -429,7 +436,8 @@ def publish_pairs():
 
 def publish_input(wildcards):
     """The files that `snakemake publish` copies; stops the workflow if an entry of config `publish`
-    names no configured comparison or claim, or one that cannot be made."""
+    names no configured comparison, claim or experiment, or one that cannot be made."""
+    checks = {"comparisons": comparison_of, "claims": claim_of, "experiments": experiment_runs}
     for directory, section, name in publish_entries():
         if name not in config[section]:
             refuse(
@@ -438,14 +446,14 @@ def publish_input(wildcards):
                     f"{name!r} is configured; {section}: {', '.join(config[section]) or 'none'})"
                 )
             )
-        (comparison_of if section == "comparisons" else claim_of)(name)
+        checks[section](name)
     return [src for src, _ in publish_pairs()]
 
 
 def publish_records(wildcards):
     """The settings records of what `snakemake publish` copies: targets too (see settings_records)."""
     publish_input(wildcards)  # each entry checked
-    records = {"comparisons": comparison_records, "claims": claim_records}
+    records = {"comparisons": comparison_records, "claims": claim_records, "experiments": across_runs_records}
     return [path for _, section, name in publish_entries() for path in records[section](name)]
 
 

@@ -1,4 +1,4 @@
-# `snakemake publish`: the small outputs of comparisons and claims copied from results/ into the
+# `snakemake publish`: the small outputs of comparisons, claims and experiments copied from results/ into the
 # repository (config `publish`), so that they can be committed and diffed.
 PUBLISHED = publish_pairs()
 
