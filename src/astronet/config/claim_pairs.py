@@ -69,6 +69,7 @@ def claim_specs(
                 raise ConfigError(
                     f"invalid claim name 'claims.{name}' (already the name of an experiment, a comparison or a rule)"
                 )
+            settings = {**defaults, **claim}
             pairs = [
                 {
                     **pair,
@@ -76,13 +77,13 @@ def claim_specs(
                         f"claims.{name}.pairs[{i}]",
                         pair,
                         runs,
-                        pair.get("seeds", claim.get("seeds")),
-                        claim.get("compared", defaults["compared"]),
+                        pair.get("seeds", settings.get("seeds")),
+                        settings["compared"],
                     ),
                 }
                 for i, pair in enumerate(claim["pairs"])
             ]
-            out[name] = {**defaults, **claim, "pairs": pairs}
+            out[name] = {**settings, "pairs": pairs}
         except ConfigError as err:
             if required is None or name in required or problems is None:
                 raise
