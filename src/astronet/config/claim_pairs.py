@@ -11,13 +11,23 @@ parses the workflow, at every start: standard library only.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from astronet.config.schema import ConfigError, did_you_mean, load_schema
 
-#: The parameters a claim may compare -> (what the network has, what its control has, as config
-#: text; the labels of the two arms in tables and figures).
+
+class Comparison(NamedTuple):
+    """What a claim that compares one parameter asks of its arms, and how they are labelled."""
+
+    network: str  # what the network has, as config text
+    control: str  # what its control has
+    labels: tuple[str, str]  # the arms' labels in tables and figures: network, control
+
+
+#: The parameters a claim may compare.
 COMPARED = {
-    "tripartite": ("tripartite: true", "tripartite: false", ("tripartite", "No-Tripartite")),
-    "surrogate_sic": ("surrogate_sic: null", "a surrogate_sic", ("Ca-dependent SIC", "Surrogate")),
+    "tripartite": Comparison("tripartite: true", "tripartite: false", ("tripartite", "No-Tripartite")),
+    "surrogate_sic": Comparison("surrogate_sic: null", "a surrogate_sic", ("Ca-dependent SIC", "Surrogate")),
 }
 #: Parameters in which they may differ too, since they change what is recorded, not the network.
 RECORDING_ONLY = ("record_presim",)
@@ -132,14 +142,14 @@ def _paired_runs(where: str, pair: dict, runs: dict, seeds, compared: str) -> li
             f"invalid value for '{where}': {pair['network']!r} has rng_seed {sorted(network)} and "
             f"{pair['control']!r} has {sorted(control)}: every seed of the network needs its control's"
         )
-    wants_network, wants_control, (_, control_label) = COMPARED[compared]
+    wants = COMPARED[compared]
     out = []
     for seed in sorted(network):
         net, ctl = network[seed], control[seed]
         if not _arms_as_compared(compared, net.params, ctl.params):
             raise ConfigError(
-                f"invalid value for '{where}': the network ({pair['network']!r}) needs {wants_network} and its "
-                f"control ({pair['control']!r}) {wants_control} (the claim compares {compared}); they have "
+                f"invalid value for '{where}': the network ({pair['network']!r}) needs {wants.network} and its "
+                f"control ({pair['control']!r}) {wants.control} (the claim compares {compared}); they have "
                 f"{compared} {net.params.get(compared)!r} and {ctl.params.get(compared)!r}"
             )
         a, b = _model(net.params, compared), _model(ctl.params, compared)
@@ -148,7 +158,7 @@ def _paired_runs(where: str, pair: dict, runs: dict, seeds, compared: str) -> li
             shown = ", ".join(f"{k} ({a.get(k)!r} vs {b.get(k)!r})" for k in differ)
             raise ConfigError(
                 f"invalid value for '{where}': {pair['network']!r} and {pair['control']!r} differ in {shown} besides "
-                f"{compared}: a {control_label} control must be the same network but {wants_control}"
+                f"{compared}: a {wants.labels[1]} control must be the same network but {wants.control}"
             )
         out.append((seed, net, ctl))
     return out

@@ -39,7 +39,7 @@ def claim_figure(claim: dict, runs: pd.DataFrame, table: pd.DataFrame, path, dpi
         Resolution in dots per inch.
     """
     metrics = claim["metrics"]
-    labels = COMPARED[claim["compared"]][2]
+    labels = COMPARED[claim["compared"]].labels
     regimes = list(dict.fromkeys(pair["regime"] for pair in claim["pairs"]))
     by_regime = [[p for p in claim["pairs"] if p["regime"] == regime] for regime in regimes]
     # one column per regime, each with its own y scale: regimes differ in synchrony by an order of magnitude

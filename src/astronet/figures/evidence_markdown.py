@@ -74,7 +74,7 @@ def claims_markdown(df: pd.DataFrame) -> str:
         for _, r in df.iterrows()
     ]
     (compared,) = df["compared"].unique()
-    header = ["regime", "scheme", "metric", "pairs (seeds)", *COMPARED[compared][2]]
+    header = ["regime", "scheme", "metric", "pairs (seeds)", *COMPARED[compared].labels]
     return _table([*header, f"difference [{level} % CI]", "effect", "verdict"], rows)
 
 
