@@ -80,3 +80,28 @@ def test_claims_table_rendering(tmp_path):
     assert lines[3].endswith("| 0.008 | network higher |  |")
     text = f"before\n<!-- table: {path.name} -->\nstale\n<!-- end table -->\nafter\n"
     assert evidence_markdown.update(text, tmp_path) == text.replace("stale\n", evidence_markdown.render(path))
+
+
+def test_experiment_summary_rendering(tmp_path):
+    """An experiment's summary.csv (a sweep's grid points) as a table: the swept values, the seeds and
+    each metric's mean, with the half-width of its 95 % CI where more than one seed defines it."""
+    from astronet.analysis import sweep_tables
+
+    runs = pd.DataFrame(
+        [
+            {"experiment": "eff", "run": "a", "p_third_if_primary": 0.1, "w_n2a": 5.0, "rng_seed": 1, "rate_all": 4.0,
+             "sync_global_all": 0.02},
+            {"experiment": "eff", "run": "b", "p_third_if_primary": 0.1, "w_n2a": 5.0, "rng_seed": 2, "rate_all": 6.0,
+             "sync_global_all": 0.04},
+            {"experiment": "eff", "run": "c", "p_third_if_primary": 1.0, "w_n2a": 0.5, "rng_seed": 1, "rate_all": 3.0,
+             "sync_global_all": 0.01},
+        ]
+    )  # fmt: skip
+    path = tmp_path / "summary.csv"
+    sweep_tables.summary_table(runs, ["p_third_if_primary", "w_n2a"]).to_csv(path, index=False)
+    lines = evidence_markdown.render(path).splitlines()
+    assert lines[0] == "| `p_third_if_primary` | `w_n2a` | seeds | `rate_all` | `sync_global_all` |"
+    half = sweep_tables.ci95_halfwidth([4.0, 6.0])[1]  # t(0.975, 1) x s / sqrt(2), s = sqrt(2)
+    assert abs(half - 12.706) < 1e-3
+    assert lines[2] == f"| 0.1 | 5 | 1 2 | 5 ± {half:.3g} | 0.03 ± {half / 100:.3g} |"
+    assert lines[3] == "| 1 | 0.5 | 1 | 3 | 0.01 |"

@@ -1,7 +1,7 @@
 """The documentation's tables of published evidence, generated from the files that `snakemake publish`
-copies into docs/ (claims.csv, runs.csv, a comparison's metrics.csv) and from the records of the
-benchmarks (``docs/performance/*.csv``, written by ``benchmarks/<script>.py --record``), so that no number
-is typed by hand.
+copies into docs/ (claims.csv, runs.csv, a comparison's metrics.csv, an experiment's summary.csv) and
+from the records of the benchmarks (``docs/performance/*.csv``, written by
+``benchmarks/<script>.py --record``), so that no number is typed by hand.
 
 A table stands in a Markdown page between ``<!-- table: PATH -->`` and ``<!-- end table -->``, PATH a
 CSV file relative to the page (``jiang2025/jiang2025_claims/claims.csv`` in ``docs/jiang2025.md``).
@@ -153,6 +153,48 @@ def comparison_markdown(df: pd.DataFrame) -> str:
     header.append("analysis window (ms)")
     trace = ["trace peak (spikes/s)", "trace 99th perc.", "trace bins, window (ms)", "`sic_mean` (pA)"]
     return _table([*header, *trace, "`ca_mean` (µM)"], rows)
+
+
+#: The metrics an experiment's summary table shows on a page, in this order.
+SUMMARY_METRICS = (
+    "rate_all",
+    "sync_local_all",
+    "sync_local_fast_all",
+    "sync_global_all",
+    "sync_global_fast_all",
+    "ca_mean",
+    "sic_mean",
+)
+
+
+def summary_markdown(df: pd.DataFrame) -> str:
+    """An experiment's summary.csv as a Markdown table: one row per grid point.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The summary table as read from summary.csv (:func:`astronet.analysis.sweep_tables.summary_table`):
+        ``experiment``, the swept parameters, ``n_seeds``, ``seeds`` and, for every metric ``m``,
+        ``m_mean`` and ``m_ci95`` in the metric's unit.
+
+    Returns
+    -------
+    str
+        The Markdown table: the swept values, the seeds, then ``rate_all`` (spikes/s), the synchrony
+        measures, ``ca_mean`` (µM) and ``sic_mean`` (pA) of :data:`SUMMARY_METRICS` that the table
+        has, each as its mean, with ``± half-width of the 95 % CI`` where more than one seed defines
+        it; ending with a newline.
+    """
+    columns = list(df.columns)
+    grid = columns[columns.index("experiment") + 1 : columns.index("n_seeds")]
+    shown = [m for m in SUMMARY_METRICS if f"{m}_mean" in df.columns]
+
+    def cell(r, m):
+        half = r[f"{m}_ci95"]
+        return _g(r[f"{m}_mean"]) + ("" if pd.isna(half) else f" ± {_g(half)}")
+
+    rows = [[*(f"{r[k]:g}" for k in grid), r["seeds"], *(cell(r, m) for m in shown)] for _, r in df.iterrows()]
+    return _table([*(f"`{k}`" for k in grid), "seeds", *(f"`{m}`" for m in shown)], rows)
 
 
 # --- the records of the benchmarks (benchmarks/*.py --record) ---------------------------------------
@@ -498,6 +540,7 @@ KINDS = {
     "claims.csv": claims_markdown,
     "runs.csv": runs_markdown,
     "metrics.csv": comparison_markdown,
+    "summary.csv": summary_markdown,
     "compare_example*.csv": compare_example_markdown,
     "tuned_build*.csv": tuned_build_markdown,
     "aggregation*.csv": aggregation_markdown,
@@ -514,7 +557,8 @@ def render(path: Path) -> str:
     ----------
     path : pathlib.Path
         A file whose name matches a pattern of :data:`KINDS`: ``claims.csv`` (:func:`claims_markdown`),
-        ``runs.csv`` (:func:`runs_markdown`), ``metrics.csv`` (:func:`comparison_markdown`), or a
+        ``runs.csv`` (:func:`runs_markdown`), ``metrics.csv`` (:func:`comparison_markdown`),
+        ``summary.csv`` (:func:`summary_markdown`), or a
         benchmark's record under docs/performance/ (``compare_example*.csv``, ``tuned_build*.csv``,
         ``aggregation*.csv``, ``memory_model*.csv``, ``scaling_table*.csv``, ``scaling_phases*.csv``).
 
