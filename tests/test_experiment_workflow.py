@@ -2,6 +2,7 @@
 summary tables and sweep figures, what reruns when a setting changes or runs are cut (also
 without Snakemake's records in .snakemake/), and the report."""
 
+import json
 import re
 import shutil
 
@@ -67,6 +68,13 @@ def test_summary_tables_have_a_row_per_run_and_per_point(workdir):
     assert summary["rate_E_mean"].iloc[0] == pytest.approx(first.mean())
     assert summary["rate_E_n"].tolist() == [2, 2] and summary["rate_E_ci95"].notna().all()
     assert len(pd.read_csv(exp / "summary.csv")) == 2 and (exp / "summary.html").exists()
+    # each run's provenance, from its metadata.json
+    for _, row in runs.iterrows():
+        meta = json.loads((exp / row["run"] / "metadata.json").read_text())
+        assert row["nest_version"] == meta["nest_version"] and row["nest_version"].startswith("3.")
+        assert row["commit"] == meta["provenance"]["git"]["commit"] and len(row["commit"]) == 40
+        assert row["n_vp"] == meta["n_vp"] and row["host"] == meta["provenance"]["host"]
+        assert row["start_time"] < row["end_time"]
 
 
 def test_sweep_figures_and_per_run_outputs_exist(workdir):

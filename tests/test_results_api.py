@@ -6,6 +6,7 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import sys
 
 import numpy as np
@@ -208,12 +209,20 @@ def test_load_run(workflow):
     assert run.metadata["ranks"][0]["host"] == prov["host"]
 
 
-def test_load_experiment(workflow):
+def test_load_experiment(workflow, tmp_path):
     wd, _, _ = workflow
     exp = load_experiment(wd / "results" / "reference")
     assert list(exp.runs) == ["rng_seed-143202461"] and len(exp) == 1
     table = pd.read_csv(wd / "results" / "reference" / "runs.csv")
     assert exp.table["rate_E"].tolist() == pytest.approx(table["rate_E"].tolist())
+    assert table["commit"].tolist() == [exp["rng_seed-143202461"].metadata["provenance"]["git"]["commit"]]
+    # without runs.parquet the table is built from the runs' records, provenance included
+    shutil.copytree(wd / "results" / "reference", tmp_path / "reference", ignore=shutil.ignore_patterns("runs.parquet"))
+    built = load_experiment(tmp_path / "reference").table
+    assert (
+        built[["run", "commit", "host", "n_vp"]].values.tolist()
+        == table[["run", "commit", "host", "n_vp"]].values.tolist()
+    )
     spikes = exp.concat("spikes")
     assert list(spikes.columns[:2]) == ["run", "rng_seed"] and len(spikes) == len(exp["rng_seed-143202461"].spikes)
     assert exp.summary["n_seeds"].tolist() == [1]

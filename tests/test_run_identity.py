@@ -357,10 +357,12 @@ def test_damaged_metadata_is_remade_from_raw(workdir):
 
 
 def experiment_summary_step(metrics: Path, out_dir: Path) -> subprocess.CompletedProcess:
-    """`python -m astronet experiment-summary` on one run's metrics.json, its tables into out_dir."""
+    """`python -m astronet experiment-summary` on one run's metrics.json (and the metadata.json beside
+    it), its tables into out_dir."""
     outputs = ("runs-parquet", "runs-csv", "summary-parquet", "summary-csv", "summary-html")
     return subprocess.run(
         [sys.executable, "-m", "astronet", "experiment-summary", "--metrics", str(metrics)]
+        + ["--metadata", str(metrics.parent / "metadata.json")]
         + ["--experiment", "reference", *(arg for name in outputs for arg in (f"--{name}", str(out_dir / name)))],
         capture_output=True,
         text=True,

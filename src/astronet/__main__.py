@@ -143,6 +143,7 @@ def parser() -> argparse.ArgumentParser:
         "tables of one experiment: one row per run and one per grid point",
     )
     _files(p, "metrics", "metrics.json of each run", many=True)
+    _files(p, "metadata", "metadata.json of each run, in the same order", many=True)
     p.add_argument(
         "--grid-keys", nargs="*", default=[], metavar="KEY", help="the experiment's swept parameters (none: no grid)"
     )

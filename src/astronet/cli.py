@@ -186,6 +186,7 @@ def figures(spikes, astrocytes, neurons, metadata, settings: dict, raster, dynam
 
 def experiment_summary(
     metrics: list,
+    metadata: list,
     grid_keys: list,
     experiment: str,
     runs_parquet,
@@ -205,6 +206,8 @@ def experiment_summary(
     ----------
     metrics : list of pathlib.Path
         metrics.json of each run.
+    metadata : list of pathlib.Path
+        metadata.json of each run, in the same order: their provenance in the runs table.
     grid_keys : list of str
         The experiment's swept parameters (empty: no grid).
     experiment : str
@@ -224,7 +227,7 @@ def experiment_summary(
     """
     from astronet.analysis import advice
     from astronet.analysis.sweep_tables import write_tables
-    from astronet.data.integrity import load_metrics
+    from astronet.data.integrity import load_metadata, load_metrics
     from astronet.figures.html_pages import summary_html as html_page
 
     records = [load_metrics(path) for path in metrics]
@@ -234,7 +237,7 @@ def experiment_summary(
         "summary_parquet": summary_parquet,
         "summary_csv": summary_csv,
     }
-    runs, summary = write_tables(records, grid_keys, out)
+    runs, summary = write_tables(records, grid_keys, out, [load_metadata(path) for path in metadata])
     Path(summary_html).write_text(
         html_page(summary, grid_keys, f"Experiment {experiment}: mean ± 95 % CI across seeds")
     )

@@ -83,7 +83,7 @@ rule experiment_summary:
     shell:
         step(
             "experiment-summary",
-            "--metrics {input.metrics:q} --grid-keys {params.grid_keys:q} --experiment {wildcards.experiment:q} "
+            "--metrics {input.metrics:q} --metadata {input.metadata:q} --grid-keys {params.grid_keys:q} --experiment {wildcards.experiment:q} "
             "{params.scaling} --runs-parquet {output.runs_parquet:q} --runs-csv {output.runs_csv:q} "
             "--summary-parquet {output.summary_parquet:q} --summary-csv {output.summary_csv:q} "
             "--summary-html {output.summary_html:q}",

@@ -514,10 +514,12 @@ def metrics_input(wildcards):
 
 
 def experiment_summary_input(wildcards):
-    """The metrics of an experiment's runs, and the settings record of its tables (its runs, in order)."""
+    """The metrics and metadata of an experiment's runs, and the settings record of its tables (its runs,
+    in order)."""
     exp = wildcards.experiment
     return {
         "metrics": [f"{run_dir(run)}/metrics.json" for run in experiment_runs(exp)],
+        "metadata": [f"{run_dir(run)}/metadata.json" for run in experiment_runs(exp)],
         "settings": record_path(exp, "experiment_summary", experiment_settings(exp)),
     }
 

@@ -24,40 +24,9 @@ import numpy as np
 import pandas as pd
 
 from astronet.analysis.sweep_tables import ci95_halfwidth
+from astronet.simulation.provenance import provenance_columns
 
 ARMS = ("network", "control")
-
-
-def provenance_columns(meta: dict) -> dict:
-    """Where and with what a run was made, from its metadata.json.
-
-    Parameters
-    ----------
-    meta : dict
-        The run's aggregated metadata.
-
-    Returns
-    -------
-    dict
-        ``params_id``, ``commit``, ``dirty``, ``astronet_version``, ``nest_version``, ``n_vp``,
-        ``mpi_ranks``, ``host``, ``start_time`` and ``end_time`` (of the simulation, UTC, ISO 8601) and
-        ``simulate_s`` (s, slowest rank); None for what the metadata does not hold.
-    """
-    prov = meta.get("provenance") or {}
-    git = prov.get("git") or {}
-    return {
-        "params_id": meta.get("params_id"),
-        "commit": git.get("commit"),
-        "dirty": git.get("dirty"),
-        "astronet_version": prov.get("astronet_version"),
-        "nest_version": meta.get("nest_version"),
-        "n_vp": meta.get("n_vp"),
-        "mpi_ranks": meta.get("n_ranks"),
-        "host": prov.get("host"),
-        "start_time": prov.get("start_time"),
-        "end_time": prov.get("end_time"),
-        "simulate_s": (meta.get("timers_s") or {}).get("simulate"),
-    }
 
 
 def runs_table(claim: dict, records: dict, metadata: dict) -> pd.DataFrame:
@@ -79,7 +48,8 @@ def runs_table(claim: dict, records: dict, metadata: dict) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``regime``, ``scheme``, ``arm`` (``network`` or ``control``), ``experiment``, ``run``,
         ``rng_seed``, ``t_start_ms`` and ``t_stop_ms`` (the analysis window, ms of NEST's time), the
-        claim's metrics (NaN where undefined) and the columns of :func:`provenance_columns`.
+        claim's metrics (NaN where undefined) and the columns of
+        :func:`astronet.simulation.provenance.provenance_columns`.
     """
     rows = []
     for pair in claim["pairs"]:

@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from astronet.analysis import bennch, metrics
+from astronet.simulation.provenance import provenance_columns
 
 COST_COLUMNS = ["simulate_s", "total_s", "real_time_factor", "peak_memory_mib"]
 #: Names of the metrics of a run with populations E and I (run_metrics evaluated on no data).
 METRIC_NAMES = tuple(metrics.run_metrics(None, None, None, {"E": [1], "I": [2]}, 0.0, 1000.0))
 
 
-def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
+def runs_table(records: list[dict], grid_keys: list[str] = (), metadata: list[dict] | None = None) -> pd.DataFrame:
     """One row per run, in the given order.
 
     Parameters
@@ -31,6 +32,8 @@ def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
         The runs' ``metrics.json`` records (:func:`astronet.analysis.run_records.run_metrics_record`).
     grid_keys : list of str
         The swept parameters, in grid order.
+    metadata : list of dict, optional
+        The same runs' ``metadata.json``, in the same order: where and with what each was made.
 
     Returns
     -------
@@ -39,10 +42,14 @@ def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
         :data:`METRIC_NAMES` order, then any others; undefined ones NaN), the cost columns
         (``COST_COLUMNS``: ``simulate_s`` and ``total_s`` in s, ``real_time_factor`` [-],
         ``peak_memory_mib`` in MiB) and NEST's timers (s) and ``sim_factor``
-        (:data:`astronet.analysis.bennch.RUN_TABLE_COLUMNS`).
+        (:data:`astronet.analysis.bennch.RUN_TABLE_COLUMNS`); with ``metadata``, then the run's
+        provenance (:func:`astronet.simulation.provenance.provenance_columns`: commit, NEST version,
+        ``n_vp``, host, start and end of the simulation, ...).
     """
+    if metadata is not None and len(metadata) != len(records):
+        raise ValueError(f"{len(records)} metrics records but {len(metadata)} metadata records")
     rows = []
-    for rec in records:
+    for i, rec in enumerate(records):
         point = rec["point"]
         row = {"experiment": rec["experiment"], "run": rec["run"]}
         row.update({k: point[k] for k in grid_keys})
@@ -50,6 +57,8 @@ def runs_table(records: list[dict], grid_keys: list[str] = ()) -> pd.DataFrame:
         names = [m for m in METRIC_NAMES if m in rec["metrics"]] + sorted(set(rec["metrics"]) - set(METRIC_NAMES))
         row.update({k: (np.nan if rec["metrics"][k] is None else rec["metrics"][k]) for k in names})
         row.update({k: rec["cost"].get(k) for k in (*COST_COLUMNS, *bennch.RUN_TABLE_COLUMNS)})
+        if metadata is not None:
+            row.update({k: v for k, v in provenance_columns(metadata[i]).items() if k not in row})
         rows.append(row)
     df = pd.DataFrame(rows)
     numeric = {*METRIC_NAMES, *COST_COLUMNS, *bennch.RUN_TABLE_COLUMNS}
@@ -143,7 +152,9 @@ def summary_table(runs: pd.DataFrame, grid_keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_tables(records: list[dict], grid_keys: list[str], out: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def write_tables(
+    records: list[dict], grid_keys: list[str], out: dict, metadata: list[dict] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write the runs and summary tables as Parquet and CSV.
 
     Parameters
@@ -154,6 +165,8 @@ def write_tables(records: list[dict], grid_keys: list[str], out: dict) -> tuple[
         The swept parameters, in grid order.
     out : dict of str to path
         Where to write: keys ``runs_parquet``, ``runs_csv``, ``summary_parquet``, ``summary_csv``.
+    metadata : list of dict, optional
+        The runs' ``metadata.json``, in the order of ``records``: their provenance in the runs table.
 
     Returns
     -------
@@ -162,7 +175,7 @@ def write_tables(records: list[dict], grid_keys: list[str], out: dict) -> tuple[
     summary : pandas.DataFrame
         The summary table (:func:`summary_table`).
     """
-    runs = runs_table(records, grid_keys)
+    runs = runs_table(records, grid_keys, metadata)
     summary = summary_table(runs, grid_keys)
     for df, name in ((runs, "runs"), (summary, "summary")):
         df.to_parquet(out[f"{name}_parquet"], index=False)

@@ -209,8 +209,8 @@ class ExperimentResults:
 
     @cached_property
     def table(self):
-        """One row per run (swept values, rng_seed, metrics, cost), from runs.parquet, else built from
-        the runs' metrics.json."""
+        """One row per run (swept values, rng_seed, metrics, cost, provenance), from runs.parquet, else
+        built from the runs' metrics.json and metadata.json."""
         import pandas as pd
 
         path = self.path / "runs.parquet"
@@ -218,8 +218,8 @@ class ExperimentResults:
             return pd.read_parquet(path)
         from astronet.analysis.sweep_tables import runs_table
 
-        records = [run.metrics for run in self.runs.values() if run.metrics]
-        return runs_table(records)
+        analysed = [run for run in self.runs.values() if run.metrics]
+        return runs_table([run.metrics for run in analysed], metadata=[run.metadata for run in analysed])
 
     @cached_property
     def summary(self):

@@ -135,3 +135,35 @@ class Record:
     def finish(self) -> dict:
         """The environment with the simulation's start and end times."""
         return {**self._environment, "start_time": self.start_time, "end_time": now()}
+
+
+def provenance_columns(meta: dict) -> dict:
+    """Where and with what a run was made, from its metadata.json, as the columns of a table row.
+
+    Parameters
+    ----------
+    meta : dict
+        The run's aggregated metadata.
+
+    Returns
+    -------
+    dict
+        ``params_id``, ``commit``, ``dirty``, ``astronet_version``, ``nest_version``, ``n_vp``,
+        ``mpi_ranks``, ``host``, ``start_time`` and ``end_time`` (of the simulation, UTC, ISO 8601) and
+        ``simulate_s`` (s, slowest rank); None for what the metadata does not hold.
+    """
+    prov = meta.get("provenance") or {}
+    git = prov.get("git") or {}
+    return {
+        "params_id": meta.get("params_id"),
+        "commit": git.get("commit"),
+        "dirty": git.get("dirty"),
+        "astronet_version": prov.get("astronet_version"),
+        "nest_version": meta.get("nest_version"),
+        "n_vp": meta.get("n_vp"),
+        "mpi_ranks": meta.get("n_ranks"),
+        "host": prov.get("host"),
+        "start_time": prov.get("start_time"),
+        "end_time": prov.get("end_time"),
+        "simulate_s": (meta.get("timers_s") or {}).get("simulate"),
+    }
