@@ -26,11 +26,16 @@ def small_params(**overrides) -> dict:
     return validate_params({**param_defaults(), **SMALL, **overrides})
 
 
+RECORDED = ("spikes", "astrocytes", "neurons")
+
+
 def simulate(workdir, params) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """One run through the workflow's simulate and aggregate steps; its metadata and tables."""
+    """One run through the workflow's simulate and aggregate steps; its metadata, its recorded tables
+    and its summary.csv (key ``summary``)."""
     simulate_step(workdir, params)
     meta = aggregate(workdir / "raw", workdir)
-    return meta, {k: pd.read_parquet(workdir / f"{k}.parquet") for k in ("spikes", "astrocytes", "neurons")}
+    tables = {k: pd.read_parquet(workdir / f"{k}.parquet") for k in RECORDED}
+    return meta, {**tables, "summary": pd.read_csv(workdir / "summary.csv").set_index("population")}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +57,8 @@ def presim_pair(presim_runs):
 @pytest.mark.slow
 def test_presimulation_is_not_recorded(presim_pair):
     (meta, tables), _ = presim_pair
-    for kind, table in tables.items():
+    for kind in RECORDED:
+        table = tables[kind]
         assert len(table), kind
         assert table["time"].min() > 60.0, kind  # NEST's devices record (start, stop]
         assert table["time"].max() <= 150.0, kind  # recorded times are NEST's times
@@ -76,6 +82,30 @@ def test_record_presim_records_from_zero_and_analyses_from_t_presim(presim_runs)
         pd.testing.assert_frame_equal(recorded[kind], whole[kind], check_exact=True)
     assert meta["parameters"]["record_presim"] is True
     assert analysis_window({"t_start": None}, meta["parameters"]) == (60.0, 150.0)
+
+
+@pytest.mark.slow
+def test_summary_covers_the_analysis_window_when_the_presimulation_is_recorded(presim_runs):
+    """summary.csv counts spikes and averages the traces over [t_presim, end), the default analysis
+    window, whether the presimulation is recorded or not."""
+    (_, unrecorded), _, (meta, recorded) = presim_runs
+    t0, t1 = 60.0, 150.0
+    spikes = recorded["spikes"]
+    in_window = spikes[(spikes["time"] >= t0) & (spikes["time"] < t1)]
+    assert len(in_window) < len(spikes)  # the presimulation fired
+    summary = recorded["summary"]
+    for pop in ("E", "I"):
+        n = (in_window["population"] == pop).sum()
+        assert summary.loc[pop, "n_spikes"] == n
+        assert summary.loc[pop, "mean_rate_hz"] == pytest.approx(n / summary.loc[pop, "n_recorded"] / 0.09)
+        # the run without the presimulation recorded: the same spikes but those at exactly t_presim,
+        # which NEST's recorders, recording (start, stop], leave out there
+        at_start = ((spikes["time"] == t0) & (spikes["population"] == pop)).sum()
+        assert unrecorded["summary"].loc[pop, "n_spikes"] == n - at_start
+    astro = recorded["astrocytes"]
+    window = astro[(astro["time"] >= t0) & (astro["time"] < t1)]
+    assert summary.loc["astrocytes", "Ca_astro_mean_uM"] == pytest.approx(window["Ca_astro"].mean(), rel=1e-12)
+    assert window["Ca_astro"].mean() != pytest.approx(astro["Ca_astro"].mean(), rel=1e-6)
 
 
 def test_record_presim_off_leaves_the_identity_unchanged():

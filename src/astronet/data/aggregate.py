@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from astronet.config.analysis_settings import analysis_window
 from astronet.config.run_quantities import recorded_neuron_ids, recording_window
 from astronet.config.rundir import params_id
 from astronet.data.integrity import sealed
@@ -398,13 +399,23 @@ def mean_by_population(table: pa.Table, column: str, populations: dict[str, list
     return {name: float(values[index == i].mean()) if np.any(index == i) else math.nan for i, name in enumerate(names)}
 
 
+def _in_window(table: pa.Table, t_start: float, t_stop: float) -> pa.Table:
+    """The rows of a recorded table whose ``time`` (ms) lies in [t_start, t_stop)."""
+    if not table.num_rows:
+        return table
+    time = table.column("time")
+    return table.filter(pc.and_(pc.greater_equal(time, t_start), pc.less(time, t_stop)))
+
+
 def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: dict) -> list[dict]:
     """Per-population counts, recorded nodes and mean rates (spikes/s over recorded neurons).
 
-    Spikes are counted in the window [t_presim, t_presim + sim_time) ms, the half-open window of the
-    metrics (astronet.analysis.metrics, metrics.json, runs.csv), so that with the default analysis window both
-    give the same rates: NEST records spikes in (t_presim, t_presim + sim_time], and a spike at
-    exactly the end is left out, as it would belong to the next window of that length.
+    Spikes are counted, and Ca_astro, IP3 and I_SIC averaged, in the window [t_presim, t_presim +
+    sim_time) ms, the half-open default analysis window of the metrics (astronet.analysis.metrics,
+    metrics.json, runs.csv), so that with the default analysis window both give the same rates: a
+    run that records the presimulation too (``record_presim``) leaves it out here as there, and a
+    spike at exactly the end is left out, as it would belong to the next window of that length
+    (NEST records spikes in (start, t_presim + sim_time]).
 
     Parameters
     ----------
@@ -427,8 +438,8 @@ def summary_table(spikes: pa.Table, astro: pa.Table, neurons: pa.Table, meta: di
     p = meta["parameters"]
     pops = meta["populations"]
     t_sim_s = p["sim_time"] / 1000.0
-    if spikes.num_rows:
-        spikes = spikes.filter(pc.less(spikes.column("time"), recording_window(p)[1]))
+    t_start, t_stop = analysis_window({"t_start": None}, p)
+    spikes, astro, neurons = (_in_window(table, t_start, t_stop) for table in (spikes, astro, neurons))
     population = spikes.column("population").combine_chunks() if spikes.num_rows else None
     names = population.dictionary.to_pylist() if population is not None else []
     counts = np.bincount(population.indices.to_numpy(), minlength=len(names)) if population is not None else []
