@@ -46,10 +46,8 @@ def runs_table(records: list[dict], grid_keys: list[str] = (), metadata: list[di
         provenance (:func:`astronet.simulation.provenance.provenance_columns`: commit, NEST version,
         ``n_vp``, host, start and end of the simulation, ...).
     """
-    if metadata is not None and len(metadata) != len(records):
-        raise ValueError(f"{len(records)} metrics records but {len(metadata)} metadata records")
     rows = []
-    for i, rec in enumerate(records):
+    for rec, meta in zip(records, [None] * len(records) if metadata is None else metadata, strict=True):
         point = rec["point"]
         row = {"experiment": rec["experiment"], "run": rec["run"]}
         row.update({k: point[k] for k in grid_keys})
@@ -57,8 +55,8 @@ def runs_table(records: list[dict], grid_keys: list[str] = (), metadata: list[di
         names = [m for m in METRIC_NAMES if m in rec["metrics"]] + sorted(set(rec["metrics"]) - set(METRIC_NAMES))
         row.update({k: (np.nan if rec["metrics"][k] is None else rec["metrics"][k]) for k in names})
         row.update({k: rec["cost"].get(k) for k in (*COST_COLUMNS, *bennch.RUN_TABLE_COLUMNS)})
-        if metadata is not None:
-            row.update({k: v for k, v in provenance_columns(metadata[i]).items() if k not in row})
+        if meta is not None:
+            row.update({k: v for k, v in provenance_columns(meta).items() if k not in row})
         rows.append(row)
     df = pd.DataFrame(rows)
     numeric = {*METRIC_NAMES, *COST_COLUMNS, *bennch.RUN_TABLE_COLUMNS}
