@@ -5,6 +5,7 @@ astronet.figures.evidence_markdown makes of its file (the benchmarks' records: t
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from astronet.figures import evidence_markdown
 
@@ -80,6 +81,12 @@ def test_claims_table_rendering(tmp_path):
     assert lines[3].endswith("| 0.008 | network higher |  |")
     text = f"before\n<!-- table: {path.name} -->\nstale\n<!-- end table -->\nafter\n"
     assert evidence_markdown.update(text, tmp_path) == text.replace("stale\n", evidence_markdown.render(path))
+    # column=value after the path keeps the rows holding that value
+    text = f"<!-- table: {path.name} metric=sync_local_all -->\nstale\n<!-- end table -->\n"
+    updated = evidence_markdown.update(text, tmp_path).splitlines()
+    assert updated[1:3] == lines[:2] and updated[3] == lines[2] and updated[4] == "<!-- end table -->"
+    with pytest.raises(ValueError, match=r"no row with \{'metric': 'rate'\}"):
+        evidence_markdown.update(text.replace("=sync_local_all", "=rate"), tmp_path)
 
 
 def test_experiment_summary_rendering(tmp_path):

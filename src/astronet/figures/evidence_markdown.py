@@ -4,7 +4,8 @@ from the records of the benchmarks (``docs/performance/*.csv``, written by
 ``benchmarks/<script>.py --record``), so that no number is typed by hand.
 
 A table stands in a Markdown page between ``<!-- table: PATH -->`` and ``<!-- end table -->``, PATH a
-CSV file relative to the page (``jiang2025/jiang2025_claims/claims.csv`` in ``docs/jiang2025.md``).
+CSV file relative to the page (``jiang2025/jiang2025_claims/claims.csv`` in ``docs/jiang2025.md``),
+optionally followed by ``column=value`` pairs that keep only the rows holding those values.
 ``python -m astronet.figures.evidence_markdown`` rewrites every such block of README.md and of the
 pages under docs/ from its file (``python -m astronet.figures.evidence_markdown PAGE.md``: of one page),
 and the tests check that every page is up to date.
@@ -23,7 +24,7 @@ import pandas as pd
 from astronet.config.claim_pairs import COMPARED
 
 REPO = Path(__file__).resolve().parents[3]
-BLOCK = re.compile(r"(<!-- table: (?P<path>\S+) -->\n)(?P<body>.*?)(<!-- end table -->)", re.S)
+BLOCK = re.compile(r"(<!-- table: (?P<path>\S+)(?P<rows>(?: \w+=\S+)*) -->\n)(?P<body>.*?)(<!-- end table -->)", re.S)
 
 
 def _g(value, digits: int = 3) -> str:
@@ -550,7 +551,7 @@ KINDS = {
 }
 
 
-def render(path: Path) -> str:
+def render(path: Path, rows: dict[str, str] | None = None) -> str:
     """The Markdown table of one published CSV or benchmark record, by its kind (its file name).
 
     Parameters
@@ -561,6 +562,9 @@ def render(path: Path) -> str:
         ``summary.csv`` (:func:`summary_markdown`), or a
         benchmark's record under docs/performance/ (``compare_example*.csv``, ``tuned_build*.csv``,
         ``aggregation*.csv``, ``memory_model*.csv``, ``scaling_table*.csv``, ``scaling_phases*.csv``).
+    rows : dict of str to str, optional
+        Only the rows whose ``column`` holds ``value``, for each ``{column: value}`` (compared as
+        text); all rows without it.
 
     Returns
     -------
@@ -571,11 +575,18 @@ def render(path: Path) -> str:
     ------
     KeyError
         For a file of another name.
+    ValueError
+        If ``rows`` leaves no row.
     """
     kind = next((f for pattern, f in KINDS.items() if fnmatch(path.name, pattern)), None)
     if kind is None:
         raise KeyError(path.name)
-    return kind(pd.read_csv(path))
+    df = pd.read_csv(path)
+    for column, value in (rows or {}).items():
+        df = df[df[column].astype(str) == value]
+    if df.empty:
+        raise ValueError(f"{path}: no row with {rows}")
+    return kind(df)
 
 
 def update(text: str, root: Path = REPO) -> str:
@@ -592,9 +603,15 @@ def update(text: str, root: Path = REPO) -> str:
     -------
     str
         The page, each block between ``<!-- table: PATH -->`` and ``<!-- end table -->`` replaced
-        by :func:`render` of its file.
+        by :func:`render` of its file; ``<!-- table: PATH column=value ... -->`` keeps only the rows
+        whose ``column`` holds ``value``.
     """
-    return BLOCK.sub(lambda m: m.group(1) + render(root / m.group("path")) + m.group(4), text)
+
+    def block(m: re.Match) -> str:
+        rows = dict(item.split("=", 1) for item in m.group("rows").split())
+        return m.group(1) + render(root / m.group("path"), rows) + m.group(5)
+
+    return BLOCK.sub(block, text)
 
 
 def pages(repo: Path = REPO) -> list[Path]:
