@@ -74,7 +74,7 @@ def test_summary_tables_have_a_row_per_run_and_per_point(workdir):
         assert row["nest_version"] == meta["nest_version"] and row["nest_version"].startswith("3.")
         assert row["commit"] == meta["provenance"]["git"]["commit"] and len(row["commit"]) == 40
         assert row["n_vp"] == meta["n_vp"] and row["host"] == meta["provenance"]["host"]
-        assert row["start_time"] < row["end_time"]
+        assert row["start_time"] == meta["provenance"]["start_time"] <= row["end_time"]  # ISO 8601, to the second
 
 
 def test_sweep_figures_and_per_run_outputs_exist(workdir):
