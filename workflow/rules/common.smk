@@ -517,9 +517,10 @@ def experiment_summary_input(wildcards):
     """The metrics and metadata of an experiment's runs, and the settings record of its tables (its runs,
     in order)."""
     exp = wildcards.experiment
+    dirs = [run_dir(run) for run in experiment_runs(exp)]
     return {
-        "metrics": [f"{run_dir(run)}/metrics.json" for run in experiment_runs(exp)],
-        "metadata": [f"{run_dir(run)}/metadata.json" for run in experiment_runs(exp)],
+        "metrics": [f"{d}/metrics.json" for d in dirs],
+        "metadata": [f"{d}/metadata.json" for d in dirs],
         "settings": record_path(exp, "experiment_summary", experiment_settings(exp)),
     }
 
